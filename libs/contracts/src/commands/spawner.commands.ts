@@ -1,0 +1,19 @@
+import { z } from 'zod';
+import { ServerName, UserName } from '../names';
+import { SpawnOptions } from '../events/server.events';
+
+// Commands are requests to one service; the reply says accepted or rejected with a reason.
+export const spawnerCommands = {
+  start: z.object({
+    user: UserName,
+    serverName: ServerName,
+    options: SpawnOptions.default({}),
+    by: z.string().min(1),
+  }),
+  stop: z.object({ user: UserName, serverName: ServerName, by: z.string().min(1), reason: z.string().default('user') }),
+  releaseNode: z.object({ host: z.string().min(1), by: z.string().min(1) }),
+} as const;
+
+export type SpawnerCommand = keyof typeof spawnerCommands;
+export type SpawnerCommandInput<C extends SpawnerCommand> = z.input<(typeof spawnerCommands)[C]>;
+export type SpawnerCommandData<C extends SpawnerCommand> = z.infer<(typeof spawnerCommands)[C]>;

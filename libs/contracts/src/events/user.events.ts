@@ -1,0 +1,7 @@
+import { z } from 'zod';
+import { UserName } from '../names';
+
+export const userEvents = {
+  UserCreated: z.object({ name: UserName, admin: z.boolean(), by: z.string().min(1) }),
+  UserDeleted: z.object({ name: UserName, by: z.string().min(1) }),
+} as const;

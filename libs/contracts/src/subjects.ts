@@ -1,0 +1,20 @@
+import { streamCategory } from './names';
+
+// Subject layout (a public API): `<prefix>.events.<category>.<Type>` for events and
+// `<prefix>.cmd.<service>.<verb>` for commands. The prefix is `condorhub` in production;
+// tests use their own so they can share one NATS server.
+export const DEFAULT_SUBJECT_PREFIX = 'condorhub';
+export const DEFAULT_STREAM_NAME = 'CONDORHUB';
+
+export function eventSubject(prefix: string, streamId: string, type: string): string {
+  return `${prefix}.events.${streamCategory(streamId)}.${type}`;
+}
+export function eventSubjectFilter(prefix: string, category = '*', type = '*'): string {
+  return category === '*' && type === '*' ? `${prefix}.events.>` : `${prefix}.events.${category}.${type}`;
+}
+export function commandSubject(prefix: string, service: string, verb: string): string {
+  return `${prefix}.cmd.${service}.${verb}`;
+}
+export function deadLetterSubject(prefix: string, consumer: string): string {
+  return `${prefix}.dead-letter.${consumer}`;
+}
