@@ -1,0 +1,728 @@
+#!/usr/bin/env python3
+"""condorhub launcher: the HTCondor job's executable on a worker node.
+
+Preflight checks ($HOME and the Jupyter runtime dir are writable, user config is sane),
+pick a free port on the slot's address, report it to the hub (batchspawner's wire format),
+then run the notebook command as a child, forwarding signals. Preflight failures and early
+exits are reported to the hub with a classified diagnosis and the stderr tail.
+
+Python 3 standard library only: workers have Python and Jupyter, not Node. See README.md.
+"""
+import errno
+import glob
+import http.client
+import json
+import os
+import re
+import shlex
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+VERSION = "0.1.0"
+DEFAULT_COMMAND = ["jupyterhub-singleuser"]
+
+EXIT_USAGE = 2
+EXIT_PREFLIGHT = 3
+EXIT_PORT_REFUSED = 4
+EXIT_PORT_UNREPORTED = 5
+EXIT_NO_PORT = 6
+EXIT_NOT_EXECUTABLE = 126
+EXIT_NOT_FOUND = 127
+
+# Limits of the LauncherReported event in libs/contracts (message 2000, stderrTail 16384,
+# host 255, detail 4000); the tail is kept smaller so a report stays one small request.
+TAIL_LINES = 50
+TAIL_BYTES = 8192
+MAX_MESSAGE = 2000
+MAX_DETAIL = 4000
+MAX_HOST = 255
+
+# User-config keys that decide where the notebook listens: an override means the hub
+# probes a port or path the notebook does not serve, so the spawn fails later, silently.
+_LISTEN_KEYS = ("port", "ip", "base_url")
+_LISTEN_OVERRIDE = re.compile(
+    r"^\s*c\.(NotebookApp|ServerApp)\.(%s)\s*=" % "|".join(_LISTEN_KEYS), re.MULTILINE
+)
+# Packages that, installed in the user's site dir, shadow the worker's Jupyter stack.
+_SHADOWING = (
+    "jupyterhub",
+    "notebook",
+    "jupyter_server",
+    "jupyter_core",
+    "jupyter_client",
+    "traitlets",
+    "tornado",
+)
+
+
+def log(msg):
+    sys.stderr.write("[condorhub-launcher %s] %s\n" % (time.strftime("%H:%M:%S"), msg))
+    sys.stderr.flush()
+
+
+class UsageError(Exception):
+    pass
+
+
+class Failure(Exception):
+    """A classified failure that is reported to the hub."""
+
+    def __init__(self, diagnosis, message, detail=""):
+        Exception.__init__(self, message)
+        self.diagnosis = diagnosis
+        self.message = message
+        self.detail = detail
+
+
+# ---------------------------------------------------------------------------------------
+# configuration
+
+
+def _env_number(env, name, default, minimum=0.0):
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise UsageError("%s must be a number, got %r" % (name, raw))
+    if value < minimum:
+        raise UsageError("%s must be at least %s, got %r" % (name, minimum, raw))
+    return value
+
+
+class Config(object):
+    def __init__(self, argv, env):
+        self.env = env
+        self.api_url = env.get("JUPYTERHUB_API_URL", "").rstrip("/")
+        self.token = env.get("JUPYTERHUB_API_TOKEN", "")
+        if not self.api_url:
+            raise UsageError("JUPYTERHUB_API_URL is not set: the hub sets it in the job environment")
+        if not self.token:
+            raise UsageError("JUPYTERHUB_API_TOKEN is not set: the hub sets it in the job environment")
+        self.command = parse_command(argv, env)
+        self.early_exit_s = _env_number(env, "CONDORHUB_EARLY_EXIT_S", 60.0)
+        self.report_timeout_s = _env_number(env, "CONDORHUB_REPORT_TIMEOUT_S", 10.0, 0.1)
+        self.report_attempts = int(_env_number(env, "CONDORHUB_REPORT_ATTEMPTS", 5, 1))
+        self.report_backoff_s = _env_number(env, "CONDORHUB_REPORT_BACKOFF_S", 0.5)
+        self.preflight_timeout_s = _env_number(env, "CONDORHUB_PREFLIGHT_TIMEOUT_S", 30.0, 0.1)
+        self.preflight_bytes = int(_env_number(env, "CONDORHUB_PREFLIGHT_BYTES", 16384, 1))
+        mode = env.get("CONDORHUB_USER_CONFIG_CHECK", "").strip().lower() or "default"
+        if mode not in ("default", "strict", "off"):
+            raise UsageError("CONDORHUB_USER_CONFIG_CHECK must be default, strict or off, got %r" % mode)
+        self.user_config_check = mode
+
+
+def parse_command(argv, env):
+    """The notebook command: argv after an optional `--`; else $CONDORHUB_NOTEBOOK_CMD;
+    else jupyterhub-singleuser. Leading options without a command (`--debug`) are passed
+    to the default command, as the hub's Spawner.args would be."""
+    args = list(argv)
+    if args and args[0] == "--":
+        args = args[1:]
+    if args and not args[0].startswith("-"):
+        return args
+    raw = env.get("CONDORHUB_NOTEBOOK_CMD", "").strip()
+    base = shlex.split(raw) if raw else list(DEFAULT_COMMAND)
+    return base + args
+
+
+# ---------------------------------------------------------------------------------------
+# where to listen
+
+
+def machine_from_ad(path):
+    """The `Machine` attribute of a ClassAd file ($_CONDOR_MACHINE_AD), or None."""
+    try:
+        with open(path) as f:
+            for line in f:
+                # ClassAd attribute names are case-insensitive.
+                m = re.match(r'^\s*machine\s*=\s*"([^"]*)"\s*$', line, re.IGNORECASE)
+                if m and m.group(1):
+                    return m.group(1)
+    except (IOError, OSError):
+        return None
+    return None
+
+
+def resolve(host):
+    """(family, numeric address) for host, IPv4 first; None if it does not resolve."""
+    try:
+        infos = socket.getaddrinfo(host, None, 0, socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        return None
+    for want in (socket.AF_INET, socket.AF_INET6):
+        for family, _type, _proto, _name, sockaddr in infos:
+            if family == want:
+                return family, sockaddr[0]
+    return None
+
+
+def bind_address(env):
+    """(family, address, how) to listen on."""
+    override = env.get("CONDORHUB_BIND_HOST", "").strip()
+    if override:
+        found = resolve(override)
+        if not found:
+            raise UsageError("CONDORHUB_BIND_HOST=%s does not resolve" % override)
+        return found + ("CONDORHUB_BIND_HOST",)
+    ad = env.get("_CONDOR_MACHINE_AD")
+    if ad:
+        machine = machine_from_ad(ad)
+        found = resolve(machine) if machine else None
+        if found:
+            return found + ("Machine in %s" % ad,)
+        log("Machine %r from %s does not resolve; using the host name" % (machine, ad))
+    name = socket.gethostname()
+    found = resolve(name)
+    if found:
+        return found + ("host name %s" % name,)
+    log("host name %r does not resolve; listening on all addresses" % name)
+    return socket.AF_INET, "0.0.0.0", "fallback"
+
+
+def free_port(family, address):
+    """A port the kernel considers free on address (bind to 0, read, close). The notebook
+    binds it a moment later; a race there shows up as a port-bind-failure report."""
+    s = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        s.bind((address, 0))
+        return s.getsockname()[1]
+    finally:
+        s.close()
+
+
+def netloc(address, port):
+    return "[%s]:%d" % (address, port) if ":" in address else "%s:%d" % (address, port)
+
+
+def service_url_with(url, address, port):
+    """JUPYTERHUB_SERVICE_URL with only its netloc replaced, as batchspawner does."""
+    parts = urllib.parse.urlsplit(url)
+    return urllib.parse.urlunsplit(parts._replace(netloc=netloc(address, port)))
+
+
+# ---------------------------------------------------------------------------------------
+# preflight
+
+
+def runtime_dir(env, home):
+    """Jupyter's runtime dir, as jupyter_core computes it (it no longer uses XDG_RUNTIME_DIR)."""
+    if env.get("JUPYTER_RUNTIME_DIR"):
+        return env["JUPYTER_RUNTIME_DIR"]
+    data = env.get("JUPYTER_DATA_DIR")
+    if not data:
+        data = os.path.join(env.get("XDG_DATA_HOME") or os.path.join(home, ".local", "share"), "jupyter")
+    return os.path.join(data, "runtime")
+
+
+def classify_os_error(exc, where, path):
+    """Failure for an OSError met while writing in `where` ('home' or 'runtime')."""
+    code = getattr(exc, "errno", None)
+    name = errno.errorcode.get(code, str(code))
+    detail = "%s: %s (%s) at %s" % (type(exc).__name__, exc.strerror or exc, name, path)
+    if code in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
+        label = "home directory" if where == "home" else "Jupyter runtime directory %s" % path
+        return Failure("home-over-quota", "The %s is full or over quota; free some space and start again." % label, detail)
+    if where == "home":
+        return Failure("home-not-writable", "The home directory %s is not writable on this node (%s)." % (path, exc.strerror or name), detail)
+    return Failure(
+        "runtime-dir-not-writable",
+        "Jupyter's runtime directory %s is not writable on this node (%s)." % (path, exc.strerror or name),
+        detail,
+    )
+
+
+def probe_write(directory, where, nbytes):
+    """Create, write, fsync and delete a file in directory; quota errors often show only
+    at fsync or close on network file systems, hence both."""
+    path = os.path.join(directory, ".condorhub-preflight-%d-%s" % (os.getpid(), os.urandom(4).hex()))
+    fd = None
+    created = False
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        created = True
+        chunk = b"\0" * min(nbytes, 65536)
+        left = nbytes
+        while left > 0:
+            left -= os.write(fd, chunk[:left])
+        os.fsync(fd)
+        os.close(fd)
+        fd = None
+        os.unlink(path)
+        created = False
+    except OSError as exc:
+        raise classify_os_error(exc, where, path if created else directory)
+    finally:
+        if fd is not None:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        if created:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+
+
+def check_dirs(env, nbytes):
+    home = env.get("HOME") or os.path.expanduser("~")
+    if not os.path.isdir(home):
+        raise Failure(
+            "home-not-writable",
+            "The home directory %s does not exist on this node." % home,
+            "HOME=%s is not a directory" % home,
+        )
+    probe_write(home, "home", nbytes)
+    rt = runtime_dir(env, home)
+    try:
+        if not os.path.isdir(rt):
+            os.makedirs(rt, 0o700)
+    except OSError as exc:
+        if not os.path.isdir(rt):
+            raise classify_os_error(exc, "runtime", rt)
+    probe_write(rt, "runtime", nbytes)
+    return home
+
+
+def _truthy(value):
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def check_user_config(env, home):
+    """(fatal problems, warnings) found in the user's config and environment."""
+    fatal, warnings = [], []
+    pyhome = env.get("PYTHONHOME")
+    if pyhome and not all(os.path.isdir(p) for p in pyhome.split(os.pathsep)):
+        # Python cannot even start its encodings module: the notebook dies at once.
+        fatal.append("PYTHONHOME=%s does not exist, so Python cannot start" % pyhome)
+    for entry in (env.get("PYTHONPATH") or "").split(os.pathsep):
+        if entry and not os.path.exists(entry):
+            warnings.append("PYTHONPATH entry %s does not exist" % entry)
+
+    if not _truthy(env.get("JUPYTERHUB_DISABLE_USER_CONFIG")):
+        config_dir = env.get("JUPYTER_CONFIG_DIR") or os.path.join(home, ".jupyter")
+        for base in ("jupyter_config", "jupyter_notebook_config", "jupyter_server_config"):
+            py = os.path.join(config_dir, base + ".py")
+            if os.path.exists(py):
+                _check_py_config(py, fatal, warnings)
+            js = os.path.join(config_dir, base + ".json")
+            if os.path.exists(js):
+                _check_json_config(js, fatal, warnings)
+
+    if not env.get("PYTHONNOUSERSITE"):
+        userbase = env.get("PYTHONUSERBASE") or os.path.join(home, ".local")
+        for site in sorted(glob.glob(os.path.join(userbase, "lib", "python3*", "site-packages"))):
+            found = [n for n in _SHADOWING if os.path.isdir(os.path.join(site, n))]
+            if found:
+                warnings.append(
+                    "%s has its own %s, which shadow the node's Jupyter (set PYTHONNOUSERSITE=1 "
+                    "or remove them if the notebook fails)" % (site, ", ".join(found))
+                )
+    return fatal, warnings
+
+
+def _check_py_config(path, fatal, warnings):
+    try:
+        with open(path, "rb") as f:
+            source = f.read()
+    except (IOError, OSError) as exc:
+        warnings.append("cannot read %s: %s" % (path, exc))
+        return
+    try:
+        compile(source, path, "exec")
+    except (SyntaxError, ValueError) as exc:
+        # Jupyter logs the error and ignores the whole file: a warning, not a failure.
+        warnings.append("%s does not compile (%s); Jupyter will ignore it" % (path, exc))
+        return
+    for m in _LISTEN_OVERRIDE.finditer(source.decode("utf-8", "replace")):
+        fatal.append("%s sets c.%s.%s, so the notebook would not listen where the hub looks" % (path, m.group(1), m.group(2)))
+
+
+def _check_json_config(path, fatal, warnings):
+    try:
+        with open(path) as f:
+            data = json.load(f)
+    except (IOError, OSError, ValueError) as exc:
+        warnings.append("%s is not valid JSON (%s); Jupyter will ignore it" % (path, exc))
+        return
+    if not isinstance(data, dict):
+        return
+    for app in ("NotebookApp", "ServerApp"):
+        section = data.get(app)
+        if isinstance(section, dict):
+            for key in _LISTEN_KEYS:
+                if key in section:
+                    fatal.append("%s sets %s.%s, so the notebook would not listen where the hub looks" % (path, app, key))
+
+
+def preflight(cfg):
+    """Returns warnings; raises Failure. The checks touch the home file system, which on a
+    bad node can hang forever, so they run in a thread with a deadline."""
+    result = {}
+
+    def work():
+        try:
+            home = check_dirs(cfg.env, cfg.preflight_bytes)
+            if cfg.user_config_check != "off":
+                result["config"] = check_user_config(cfg.env, home)
+            else:
+                result["config"] = ([], [])
+        except Failure as exc:
+            result["failure"] = exc
+        except Exception as exc:  # a bug here must still produce a report
+            result["failure"] = Failure("unknown", "The launcher's preflight check crashed.", repr(exc))
+
+    t = threading.Thread(target=work, name="preflight")
+    t.daemon = True
+    t.start()
+    t.join(cfg.preflight_timeout_s)
+    if t.is_alive():
+        raise Failure(
+            "node-unresponsive",
+            "The home file system did not answer within %g s on this node." % cfg.preflight_timeout_s,
+            "preflight checks of HOME=%s still running after %g s (hanging mount?)"
+            % (cfg.env.get("HOME"), cfg.preflight_timeout_s),
+        )
+    if "failure" in result:
+        raise result["failure"]
+    fatal, warnings = result["config"]
+    if cfg.user_config_check == "strict":
+        fatal, warnings = fatal + warnings, []
+    if fatal:
+        raise Failure(
+            "bad-user-config",
+            "Your Jupyter configuration or environment stops the notebook from starting: %s." % fatal[0],
+            "; ".join(fatal + warnings),
+        )
+    for w in warnings:
+        log("warning: " + w)
+    return warnings
+
+
+# ---------------------------------------------------------------------------------------
+# talking to the hub
+
+
+def ssl_context(env):
+    """Client TLS as HubAuth sets it up for internal SSL; None means urllib's default."""
+    ca = env.get("JUPYTERHUB_SSL_CLIENT_CA")
+    cert = env.get("JUPYTERHUB_SSL_CERTFILE")
+    key = env.get("JUPYTERHUB_SSL_KEYFILE")
+    if not (ca or cert):
+        return None
+    ctx = ssl.create_default_context(cafile=ca or None)
+    if cert:
+        ctx.load_cert_chain(cert, key or None)
+    return ctx
+
+
+def post_json(url, token, body, timeout, ctx):
+    """(status, response text). Raises OSError-family errors when the hub is unreachable."""
+    req = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode("utf-8"),
+        headers={"Authorization": "token " + token, "Content-Type": "application/json"},
+        method="POST",
+    )
+    try:
+        resp = urllib.request.urlopen(req, timeout=timeout, context=ctx)
+    except urllib.error.HTTPError as exc:
+        try:
+            text = exc.read(2048).decode("utf-8", "replace")
+        except Exception:
+            text = ""
+        return exc.code, text
+    with resp:
+        return resp.status, resp.read(2048).decode("utf-8", "replace")
+
+
+def post_with_retries(url, token, body, timeout, attempts, backoff, ctx):
+    """(status or None, text): retries connection errors, timeouts and 5xx with backoff."""
+    status, text = None, ""
+    for attempt in range(attempts):
+        if attempt:
+            time.sleep(min(backoff * (2 ** (attempt - 1)), 8.0))
+        try:
+            status, text = post_json(url, token, body, timeout, ctx)
+        except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:  # timeouts are OSErrors
+            status, text = None, str(getattr(exc, "reason", exc))
+            log("POST %s failed (attempt %d/%d): %s" % (url, attempt + 1, attempts, text))
+            continue
+        if status < 500:
+            return status, text
+        log("POST %s answered %d (attempt %d/%d)" % (url, status, attempt + 1, attempts))
+    return status, text
+
+
+def report_port(cfg, port, ctx):
+    url = cfg.api_url + "/batchspawner"
+    status, text = post_with_retries(
+        url, cfg.token, {"port": port}, cfg.report_timeout_s, cfg.report_attempts, cfg.report_backoff_s, ctx
+    )
+    if status is not None and 200 <= status < 300:
+        log("reported port %d to %s (%d)" % (port, url, status))
+        return 0
+    if status is not None and 400 <= status < 500:
+        log("the hub refused the port report: POST %s answered %d %s; not starting the notebook" % (url, status, text.strip()[:500]))
+        return EXIT_PORT_REFUSED
+    log("could not report the port to %s after %d attempts (%s); not starting the notebook"
+        % (url, cfg.report_attempts, "status %s" % status if status else text))
+    return EXIT_PORT_UNREPORTED
+
+
+def report_diagnosis(cfg, ctx, stage, failure, host, exit_code=None, stderr_tail=""):
+    """Best effort: the job must end promptly even if the hub cannot be told."""
+    body = {
+        "stage": stage,
+        "diagnosis": failure.diagnosis,
+        "message": failure.message[:MAX_MESSAGE],
+        "exitCode": exit_code,
+        "stderrTail": stderr_tail,
+        "host": (host or "")[:MAX_HOST],
+        "detail": (failure.detail or "")[:MAX_DETAIL],
+    }
+    url = cfg.api_url + "/condorhub/launcher"
+    try:
+        status, text = post_with_retries(
+            url, cfg.token, body, min(cfg.report_timeout_s, 5.0), 2, cfg.report_backoff_s, ctx
+        )
+    except Exception as exc:
+        status, text = None, repr(exc)
+    if status is not None and 200 <= status < 300:
+        log("reported %s failure %s to the hub" % (stage, failure.diagnosis))
+    else:
+        log("could not report %s failure %s to the hub (%s)" % (stage, failure.diagnosis, status or text))
+
+
+# ---------------------------------------------------------------------------------------
+# running the notebook
+
+
+class StderrTee(object):
+    """Copies the child's stderr to ours as it comes (the job's stderr file must keep it)
+    and keeps the tail for the report."""
+
+    def __init__(self, pipe):
+        self.pipe = pipe
+        self.buf = bytearray()
+        self.thread = threading.Thread(target=self._run, name="stderr-tee")
+        self.thread.daemon = True
+        self.thread.start()
+
+    def _run(self):
+        fd = self.pipe.fileno()
+        out = getattr(sys.stderr, "buffer", None)
+        while True:
+            try:
+                data = os.read(fd, 65536)
+            except OSError:
+                break
+            if not data:
+                break
+            try:
+                if out is not None:
+                    out.write(data)
+                    out.flush()
+                else:
+                    sys.stderr.write(data.decode("utf-8", "replace"))
+                    sys.stderr.flush()
+            except (IOError, OSError, ValueError):
+                pass  # our stderr gone: keep draining so the child never blocks on a full pipe
+            self.buf += data
+            if len(self.buf) > 2 * TAIL_BYTES:
+                del self.buf[: len(self.buf) - TAIL_BYTES]
+
+    def tail(self, wait_s=3.0):
+        # A grandchild (a kernel) may hold the pipe open after the child died: do not wait for EOF forever.
+        self.thread.join(wait_s)
+        return tail_text(bytes(self.buf))
+
+
+def tail_text(data, lines=TAIL_LINES, limit=TAIL_BYTES):
+    text = data[-limit:].decode("utf-8", "replace")
+    parts = text.splitlines()
+    return "\n".join(parts[-lines:])
+
+
+_PATTERNS = [
+    (
+        "home-over-quota",
+        re.compile(r"Disk quota exceeded|No space left on device|\bE(NOSPC|DQUOT)\b|\[Errno (28|122)\]"),
+        "The notebook stopped because the disk or home directory is full or over quota.",
+    ),
+    (
+        "home-not-writable",
+        re.compile(r"Read-only file system|\[Errno 30\]"),
+        "The notebook stopped because a directory it writes to is read-only.",
+    ),
+    (
+        "port-bind-failure",
+        re.compile(r"Address already in use|\[Errno 98\]|EADDRINUSE|is already in use|Cannot assign requested address|\[Errno 99\]"),
+        "The notebook could not listen on its port; starting again picks another.",
+    ),
+    (
+        "module-missing",
+        re.compile(r"ModuleNotFoundError|ImportError|No module named|command not found|DistributionNotFound"),
+        "The notebook could not start because a Python module or command is missing.",
+    ),
+    (
+        "bad-user-config",
+        re.compile(r"Exception while loading config file|Error loading config file"),
+        "The notebook stopped after an error in your Jupyter configuration.",
+    ),
+]
+
+
+def diagnose_exit(stderr_tail, exit_code, home, warnings):
+    """Failure for a notebook that exited early, from what it printed."""
+    for code, pattern, message in _PATTERNS:
+        m = pattern.search(stderr_tail)
+        if m:
+            return Failure(code, message, "matched %r in stderr; exit code %s" % (m.group(0), exit_code))
+    if home:
+        # "Permission denied" is too common to mean the home dir unless it names a path there.
+        for m in re.finditer(r"Permission denied: '([^']+)'", stderr_tail):
+            if m.group(1).startswith(home.rstrip("/") + "/") or m.group(1) == home:
+                return Failure(
+                    "home-not-writable",
+                    "The notebook stopped because it may not write %s." % m.group(1),
+                    "matched %r in stderr; exit code %s" % (m.group(0), exit_code),
+                )
+    if warnings:
+        return Failure(
+            "bad-user-config",
+            "The notebook exited with code %s; your Jupyter configuration or environment may be the cause: %s."
+            % (exit_code, warnings[0]),
+            "; ".join(warnings),
+        )
+    return Failure(
+        "notebook-exited",
+        "The notebook exited with code %s before the hub could reach it; see the error output below." % exit_code,
+        "exit code %s" % exit_code,
+    )
+
+
+def exit_code_of(returncode):
+    # Popen gives -N for death by signal N; report it as a shell would.
+    return 128 - returncode if returncode < 0 else returncode
+
+
+def run_notebook(cfg, command, env, host, ctx, warnings):
+    pending = []
+    state = {"child": None, "signalled": False}
+
+    def forward(signum, _frame):
+        state["signalled"] = True
+        child = state["child"]
+        if child is None:
+            pending.append(signum)
+            return
+        try:
+            child.send_signal(signum)
+        except OSError:
+            pass
+
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, forward)
+
+    if pending:
+        log("stopped by signal %d before the notebook started" % pending[0])
+        return 128 + pending[0]
+
+    log("starting: %s" % " ".join(shlex.quote(a) for a in command))
+    started = time.monotonic()
+    try:
+        child = subprocess.Popen(command, env=env, stderr=subprocess.PIPE)
+    except OSError as exc:
+        code = EXIT_NOT_FOUND if exc.errno == errno.ENOENT else EXIT_NOT_EXECUTABLE
+        if code == EXIT_NOT_FOUND:
+            failure = Failure(
+                "module-missing",
+                "The notebook command %s was not found on this node." % command[0],
+                "%s: %s (PATH=%s)" % (command[0], exc, env.get("PATH", "")),
+            )
+        else:
+            failure = Failure("notebook-exited", "The notebook command %s could not be run." % command[0], str(exc))
+        log(failure.message + " " + failure.detail)
+        report_diagnosis(cfg, ctx, "exit", failure, host, code, "")
+        return code
+    state["child"] = child
+    for sig in pending:
+        forward(sig, None)
+    tee = StderrTee(child.stderr)
+    returncode = child.wait()
+    uptime = time.monotonic() - started
+    code = exit_code_of(returncode)
+    tail = tee.tail()
+    if state["signalled"]:
+        log("notebook exited with %d after a forwarded signal" % code)
+    elif uptime < cfg.early_exit_s:
+        failure = diagnose_exit(tail, code, env.get("HOME"), warnings)
+        log("notebook exited with %d after %.1f s: %s" % (code, uptime, failure.diagnosis))
+        report_diagnosis(cfg, ctx, "exit", failure, host, code, tail)
+    else:
+        log("notebook exited with %d after %.0f s" % (code, uptime))
+    return code
+
+
+def main(argv=None, env=None):
+    argv = sys.argv[1:] if argv is None else argv
+    env = dict(os.environ if env is None else env)
+    try:
+        cfg = Config(argv, env)
+        family, address, how = bind_address(env)
+    except UsageError as exc:
+        log("error: %s" % exc)
+        return EXIT_USAGE
+    log("condorhub launcher %s (Python %s), listening on %s (%s)" % (VERSION, sys.version.split()[0], address, how))
+    try:
+        ctx = ssl_context(env)
+    except (OSError, ssl.SSLError) as exc:
+        log("error: cannot load the JUPYTERHUB_SSL_* files: %s" % exc)
+        return EXIT_USAGE
+
+    try:
+        warnings = preflight(cfg)
+    except Failure as failure:
+        log("preflight failed: %s %s [%s]" % (failure.diagnosis, failure.message, failure.detail))
+        report_diagnosis(cfg, ctx, "preflight", failure, address)
+        return EXIT_PREFLIGHT
+
+    try:
+        port = free_port(family, address)
+    except OSError as exc:
+        failure = Failure("port-bind-failure", "No free port could be found on %s." % address, str(exc))
+        log("%s %s" % (failure.message, exc))
+        report_diagnosis(cfg, ctx, "preflight", failure, address)
+        return EXIT_NO_PORT
+
+    rc = report_port(cfg, port, ctx)
+    if rc:
+        return rc
+
+    command = list(cfg.command)
+    child_env = dict(env)
+    if env.get("JUPYTERHUB_SERVICE_URL"):
+        child_env["JUPYTERHUB_SERVICE_URL"] = service_url_with(env["JUPYTERHUB_SERVICE_URL"], address, port)
+    else:
+        # JupyterHub < 2.0 passed no service URL; batchspawner appends --port then.
+        command.append("--port=%d" % port)
+    return run_notebook(cfg, command, child_env, address, ctx, warnings)
+
+
+if __name__ == "__main__":
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # os._exit: a preflight thread stuck on a hanging mount must not keep the job alive.
+    os._exit(code)

@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+"""Stand-in for jupyterhub-singleuser in the launcher tests.
+
+  fake_notebook.py serve [exit-code-on-SIGTERM]   listen where JUPYTERHUB_SERVICE_URL says
+  fake_notebook.py fail CODE [stderr line ...]    print the lines to stderr, exit CODE
+  fake_notebook.py spam N CODE                    print N numbered lines to stderr, exit CODE
+  fake_notebook.py sleep SECONDS CODE             sleep, then exit CODE
+
+If FAKE_NB_STATE names a file, it receives {"pid", "env", "argv", "signals"} as JSON when
+the process starts and again on every signal.
+"""
+import http.server
+import json
+import os
+import signal
+import sys
+import threading
+import time
+import urllib.parse
+
+signals = []
+
+
+def save_state():
+    path = os.environ.get("FAKE_NB_STATE")
+    if not path:
+        return
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump({"pid": os.getpid(), "env": dict(os.environ), "argv": sys.argv, "signals": signals}, f)
+    os.replace(tmp, path)
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = json.dumps({"fake": "notebook", "path": self.path}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def serve(term_code):
+    url = urllib.parse.urlsplit(os.environ["JUPYTERHUB_SERVICE_URL"])
+    # Binds like the real server: an occupied port raises "Address already in use" here.
+    server = http.server.HTTPServer((url.hostname, url.port), Handler)
+    stop = threading.Event()
+
+    def on_signal(signum, _frame):
+        signals.append(signum)
+        save_state()
+        if signum == signal.SIGTERM:
+            stop.set()
+
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, on_signal)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    sys.stderr.write("fake notebook listening on %s:%d\n" % (url.hostname, url.port))
+    sys.stderr.flush()
+    while not stop.wait(0.05):
+        pass
+    server.shutdown()
+    sys.exit(term_code)
+
+
+def main():
+    save_state()
+    mode = sys.argv[1]
+    if mode == "serve":
+        serve(int(sys.argv[2]) if len(sys.argv) > 2 else 0)
+    elif mode == "fail":
+        for line in sys.argv[3:]:
+            sys.stderr.write(line + "\n")
+        sys.exit(int(sys.argv[2]))
+    elif mode == "spam":
+        for i in range(int(sys.argv[2])):
+            sys.stderr.write("stderr line %04d\n" % i)
+        sys.exit(int(sys.argv[3]))
+    elif mode == "sleep":
+        time.sleep(float(sys.argv[2]))
+        sys.exit(int(sys.argv[3]))
+    else:
+        sys.exit("unknown mode %s" % mode)
+
+
+if __name__ == "__main__":
+    main()
