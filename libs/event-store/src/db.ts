@@ -1,0 +1,60 @@
+import { Pool, type PoolClient, type PoolConfig } from 'pg';
+
+/** What every store function needs: a pool, a pooled client or a transaction. */
+export interface Sql {
+  query<R extends Record<string, any> = Record<string, any>>(
+    text: string,
+    values?: unknown[],
+  ): Promise<{ rows: R[]; rowCount: number | null }>;
+}
+
+export interface DatabaseOptions {
+  url: string;
+  /** Every table lives in this schema; tests use one schema per test file. */
+  schema?: string;
+  max?: number;
+  /** Server-side limit on each statement, so a stuck query fails instead of hanging. */
+  statementTimeoutMs?: number;
+  connectTimeoutMs?: number;
+  applicationName?: string;
+}
+
+export const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export function poolConfig(opts: DatabaseOptions): PoolConfig {
+  const schema = opts.schema ?? 'public';
+  if (!SCHEMA_NAME.test(schema)) throw new Error(`invalid schema name "${schema}"`);
+  return {
+    connectionString: opts.url,
+    max: opts.max ?? 10,
+    connectionTimeoutMillis: opts.connectTimeoutMs ?? 5_000,
+    idleTimeoutMillis: 30_000,
+    // Sent in the startup packet, so every connection of the pool sees the same schema
+    // without an extra round trip.
+    options: `-c search_path=${schema} -c statement_timeout=${opts.statementTimeoutMs ?? 15_000}`,
+    application_name: opts.applicationName ?? 'condorhub',
+  };
+}
+
+export function createPool(opts: DatabaseOptions): Pool {
+  const pool = new Pool(poolConfig(opts));
+  // An idle client losing its connection must not crash the process; the next query reconnects.
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+/** Runs fn in one transaction; rolls back on any error. */
+export async function withTransaction<T>(pool: Pool, fn: (tx: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}

@@ -1,0 +1,167 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { type EventEnvelope, ContractError, newEvent, serverStreamId } from '@condorhub/contracts';
+import { type TestDatabase, createTestDatabase } from '@condorhub/testing';
+import {
+  EventProcessor,
+  WrongExpectedVersionError,
+  DuplicateEventError,
+  appendToStream,
+  readStream,
+  streamVersion,
+  withTransaction,
+} from './index';
+
+const idle = (spawnId: string, n = 0) => newEvent('JobIdle', { spawnId, jobId: `${n}.0` });
+
+describe('event store (real PostgreSQL)', () => {
+  let t: TestDatabase;
+  before(async () => (t = await createTestDatabase('event_store')));
+  after(async () => t.drop());
+
+  it('lets exactly one of two writers at the same expected version win, leaving no hole', async () => {
+    const stream = serverStreamId('alice', 'race');
+    const spawnId = randomUUID();
+    await appendToStream(t.pool, stream, [idle(spawnId)], { expectedVersion: 'no_stream' });
+    const results = await Promise.allSettled([
+      appendToStream(t.pool, stream, [idle(spawnId, 1)], { expectedVersion: 1 }),
+      appendToStream(t.pool, stream, [idle(spawnId, 2)], { expectedVersion: 1 }),
+    ]);
+    const won = results.filter((r) => r.status === 'fulfilled');
+    const lost = results.filter((r) => r.status === 'rejected') as PromiseRejectedResult[];
+    assert.equal(won.length, 1);
+    assert.equal(lost.length, 1);
+    assert.ok(lost[0].reason instanceof WrongExpectedVersionError);
+    assert.equal(lost[0].reason.actual, 2);
+    const events = await readStream(t.pool, stream);
+    assert.deepEqual(
+      events.map((e) => e.streamVersion),
+      [1, 2],
+    );
+    assert.equal(await streamVersion(t.pool, stream), 2);
+  });
+
+  it('checks no_stream and stream_exists', async () => {
+    const stream = serverStreamId('alice', 'exists');
+    await assert.rejects(
+      appendToStream(t.pool, stream, [idle(randomUUID())], { expectedVersion: 'stream_exists' }),
+      WrongExpectedVersionError,
+    );
+    await appendToStream(t.pool, stream, [idle(randomUUID())], { expectedVersion: 'no_stream' });
+    await assert.rejects(
+      appendToStream(t.pool, stream, [idle(randomUUID())], { expectedVersion: 'no_stream' }),
+      WrongExpectedVersionError,
+    );
+  });
+
+  it('refuses an invalid payload, an unknown type and a duplicate event id, storing nothing', async () => {
+    const stream = serverStreamId('bob', '');
+    const spawnId = randomUUID();
+    await assert.rejects(
+      appendToStream(t.pool, stream, [idle(spawnId), newEvent('PortReported', { spawnId, host: 'h', port: 0 })]),
+      (e: unknown) => e instanceof ContractError && /port/.test(e.message),
+    );
+    await assert.rejects(appendToStream(t.pool, stream, [{ type: 'Nope', data: {} } as never]), /unknown event type/);
+    assert.equal(await streamVersion(t.pool, stream), 0);
+    const id = randomUUID();
+    await appendToStream(t.pool, stream, [idle(spawnId)], { eventIds: [id] });
+    await assert.rejects(appendToStream(t.pool, stream, [idle(spawnId)], { eventIds: [id] }), DuplicateEventError);
+    assert.equal(await streamVersion(t.pool, stream), 1);
+  });
+
+  it('delivers 20,000 events from 8 concurrent writers exactly once, in order, despite a held transaction', async () => {
+    const received: EventEnvelope[] = [];
+    const seen = new Set<string>();
+    let duplicates = 0;
+    const processor = new EventProcessor({
+      name: 'exactly-once-reader',
+      pool: t.pool,
+      db: t.db,
+      mode: 'transaction',
+      pollMs: 200,
+      onError: (e) => console.log('processor error', e),
+      handle: async (events) => {
+        for (const e of events) {
+          if (seen.has(e.eventId)) duplicates++;
+          seen.add(e.eventId);
+          received.push(e);
+        }
+      },
+    });
+    const baseline = (await t.pool.query('SELECT count(*)::int AS n FROM events')).rows[0].n as number;
+    processor.start();
+
+    // A transaction that appends early and commits last: a sequence-ordered reader would
+    // move past its position and lose it.
+    const heldSpawn = randomUUID();
+    let releaseHeld!: () => void;
+    const held = withTransaction(t.pool, async (tx) => {
+      await appendToStream(tx, serverStreamId('held', ''), [idle(heldSpawn, 999)]);
+      await new Promise<void>((r) => (releaseHeld = r));
+    });
+    await new Promise((r) => setTimeout(r, 50));
+
+    const writers = 8;
+    const perWriter = 2_500;
+    await Promise.all(
+      Array.from({ length: writers }, async (_, w) => {
+        const spawnId = randomUUID();
+        for (let i = 0; i < perWriter; i += 50) {
+          const batch = Array.from({ length: 50 }, (_, k) => idle(spawnId, i + k));
+          await appendToStream(t.pool, serverStreamId(`writer${w}`, ''), batch);
+          if (i === 1_000 && w === 0) releaseHeld();
+        }
+      }),
+    );
+    await held;
+    const total = writers * perWriter + 1;
+    for (let i = 0; i < 600 && received.length < baseline + total; i++) await new Promise((r) => setTimeout(r, 100));
+    await processor.stop();
+
+    assert.equal(duplicates, 0);
+    assert.equal(received.length, baseline + total);
+    assert.ok(
+      received.some((e) => e.data.spawnId === heldSpawn),
+      'the held transaction’s event was not skipped',
+    );
+    for (let i = 1; i < received.length; i++) {
+      const a = received[i - 1];
+      const b = received[i];
+      const order =
+        BigInt(a.transactionId) < BigInt(b.transactionId) ||
+        (a.transactionId === b.transactionId && BigInt(a.globalPosition) < BigInt(b.globalPosition));
+      assert.ok(order, `out of order at ${i}`);
+    }
+    // Per stream, versions arrive in order with no gap.
+    const lastVersion = new Map<string, number>();
+    for (const e of received) {
+      assert.equal(e.streamVersion, (lastVersion.get(e.streamId) ?? 0) + 1, `gap in ${e.streamId}`);
+      lastVersion.set(e.streamId, e.streamVersion);
+    }
+  });
+
+  it('resumes from its stored checkpoint after a restart without re-reading', async () => {
+    const stream = serverStreamId('carol', '');
+    await appendToStream(t.pool, stream, [idle(randomUUID())]);
+    const count = async () => {
+      let n = 0;
+      const p = new EventProcessor({
+        name: 'resumer',
+        pool: t.pool,
+        db: t.db,
+        mode: 'transaction',
+        handle: async (events) => void (n += events.length),
+      });
+      p.start();
+      await p.caughtUp();
+      await p.stop();
+      return n;
+    };
+    const first = await count();
+    assert.ok(first > 0);
+    assert.equal(await count(), 0);
+    await appendToStream(t.pool, stream, [idle(randomUUID())]);
+    assert.equal(await count(), 1);
+  });
+});

@@ -1,0 +1,114 @@
+import type { EventEnvelope } from '@condorhub/contracts';
+import type { Pool, PoolClient } from 'pg';
+import { type DatabaseOptions, withTransaction } from '../db';
+import { CheckpointConflictError } from '../errors';
+import { type Checkpoint, checkpointOf, readAllForward } from '../sql/read-all-forward';
+import { readCheckpoint } from '../sql/read-checkpoint';
+import { storeCheckpoint } from '../sql/store-checkpoint';
+import { WakeUpListener } from './wake-up';
+
+export interface EventProcessorOptions {
+  /** The checkpoint's name: one per read model, relay or consumer. */
+  name: string;
+  pool: Pool;
+  db: DatabaseOptions;
+  /**
+   * `transaction`: handle() gets the transaction that also stores the checkpoint, so a read
+   * model and its checkpoint move together. `after`: handle() does outside effects (a publish)
+   * and the checkpoint is stored after it returns: at-least-once.
+   */
+  mode: 'transaction' | 'after';
+  handle(events: EventEnvelope[], tx: PoolClient | undefined): Promise<void>;
+  batchSize?: number;
+  /** Fallback poll when no notification comes (e.g. a long transaction held xmin back). */
+  pollMs?: number;
+  /** Hold a session advisory lock so only one instance of this processor runs at a time. */
+  exclusive?: boolean;
+  onError?: (error: unknown) => void;
+}
+
+/** Catch up from the stored checkpoint, then follow live appends. */
+export class EventProcessor {
+  private readonly listener: WakeUpListener;
+  private running = false;
+  private loop?: Promise<void>;
+  private checkpoint?: Checkpoint;
+  private lockHeld = false;
+  private caughtUpWaiters: (() => void)[] = [];
+
+  constructor(private readonly opts: EventProcessorOptions) {
+    this.listener = new WakeUpListener(opts.db);
+    this.listener.onConnectionLost = () => (this.lockHeld = false);
+  }
+
+  get position(): Checkpoint | undefined {
+    return this.checkpoint;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.listener.wakeAll();
+    await this.loop;
+    await this.listener.close();
+  }
+
+  /** Resolves once the processor has seen everything visible now (for tests and rebuilds). */
+  caughtUp(): Promise<void> {
+    return new Promise((resolve) => this.caughtUpWaiters.push(resolve));
+  }
+
+  private async run() {
+    const pollMs = this.opts.pollMs ?? 1_000;
+    while (this.running) {
+      try {
+        const client = await this.listener.ensureConnected();
+        if (!client) break;
+        if (this.opts.exclusive && !this.lockHeld) {
+          const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [
+            `processor:${this.opts.db.schema ?? 'public'}:${this.opts.name}`,
+          ]);
+          this.lockHeld = rows[0].ok;
+          if (!this.lockHeld) {
+            // Another instance is active; take over when it goes away.
+            await this.listener.wait(pollMs);
+            continue;
+          }
+          this.checkpoint = undefined;
+        }
+        this.checkpoint ??= await readCheckpoint(this.opts.pool, this.opts.name);
+        const batch = await readAllForward(this.opts.pool, this.checkpoint, this.opts.batchSize ?? 500);
+        if (!batch.length) {
+          for (const w of this.caughtUpWaiters.splice(0)) w();
+          await this.listener.wait(pollMs);
+          continue;
+        }
+        await this.apply(batch);
+      } catch (error) {
+        if (error instanceof CheckpointConflictError) this.checkpoint = undefined;
+        this.opts.onError?.(error);
+        if (this.running) await this.listener.wait(Math.min(pollMs, 1_000));
+      }
+    }
+  }
+
+  private async apply(batch: EventEnvelope[]) {
+    const from = this.checkpoint!;
+    const to = checkpointOf(batch[batch.length - 1]);
+    if (this.opts.mode === 'transaction') {
+      await withTransaction(this.opts.pool, async (tx) => {
+        await this.opts.handle(batch, tx);
+        await storeCheckpoint(tx, this.opts.name, from, to);
+      });
+    } else {
+      await this.opts.handle(batch, undefined);
+      await storeCheckpoint(this.opts.pool, this.opts.name, from, to);
+    }
+    this.checkpoint = to;
+  }
+}

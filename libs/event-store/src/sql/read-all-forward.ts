@@ -1,0 +1,31 @@
+import type { EventEnvelope } from '@condorhub/contracts';
+import type { Sql } from '../db';
+import { EVENT_COLUMNS, type EventRow, toEnvelope } from './to-envelope';
+
+/** A reader's place in the global log: (transaction id, global position). */
+export interface Checkpoint {
+  transactionId: string;
+  globalPosition: string;
+}
+export const BEGINNING: Checkpoint = { transactionId: '0', globalPosition: '0' };
+
+export function checkpointOf(event: EventEnvelope): Checkpoint {
+  return { transactionId: event.transactionId, globalPosition: event.globalPosition };
+}
+
+/**
+ * The next events after a checkpoint, never skipping one: only rows whose transaction is older
+ * than every transaction still in flight are visible, so nothing can commit "behind" the
+ * checkpoint later (the gap problem of sequence-ordered readers).
+ */
+export async function readAllForward(sql: Sql, after: Checkpoint, limit = 500): Promise<EventEnvelope[]> {
+  const { rows } = await sql.query<EventRow>(
+    `SELECT ${EVENT_COLUMNS} FROM events
+      WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+        AND (transaction_id, global_position) > ($1::xid8, $2::bigint)
+      ORDER BY events.transaction_id, events.global_position
+      LIMIT $3`,
+    [after.transactionId, after.globalPosition, limit],
+  );
+  return rows.map(toEnvelope);
+}
