@@ -122,7 +122,7 @@ describe('event store (real PostgreSQL)', () => {
     assert.equal(duplicates, 0);
     assert.equal(received.length, baseline + total);
     assert.ok(
-      received.some((e) => e.data.spawnId === heldSpawn),
+      received.some((e) => (e.data as { spawnId?: string }).spawnId === heldSpawn),
       'the held transaction’s event was not skipped',
     );
     for (let i = 1; i < received.length; i++) {
