@@ -1,0 +1,114 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { type CondorTool, type ResolvedCondorConfig } from '../config';
+import { CondorInvalidInputError, CondorOutputTooLargeError, CondorSpawnError, CondorTimeoutError } from '../errors';
+
+export interface CondorCommandResult {
+  command: string;
+  exitCode: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunCondorCommandOptions {
+  tool: CondorTool;
+  args: string[];
+  /** Substituted for `{user}` in the prefix; required when the prefix mentions it. */
+  user?: string;
+  /** Use the per-user prefix (submit, rm) or the query prefix (q, history). */
+  asUser: boolean;
+  stdin?: string;
+}
+
+const USER_NAME = /^[A-Za-z0-9._][A-Za-z0-9._@+-]{0,63}$/;
+
+/** The full argv: prefix (with {user} filled in), the tool (under binDir if set), its arguments. */
+export function buildCommandLine(config: ResolvedCondorConfig, opts: RunCondorCommandOptions): string[] {
+  const prefix = opts.asUser ? config.commandPrefix : config.queryCommandPrefix;
+  const needsUser = prefix.some((t) => t.includes('{user}'));
+  if (needsUser && (!opts.user || !USER_NAME.test(opts.user))) {
+    // The user name ends up in a sudo/runuser argument: refuse anything that is not a plain account name.
+    throw new CondorInvalidInputError(
+      `invalid or missing user name for the command prefix: ${JSON.stringify(opts.user)}`,
+    );
+  }
+  const filled = prefix.map((t) => t.replaceAll('{user}', opts.user ?? ''));
+  const tool = config.binDir ? path.join(config.binDir, opts.tool) : opts.tool;
+  return [...filled, tool, ...opts.args];
+}
+
+/**
+ * Runs one HTCondor tool with a hard timeout and an output cap. The tool runs in its own
+ * process group so that a timeout kills it together with anything it started (sudo, wrappers).
+ * Resolves with the exit status whatever it is; rejects only when no verdict exists
+ * (could not start, timed out, too much output).
+ */
+export function runCondorCommand(
+  config: ResolvedCondorConfig,
+  opts: RunCondorCommandOptions,
+): Promise<CondorCommandResult> {
+  const argv = buildCommandLine(config, opts);
+  const command = argv.join(' ');
+  const timeoutMs = config.timeouts[opts.tool];
+  const limit = config.maxOutputBytes;
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let bytes = 0;
+    const child = spawn(argv[0], argv.slice(1), {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true,
+      env: { ...process.env, ...config.env },
+    });
+    const killGroup = () => {
+      try {
+        if (child.pid) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        try {
+          child.kill('SIGKILL');
+        } catch {
+          /* already gone */
+        }
+      }
+    };
+    const finish = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      fn();
+    };
+    const timer = setTimeout(() => {
+      killGroup();
+      finish(() => reject(new CondorTimeoutError(command, timeoutMs)));
+    }, timeoutMs);
+    const collect = (sink: Buffer[]) => (chunk: Buffer) => {
+      if (settled) return;
+      bytes += chunk.length;
+      if (bytes > limit) {
+        killGroup();
+        finish(() => reject(new CondorOutputTooLargeError(command, limit)));
+        return;
+      }
+      sink.push(chunk);
+    };
+    child.stdout.on('data', collect(out));
+    child.stderr.on('data', collect(err));
+    child.on('error', (e) => finish(() => reject(new CondorSpawnError(command, e.message))));
+    child.on('close', (code, signal) =>
+      finish(() =>
+        resolve({
+          command,
+          exitCode: code,
+          signal,
+          stdout: Buffer.concat(out).toString('utf8'),
+          stderr: Buffer.concat(err).toString('utf8'),
+        }),
+      ),
+    );
+    // A tool that exits without reading stdin gives EPIPE; the exit status tells the story.
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(opts.stdin ?? '');
+  });
+}
