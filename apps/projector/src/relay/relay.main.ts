@@ -1,0 +1,33 @@
+// The relay alone, as its own process (the projector app also runs it in-process).
+import { databaseOptions, loadConfig } from '@condorhub/config';
+import { createPool } from '@condorhub/event-store';
+import { connectNats, createRelay, ensureEventStream } from '@condorhub/messaging';
+
+async function main() {
+  const config = loadConfig();
+  const db = databaseOptions(config, 'condorhub-relay');
+  const pool = createPool(db);
+  const nc = await connectNats({ url: config.CONDORHUB_NATS_URL, name: 'condorhub-relay' });
+  await ensureEventStream(nc, { streamName: config.CONDORHUB_NATS_STREAM, prefix: config.CONDORHUB_NATS_PREFIX });
+  const relay = createRelay({
+    pool,
+    db,
+    nc,
+    prefix: config.CONDORHUB_NATS_PREFIX,
+    onError: (e) => console.error(`relay: ${String(e)}`),
+  });
+  relay.start();
+  const stop = async () => {
+    await relay.stop();
+    await nc.drain().catch(() => undefined);
+    await pool.end();
+    process.exit(0);
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+main().catch((e) => {
+  console.error(String(e));
+  process.exit(1);
+});

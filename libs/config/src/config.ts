@@ -1,0 +1,79 @@
+import { z } from 'zod';
+
+// Environment variables are the interface operators script against. Every service reads its
+// settings here, and a bad value stops it at start with the key named.
+const seconds = (def: number) => z.coerce.number().positive().default(def);
+const url = (def: string) => z.string().url().default(def);
+const port = (def: number) => z.coerce.number().int().min(0).max(65535).default(def);
+const list = z
+  .string()
+  .default('')
+  .transform((s) =>
+    s
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  );
+
+export const ConfigSchema = z.object({
+  CONDORHUB_DATABASE_URL: url('postgres://postgres@127.0.0.1:5432/condorhub'),
+  CONDORHUB_DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/)
+    .default('public'),
+  CONDORHUB_NATS_URL: url('nats://127.0.0.1:4222'),
+  CONDORHUB_NATS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .default('condorhub'),
+  CONDORHUB_NATS_STREAM: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .default('CONDORHUB'),
+  CONDORHUB_PUBLIC_URL: url('http://127.0.0.1:8000'),
+  CONDORHUB_PROXY_PORT: port(8000),
+  CONDORHUB_PROXY_HOST: z.string().default('127.0.0.1'),
+  CONDORHUB_HUB_PORT: port(8081),
+  CONDORHUB_PORT_REGISTRY_PORT: port(8082),
+  CONDORHUB_BIND_HOST: z.string().default('127.0.0.1'),
+  CONDORHUB_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  CONDORHUB_ADMIN_USERS: list,
+  CONDORHUB_AUTHENTICATOR: z.enum(['dummy', 'header', 'oidc']).default('dummy'),
+  CONDORHUB_COOKIE_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  CONDORHUB_CONDOR_BIN: z.string().optional(),
+  CONDORHUB_CONDOR_PREFIX: z.string().default(''),
+  CONDORHUB_SUBMIT_TEMPLATE: z.string().optional(),
+  CONDORHUB_LAUNCHER: z.string().optional(),
+  CONDORHUB_NOTEBOOK_CMD: z.string().default('jupyterhub-singleuser'),
+  CONDORHUB_JUPYTERHUB_VERSION: z.string().default('3.0.0'),
+  CONDORHUB_PENDING_POLL_S: seconds(1),
+  CONDORHUB_RUNNING_POLL_S: seconds(30),
+  CONDORHUB_IDLE_TIMEOUT_S: seconds(300),
+  CONDORHUB_PORT_TIMEOUT_S: seconds(120),
+  CONDORHUB_HANDSHAKE_TIMEOUT_S: seconds(60),
+  CONDORHUB_CONDOR_TIMEOUT_S: seconds(30),
+  CONDORHUB_UNKNOWN_AFTER_FAILURES: z.coerce.number().int().min(1).default(3),
+  CONDORHUB_QUARANTINE_STRIKES: z.coerce.number().int().min(1).default(2),
+  CONDORHUB_QUARANTINE_WINDOW_S: seconds(1800),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Reads and validates the configuration; throws ConfigError naming every bad key. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const picked = Object.fromEntries(Object.entries(env).filter(([k, v]) => k.startsWith('CONDORHUB_') && v !== ''));
+  const result = ConfigSchema.safeParse(picked);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  return result.data;
+}
+
+export function databaseOptions(config: Config, applicationName: string) {
+  return { url: config.CONDORHUB_DATABASE_URL, schema: config.CONDORHUB_DATABASE_SCHEMA, applicationName };
+}

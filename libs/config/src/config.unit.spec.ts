@@ -1,0 +1,24 @@
+import { it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConfigError, loadConfig } from './index';
+
+it('gives the documented defaults', () => {
+  const c = loadConfig({});
+  assert.equal(c.CONDORHUB_DATABASE_URL, 'postgres://postgres@127.0.0.1:5432/condorhub');
+  assert.equal(c.CONDORHUB_PROXY_PORT, 8000);
+  assert.equal(c.CONDORHUB_HUB_PORT, 8081);
+  assert.equal(c.CONDORHUB_IDLE_TIMEOUT_S, 300);
+  assert.deepEqual(c.CONDORHUB_ADMIN_USERS, []);
+});
+
+it('refuses bad values, naming each key', () => {
+  assert.throws(
+    () => loadConfig({ CONDORHUB_PROXY_PORT: 'eighty', CONDORHUB_AUTHENTICATOR: 'ldap' }),
+    (e: unknown) =>
+      e instanceof ConfigError && /CONDORHUB_PROXY_PORT/.test(e.message) && /CONDORHUB_AUTHENTICATOR/.test(e.message),
+  );
+});
+
+it('parses lists', () => {
+  assert.deepEqual(loadConfig({ CONDORHUB_ADMIN_USERS: 'root, ops ,' }).CONDORHUB_ADMIN_USERS, ['root', 'ops']);
+});
