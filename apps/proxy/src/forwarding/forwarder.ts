@@ -1,0 +1,161 @@
+/**
+ * Forwards HTTP requests and websocket upgrades to a route's target through http-proxy-3
+ * (default) or http-proxy (kept selectable so the benchmark can compare them).
+ *
+ * Per request: one options object per route (built once), one error listener for the whole
+ * proxy (no closure per request), keep-alive sockets to targets, and two timeouts:
+ * connect (dead hosts that never answer SYN) and time-to-response-headers. There is no idle
+ * timeout once a response streams, so long downloads, SSE and websockets are never cut.
+ */
+import * as http from 'node:http';
+import * as https from 'node:https';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import httpProxy from 'http-proxy';
+import * as httpProxy3 from 'http-proxy-3';
+import type { Route } from '../routing/route-table';
+
+export type ForwardingLibrary = 'http-proxy-3' | 'http-proxy';
+
+export type ForwardErrorKind = 'refused' | 'timeout' | 'reset' | 'other';
+
+export interface ForwarderOptions {
+  library?: ForwardingLibrary;
+  /** Time allowed to open the TCP connection to a target. Default 5000 ms. */
+  connectTimeoutMs?: number;
+  /** Time allowed until the target's response headers arrive. Default 120000 ms; 0 disables. */
+  responseTimeoutMs?: number;
+  /** Idle keep-alive sockets per target kept open. Default 64. */
+  maxFreeSockets?: number;
+  onWebError: (
+    err: NodeJS.ErrnoException,
+    kind: ForwardErrorKind,
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+  ) => void;
+  onWsError: (err: NodeJS.ErrnoException, kind: ForwardErrorKind, req: http.IncomingMessage, socket: Duplex) => void;
+  /** An upstream websocket is established (proxySocket is the connection to the target). */
+  onWsOpen?: (proxySocket: Socket) => void;
+}
+
+/** The subset of http-proxy's / http-proxy-3's ProxyServer this module uses. */
+interface ProxyLike {
+  web(req: http.IncomingMessage, res: http.ServerResponse, options: object): void;
+  ws(req: http.IncomingMessage, socket: Duplex, head: Buffer, options: object): void;
+  on(event: string, listener: (...args: any[]) => void): unknown;
+  close?(): void;
+}
+
+export function classifyError(err: NodeJS.ErrnoException): ForwardErrorKind {
+  switch (err.code) {
+    case 'ECONNREFUSED':
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'refused';
+    case 'ETIMEDOUT':
+    case 'ESOCKETTIMEDOUT':
+      return 'timeout';
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return 'reset';
+    default:
+      return 'other';
+  }
+}
+
+function timeoutError(message: string): NodeJS.ErrnoException {
+  const err: NodeJS.ErrnoException = new Error(message);
+  err.code = 'ETIMEDOUT';
+  return err;
+}
+
+export class Forwarder {
+  readonly library: ForwardingLibrary;
+  private readonly proxy: ProxyLike;
+  private readonly httpAgent: http.Agent;
+  private readonly httpsAgent: https.Agent;
+  private readonly perRoute = new WeakMap<Route, object>();
+  private readonly connectTimeoutMs: number;
+  private readonly responseTimeoutMs: number;
+
+  constructor(private readonly options: ForwarderOptions) {
+    this.library = options.library ?? 'http-proxy-3';
+    this.connectTimeoutMs = options.connectTimeoutMs ?? 5000;
+    this.responseTimeoutMs = options.responseTimeoutMs ?? 120_000;
+    const agentOptions = { keepAlive: true, maxFreeSockets: options.maxFreeSockets ?? 64, scheduling: 'lifo' as const };
+    this.httpAgent = new http.Agent(agentOptions);
+    this.httpsAgent = new https.Agent(agentOptions);
+
+    // Both libraries export createProxyServer with the same options.
+    const create = (this.library === 'http-proxy' ? httpProxy.createProxyServer : httpProxy3.createProxyServer) as (
+      o: object,
+    ) => ProxyLike;
+    this.proxy = create({ xfwd: true, ws: true, preserveHeaderKeyCase: false });
+
+    this.proxy.on('error', (err: NodeJS.ErrnoException, req: http.IncomingMessage, resOrSocket: unknown) => {
+      const kind = classifyError(err);
+      if (resOrSocket instanceof http.ServerResponse) this.options.onWebError(err, kind, req, resOrSocket);
+      else this.options.onWsError(err, kind, req, resOrSocket as Duplex);
+    });
+    this.proxy.on(
+      'proxyReq',
+      (proxyReq: http.ClientRequest, _req: unknown, _res: unknown, _o: unknown, socket?: Socket) =>
+        this.armTimeouts(proxyReq, socket),
+    );
+    this.proxy.on('proxyReqWs', (proxyReq: http.ClientRequest, _req: unknown, _socket: unknown, _o: unknown) =>
+      this.armTimeouts(proxyReq, undefined),
+    );
+    if (options.onWsOpen) this.proxy.on('open', options.onWsOpen);
+  }
+
+  web(route: Route, req: http.IncomingMessage, res: http.ServerResponse): void {
+    this.proxy.web(req, res, this.optionsFor(route));
+  }
+
+  ws(route: Route, req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.proxy.ws(req, socket, head, this.optionsFor(route));
+  }
+
+  close(): void {
+    this.httpAgent.destroy();
+    this.httpsAgent.destroy();
+    this.proxy.close?.();
+  }
+
+  private optionsFor(route: Route): object {
+    let o = this.perRoute.get(route);
+    if (!o) {
+      const secure = route.targetUrl.protocol === 'https:';
+      o = { target: route.targetUrl, agent: secure ? this.httpsAgent : this.httpAgent };
+      this.perRoute.set(route, o);
+    }
+    return o;
+  }
+
+  /**
+   * Connect timeout and time-to-headers timeout on one outgoing request. Destroying the request
+   * with an ETIMEDOUT error routes it through the library's normal error path (→ 503).
+   */
+  private armTimeouts(proxyReq: http.ClientRequest, socket: Socket | undefined): void {
+    const arm = (s: Socket): void => {
+      if (s.connecting && this.connectTimeoutMs > 0) {
+        const t = setTimeout(() => proxyReq.destroy(timeoutError('connect timeout')), this.connectTimeoutMs);
+        s.once('connect', () => clearTimeout(t));
+        s.once('close', () => clearTimeout(t));
+      }
+    };
+    if (socket) arm(socket);
+    else if (proxyReq.socket) arm(proxyReq.socket as Socket);
+    else proxyReq.once('socket', arm);
+
+    if (this.responseTimeoutMs > 0) {
+      const t = setTimeout(() => proxyReq.destroy(timeoutError('no response from target')), this.responseTimeoutMs);
+      const clear = (): void => clearTimeout(t);
+      proxyReq.once('response', clear);
+      proxyReq.once('upgrade', clear);
+      proxyReq.once('close', clear);
+    }
+  }
+}

@@ -1,0 +1,130 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ProxyServer } from '../proxy-server';
+import type { ForwardingLibrary } from './forwarder';
+import {
+  closeWs,
+  eventually,
+  nextMessage,
+  openWs,
+  request,
+  sessionCookie,
+  startBackend,
+  TEST_SECRET,
+  type Backend,
+} from '../testing/test-backends';
+
+for (const library of ['http-proxy-3', 'http-proxy'] as ForwardingLibrary[]) {
+  describe(`forwarding through ${library}`, () => {
+    let hub: Backend, registry: Backend, alice: Backend, aliceGpu: Backend;
+    let proxy: ProxyServer;
+    const cookie = sessionCookie('alice');
+
+    before(async () => {
+      [hub, registry, alice, aliceGpu] = await Promise.all(
+        ['hub', 'registry', 'alice', 'alice-gpu'].map((n) => startBackend(n)),
+      );
+      proxy = new ProxyServer({
+        port: 0,
+        hubUrl: hub.url,
+        portRegistryUrl: registry.url,
+        cookieSecret: TEST_SECRET,
+        library,
+      });
+      await proxy.start();
+      proxy.routes.set({
+        routeSpec: '/user/alice/',
+        target: alice.url,
+        spawnId: 's1',
+        owner: 'alice',
+        serverName: '',
+        generation: 1,
+      });
+      proxy.routes.set({
+        routeSpec: '/user/alice/gpu/',
+        target: aliceGpu.url,
+        spawnId: 's2',
+        owner: 'alice',
+        serverName: 'gpu',
+        generation: 2,
+      });
+    });
+    after(async () => {
+      await proxy?.stop();
+      await Promise.all([hub, registry, alice, aliceGpu].filter(Boolean).map((b) => b.close()));
+    });
+
+    test('HTTP reaches the owner’s backend with the path kept and X-Forwarded-* set', async () => {
+      const r = await request(`${proxy.url}/user/alice/api/contents?x=1`, { cookie, host: 'hub.example.org' });
+      assert.equal(r.status, 200);
+      const body = JSON.parse(r.body);
+      assert.equal(body.backend, 'alice');
+      assert.equal(body.path, '/user/alice/api/contents?x=1');
+      assert.equal(body.headers['x-forwarded-for'], '127.0.0.1');
+      assert.equal(body.headers['x-forwarded-proto'], 'http');
+      assert.equal(body.headers['x-forwarded-host'], 'hub.example.org');
+      assert.equal(body.headers['x-forwarded-port'], '80', 'port of the Host the client used');
+    });
+
+    test('longest prefix: a named server under the default one goes to its own target', async () => {
+      assert.equal(
+        JSON.parse((await request(`${proxy.url}/user/alice/gpu/lab`, { cookie })).body).backend,
+        'alice-gpu',
+      );
+      assert.equal(JSON.parse((await request(`${proxy.url}/user/alice/gpux/lab`, { cookie })).body).backend, 'alice');
+    });
+
+    test('static routes: /hub/ to the hub, the port report and launcher paths to port-registry, / redirects', async () => {
+      assert.equal(JSON.parse((await request(`${proxy.url}/hub/home`)).body).backend, 'hub');
+      assert.equal(
+        JSON.parse((await request(`${proxy.url}/hub/api/batchspawner`, {}, 'POST')).body).backend,
+        'registry',
+      );
+      assert.equal(
+        JSON.parse((await request(`${proxy.url}/hub/api/condorhub/launcher/report`)).body).backend,
+        'registry',
+      );
+      const root = await request(`${proxy.url}/`);
+      assert.equal(root.status, 302);
+      assert.equal(root.headers.location, '/hub/');
+    });
+
+    test('websockets are proxied both ways and closing them releases the sockets', async () => {
+      const before = proxy.metrics.openSockets;
+      const ws = await openWs(`${proxy.url.replace('http', 'ws')}/user/alice/api/kernels/k1/channels`, { cookie });
+      const reply = nextMessage(ws);
+      ws.send('hello');
+      assert.equal(await reply, 'alice:hello');
+      assert.equal(proxy.metrics.websocketsOpen, 1);
+      await closeWs(ws);
+      await eventually(
+        () => proxy.metrics.openSockets === before && proxy.metrics.websocketsOpen === 0,
+        5000,
+        'sockets released',
+      );
+    });
+
+    test('a route added at runtime is live for the next request', async () => {
+      const bob = await startBackend('bob');
+      try {
+        proxy.routes.set({
+          routeSpec: '/user/bob/',
+          target: bob.url,
+          spawnId: 'b1',
+          owner: 'bob',
+          serverName: '',
+          generation: 3,
+        });
+        const r = await request(`${proxy.url}/user/bob/api`, { cookie: sessionCookie('bob') });
+        assert.equal(JSON.parse(r.body).backend, 'bob');
+      } finally {
+        await bob.close();
+      }
+    });
+
+    test('dot segments are refused', async () => {
+      const r = await request(`${proxy.url}/user/alice/../bob/api`, { cookie });
+      assert.equal(r.status, 400);
+    });
+  });
+}

@@ -1,0 +1,302 @@
+/**
+ * condorhub's public entry point: a raw node:http server (no framework on the hot path) that
+ * routes by longest prefix, checks ownership locally, forwards HTTP and websockets, and answers
+ * dead or missing notebooks itself. All state is per instance (no module globals), so replicas
+ * built from the same events serve identically.
+ */
+import * as http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { performance } from 'node:perf_hooks';
+import { ActivityTracker, type ActivitySink } from './activity/activity-tracker';
+import { RoutesApi } from './api/routes-api';
+import {
+  rejectUpgrade,
+  sendBadRequest,
+  sendJson,
+  sendNotFound,
+  sendRefusal,
+  sendServerUnavailable,
+} from './dead-target/responses';
+import { Forwarder, type ForwardErrorKind, type ForwardingLibrary } from './forwarding/forwarder';
+import { ProxyMetrics, type ErrorReason } from './metrics/proxy-metrics';
+import { AccessPolicy, ownerFromPath } from './ownership/access-policy';
+import { TargetProber, type ProbeFailure } from './probing/target-prober';
+import { RouteTable, type RemovedRoute, type Route } from './routing/route-table';
+import { staticRoutes } from './routing/static-routes';
+
+export interface ProxyServerOptions {
+  /** Listen address. Default 127.0.0.1. */
+  host?: string;
+  /** Listen port; 0 for an ephemeral port. Default 8000. */
+  port?: number;
+  /** The hub (target of /hub/). */
+  hubUrl: string;
+  /** port-registry (target of /hub/api/batchspawner and /hub/api/condorhub/launcher). Default hubUrl. */
+  portRegistryUrl?: string;
+  /** HMAC secret of the hub session cookie (CONDORHUB_COOKIE_SECRET). */
+  cookieSecret: string | Buffer;
+  /** Token for GET /api/routes (CONDORHUB_ADMIN_TOKEN). Without it the API always answers 403. */
+  adminToken?: string;
+  /** Forwarding library. Default http-proxy-3 (see bench/RESULTS.md, section proxy). */
+  library?: ForwardingLibrary;
+  connectTimeoutMs?: number;
+  responseTimeoutMs?: number;
+  /** Inbound keep-alive idle timeout. Default 5000 ms. */
+  keepAliveTimeoutMs?: number;
+  /** Serve Prometheus text on /metrics of the public port. Default true. */
+  exposeMetrics?: boolean;
+  /** Called for every route leaving the table (removed, replaced, evicted with reason target-reused). */
+  onRouteRemoved?: (removed: RemovedRoute) => void;
+  /** Activity batches (see ActivityTracker). */
+  onActivity?: ActivitySink;
+  activityFlushMs?: number;
+  /** Route health probes; started with the server when onUnhealthy is given. */
+  probe?: {
+    onUnhealthy: (route: Route, reason: ProbeFailure, detail: string) => void | Promise<void>;
+    intervalMs?: number;
+    timeoutMs?: number;
+    failuresBeforeUnhealthy?: number;
+  };
+}
+
+const ROUTE = Symbol('condorhub.route');
+type TaggedRequest = http.IncomingMessage & { [ROUTE]?: Route; _chStart?: number };
+
+const DOT_SEGMENT = /(^|\/)\.{1,2}(\/|\?|$)|%2e/i;
+
+export class ProxyServer {
+  readonly routes: RouteTable;
+  readonly metrics: ProxyMetrics;
+  readonly activity: ActivityTracker;
+  readonly forwarder: Forwarder;
+  readonly prober: TargetProber | undefined;
+  private readonly access: AccessPolicy;
+  private readonly routesApi: RoutesApi;
+  private readonly server: http.Server;
+  private readonly startedAt = Date.now();
+  private readonly clientSockets = new Set<Socket>();
+
+  constructor(private readonly options: ProxyServerOptions) {
+    if (!options.cookieSecret || options.cookieSecret.length < 16) {
+      throw new Error('cookieSecret must be at least 16 characters (CONDORHUB_COOKIE_SECRET)');
+    }
+    this.routes = new RouteTable({ onRemoved: options.onRouteRemoved });
+    for (const r of staticRoutes({ hubUrl: options.hubUrl, portRegistryUrl: options.portRegistryUrl }))
+      this.routes.set(r);
+    this.activity = new ActivityTracker(options.onActivity, options.activityFlushMs ?? 10_000);
+    this.metrics = new ProxyMetrics({
+      routes: () => this.routes.size,
+      activityPending: () => this.activity.pendingCount,
+    });
+    this.access = new AccessPolicy(options.cookieSecret);
+    this.routesApi = new RoutesApi(this.routes, this.activity, options.adminToken);
+    this.forwarder = new Forwarder({
+      library: options.library,
+      connectTimeoutMs: options.connectTimeoutMs,
+      responseTimeoutMs: options.responseTimeoutMs,
+      onWebError: (err, kind, req, res) => this.onWebError(err, kind, req as TaggedRequest, res),
+      onWsError: (_err, kind, _req, socket) => {
+        this.metrics.recordError(errorReason(kind));
+        rejectUpgrade(socket, 503);
+      },
+      onWsOpen: (proxySocket) => {
+        this.metrics.websocketsOpen++;
+        this.metrics.upstreamWebsocketSockets++;
+        proxySocket.once('close', () => {
+          this.metrics.websocketsOpen--;
+          this.metrics.upstreamWebsocketSockets--;
+        });
+      },
+    });
+    if (options.probe) {
+      this.prober = new TargetProber({ routes: () => this.routes.all(), ...options.probe });
+    }
+
+    this.server = http.createServer({ keepAliveTimeout: options.keepAliveTimeoutMs ?? 5000 }, (req, res) =>
+      this.onRequest(req as TaggedRequest, res),
+    );
+    this.server.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
+    this.server.on('connection', (socket: Socket) => {
+      this.clientSockets.add(socket);
+      this.metrics.clientSockets++;
+      socket.once('close', () => {
+        this.clientSockets.delete(socket);
+        this.metrics.clientSockets--;
+      });
+    });
+    this.server.on('clientError', (_err, socket) => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+      socket.destroy();
+    });
+  }
+
+  get port(): number {
+    return (this.server.address() as AddressInfo | null)?.port ?? 0;
+  }
+
+  get url(): string {
+    return `http://${this.options.host ?? '127.0.0.1'}:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.options.port ?? 8000, this.options.host ?? '127.0.0.1', () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    this.activity.start();
+    this.prober?.start();
+  }
+
+  /** Stops listening, closes every client socket (websockets included) and flushes activity. */
+  async stop(): Promise<void> {
+    await this.prober?.stop();
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const s of this.clientSockets) s.destroy();
+    this.forwarder.close();
+    await closed;
+    await this.activity.stop();
+  }
+
+  health(): object {
+    return {
+      status: 'ok',
+      routes: this.routes.size,
+      uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),
+      websocketsOpen: this.metrics.websocketsOpen,
+      library: this.forwarder.library,
+    };
+  }
+
+  private onRequest(req: TaggedRequest, res: http.ServerResponse): void {
+    req._chStart = performance.now();
+    res.once('finish', () => this.onFinish(req, res));
+    const url = req.url ?? '/';
+
+    if (url.charCodeAt(1) === 95 /* '_' */ && (url === '/_condorhub/health' || url.startsWith('/_condorhub/health?'))) {
+      sendJson(res, 200, this.health());
+      return;
+    }
+    if (url === '/metrics' && this.options.exposeMetrics !== false) {
+      const text = this.metrics.render();
+      res.writeHead(200, {
+        'content-type': 'text/plain; version=0.0.4; charset=utf-8',
+        'content-length': Buffer.byteLength(text),
+      });
+      res.end(text);
+      return;
+    }
+    if (url.startsWith('/api/routes') && this.routesApi.handle(req, res)) return;
+    if (url === '/' || url.startsWith('/?')) {
+      res.writeHead(302, { location: '/hub/', 'content-length': 0 });
+      res.end();
+      return;
+    }
+    if (DOT_SEGMENT.test(url)) {
+      this.metrics.recordError('bad-request');
+      sendBadRequest(res, 'dot segments are not allowed in paths');
+      return;
+    }
+
+    const route = this.routes.match(url);
+    if (route && route.kind === 'user') {
+      if (this.access.check(req, route.owner) === 'refuse') {
+        this.metrics.recordError('refused-access');
+        sendRefusal(req, res);
+        return;
+      }
+    } else if (!route || route.routeSpec === '/') {
+      const owner = ownerFromPath(url);
+      if (owner === undefined) {
+        this.metrics.recordError('no-route');
+        sendNotFound(req, res);
+        return;
+      }
+      // Same rights check as for a live server, so nobody learns whether another user's server runs.
+      if (this.access.check(req, owner) === 'refuse') {
+        this.metrics.recordError('refused-access');
+        sendRefusal(req, res);
+        return;
+      }
+      this.metrics.recordError('no-route');
+      sendServerUnavailable(req, res, { owner, serverName: serverNameFromPath(url) }, 'not-running');
+      return;
+    }
+    req[ROUTE] = route;
+    this.forwarder.web(route, req, res);
+  }
+
+  private onFinish(req: TaggedRequest, res: http.ServerResponse): void {
+    const status = res.statusCode;
+    this.metrics.recordResponse(status, (performance.now() - (req._chStart ?? 0)) / 1000);
+    const route = req[ROUTE];
+    // As CHP: only successful proxied requests count as activity (redirects and errors do not).
+    if (route && route.kind === 'user' && status < 300) this.activity.touch(route);
+  }
+
+  private onWebError(
+    _err: NodeJS.ErrnoException,
+    kind: ForwardErrorKind,
+    req: TaggedRequest,
+    res: http.ServerResponse,
+  ): void {
+    this.metrics.recordError(errorReason(kind));
+    const route = req[ROUTE];
+    if (!route || route.kind === 'static') {
+      if (res.headersSent) res.destroy();
+      else sendJson(res, 503, { status: 503, message: 'The hub is not responding. Try again in a moment.' });
+      return;
+    }
+    sendServerUnavailable(req, res, route, 'unreachable');
+  }
+
+  private onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.metrics.websocketUpgrades++;
+    // A socket error after we are done with it must never crash the process.
+    socket.on('error', () => socket.destroy());
+    const url = req.url ?? '/';
+    if (DOT_SEGMENT.test(url)) {
+      rejectUpgrade(socket, 400);
+      return;
+    }
+    const route = this.routes.match(url);
+    if (!route || route.routeSpec === '/') {
+      const owner = ownerFromPath(url);
+      this.metrics.recordError('no-route');
+      rejectUpgrade(socket, owner !== undefined && this.access.check(req, owner) === 'allow' ? 503 : owner ? 403 : 404);
+      return;
+    }
+    if (route.kind === 'user') {
+      if (this.access.check(req, route.owner) === 'refuse') {
+        this.metrics.recordError('refused-access');
+        rejectUpgrade(socket, 403);
+        return;
+      }
+      // Websocket traffic is activity: one timestamp per chunk from the browser, no I/O. Listen only
+      // once the forwarder pipes the socket ('resume'), so no early frame is consumed before the pipe.
+      socket.once('resume', () => {
+        this.activity.touch(route);
+        socket.on('data', () => this.activity.touch(route));
+      });
+    }
+    this.forwarder.ws(route, req, socket, head);
+  }
+}
+
+function errorReason(kind: ForwardErrorKind): ErrorReason {
+  return kind === 'refused'
+    ? 'target-refused'
+    : kind === 'timeout'
+      ? 'target-timeout'
+      : kind === 'reset'
+        ? 'target-reset'
+        : 'target-other';
+}
+
+/** /user/<name>/<server>/… → <server> is only known from a route; without one we assume the default server. */
+function serverNameFromPath(_url: string): string {
+  return '';
+}
