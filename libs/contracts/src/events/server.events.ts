@@ -41,6 +41,8 @@ export const serverEvents = {
     options: SpawnOptions,
     requestedBy: z.string().min(1),
     retryOf: SpawnId.optional(),
+    /** Hosts this spawn must not land on (the node that failed the attempt it retries). */
+    avoidHosts: z.array(Host).max(100).optional(),
   }),
   JobSubmitted: z.object({ ...spawn, jobId: JobId, submitHost: z.string().min(1) }),
   JobIdle: z.object({ ...spawn, jobId: JobId, since: z.iso.datetime().optional() }),

@@ -1,0 +1,50 @@
+import type { EventEnvelope } from '@condorhub/contracts';
+
+// One human message per stage, as JupyterHub's progress events carry them.
+export function stageMessage(e: EventEnvelope, requestedAt?: string): string | undefined {
+  const d = e.data as any;
+  switch (e.type) {
+    case 'SpawnRequested':
+      return d.retryOf ? 'Server requested again (retrying on another node)' : 'Server requested';
+    case 'JobSubmitted':
+      return `Submitted as job ${d.jobId}`;
+    case 'JobIdle': {
+      const waited = requestedAt
+        ? Math.max(0, Math.round((Date.parse(e.recordedAt) - Date.parse(requestedAt)) / 1000))
+        : 0;
+      return `Waiting in the queue (job ${d.jobId}${waited ? `, ${waited} s so far` : ''})`;
+    }
+    case 'JobRunning':
+      return `Running on ${d.host} (${d.slot})`;
+    case 'JobHeld':
+      return `Job held by HTCondor: ${d.holdReason}`;
+    case 'PortReported':
+      return `Notebook reported port ${d.port}`;
+    case 'NotebookResponded':
+      return `Notebook answers${d.version ? ` (version ${d.version})` : ''}`;
+    case 'RouteAdded':
+      return 'Route added in the proxy';
+    case 'ServerReady':
+      return 'Server ready';
+    case 'SpawnFailed':
+      return `Spawn failed: ${d.userMessage}`;
+    case 'StopRequested':
+      return `Stop requested by ${d.by}`;
+    case 'ServerStopped':
+      return 'Server stopped';
+    default:
+      return undefined;
+  }
+}
+
+/** Percent of the way to ready, for the progress bar. */
+export const stageProgress: Record<string, number> = {
+  SpawnRequested: 5,
+  JobSubmitted: 15,
+  JobIdle: 25,
+  JobRunning: 50,
+  PortReported: 70,
+  NotebookResponded: 85,
+  RouteAdded: 95,
+  ServerReady: 100,
+};

@@ -1,0 +1,234 @@
+import { type EventEnvelope, type NewEvent, newEvent, serverPrefix } from '@condorhub/contracts';
+import { type FailureDescription, userMessage } from './diagnose';
+import type { ServerState } from './server-state';
+
+export interface LifecycleSettings {
+  idleTimeoutS: number;
+  portTimeoutS: number;
+  handshakeTimeoutS: number;
+}
+
+export interface TimerSpec {
+  key: string;
+  dueInS: number;
+  event: NewEvent;
+}
+
+/** What the spawner does after an event: append, arm/cancel timers, and at most one condor call. */
+export interface Reaction {
+  append: NewEvent[];
+  arm: TimerSpec[];
+  cancel: string[];
+  submit?: boolean;
+  removeJob?: string;
+  /** A node that failed this spawn: count a strike against it. */
+  strike?: { host: string; reason: string };
+}
+
+const none = (): Reaction => ({ append: [], arm: [], cancel: [] });
+export const timerKeys = (spawnId: string) => ({
+  idle: `idle:${spawnId}`,
+  port: `port:${spawnId}`,
+  handshake: `handshake:${spawnId}`,
+});
+
+const PENDING = new Set(['requested', 'submitted', 'queued', 'starting', 'port-reported', 'routing']);
+
+/**
+ * The spawn and removal sagas as a pure function of (state after the event, the event).
+ * Stale events (another generation, or a phase already left) produce nothing, so a timer that
+ * fires late or a redelivered event is harmless.
+ */
+export function react(state: ServerState, event: EventEnvelope, settings: LifecycleSettings): Reaction {
+  const d = event.data as any;
+  const r = none();
+  // condor_rm follows the event, whatever the generation: an old job must still go.
+  if (event.type === 'JobRemovalRequested') {
+    r.removeJob = d.jobId;
+    return r;
+  }
+  if (!state.spawnId || d.spawnId !== state.spawnId) return r;
+  const spawnId = state.spawnId;
+  const keys = timerKeys(spawnId);
+  const pending = PENDING.has(state.phase);
+  const fail = (f: FailureDescription) => {
+    r.append.push(newEvent('SpawnFailed', { spawnId, ...f }));
+  };
+
+  switch (event.type) {
+    case 'SpawnRequested':
+      if (state.phase === 'requested') r.submit = true;
+      break;
+    case 'JobSubmitted':
+      if (state.phase === 'stopping' || state.phase === 'stopped') {
+        // The stop came while condor_submit was running: the new job must not survive it.
+        r.append.push(newEvent('JobRemovalRequested', { spawnId, jobId: d.jobId }));
+      } else {
+        r.arm.push({
+          key: keys.idle,
+          dueInS: settings.idleTimeoutS,
+          event: newEvent('IdleTimedOut', { spawnId, waitedS: settings.idleTimeoutS }),
+        });
+      }
+      break;
+    case 'JobRunning':
+      if (state.phase === 'starting') {
+        r.cancel.push(keys.idle);
+        r.arm.push({
+          key: keys.port,
+          dueInS: settings.portTimeoutS,
+          event: newEvent('PortReportTimedOut', { spawnId, host: d.host, waitedS: settings.portTimeoutS }),
+        });
+      }
+      break;
+    case 'PortReported':
+      if (state.phase === 'port-reported') {
+        r.cancel.push(keys.idle, keys.port);
+        r.arm.push({
+          key: keys.handshake,
+          dueInS: settings.handshakeTimeoutS,
+          event: newEvent('HandshakeFailed', {
+            spawnId,
+            error: `the notebook did not answer within ${settings.handshakeTimeoutS} s of reporting its port`,
+          }),
+        });
+      }
+      break;
+    case 'NotebookResponded':
+      if (state.phase === 'routing' && !state.routeRequested) {
+        r.cancel.push(keys.handshake);
+        r.append.push(
+          newEvent('RouteRequested', {
+            spawnId,
+            routeSpec: serverPrefix(state.user!, state.serverName ?? ''),
+            target: new URL(d.url).origin,
+            owner: state.user!,
+          }),
+        );
+      }
+      break;
+    case 'RouteAdded':
+      if (state.phase === 'routing') {
+        r.append.push(newEvent('ServerReady', { spawnId, url: serverPrefix(state.user!, state.serverName ?? '') }));
+      }
+      break;
+    case 'IdleTimedOut':
+      if (state.phase === 'submitted' || state.phase === 'queued') {
+        fail({
+          stage: 'queue',
+          diagnosis: 'never-scheduled',
+          userMessage: userMessage('never-scheduled', `The job waited ${d.waitedS} s in the queue`),
+        });
+      }
+      break;
+    case 'JobHeld':
+      if (pending || state.phase === 'ready') {
+        fail({
+          stage: pending ? 'queue' : 'running',
+          diagnosis: 'held-by-condor',
+          userMessage: userMessage('held-by-condor', `HoldReason: ${d.holdReason}`),
+          detail: d.code === null ? undefined : `HoldReasonCode ${d.code}`,
+        });
+      }
+      break;
+    case 'JobRemoved':
+      if (pending || state.phase === 'ready') {
+        fail({
+          stage: pending ? 'queue' : 'running',
+          diagnosis: 'removed-by-condor',
+          userMessage: userMessage('removed-by-condor', `RemoveReason: ${d.reason || 'none given'}`),
+        });
+      }
+      break;
+    case 'JobCompleted':
+      if (pending || state.phase === 'ready') {
+        fail({
+          stage: pending ? 'start' : 'running',
+          diagnosis: 'job-exited',
+          userMessage: userMessage('job-exited', `The job exited with code ${d.exitCode ?? 'unknown'}`),
+        });
+      }
+      break;
+    case 'PortReportTimedOut':
+      if (state.phase === 'starting') {
+        fail({
+          stage: 'port',
+          diagnosis: 'node-unresponsive',
+          userMessage: userMessage('node-unresponsive', `${d.host} did not report a port within ${d.waitedS} s`),
+        });
+        r.strike = { host: d.host, reason: `no port report within ${d.waitedS} s` };
+      }
+      break;
+    case 'HandshakeFailed':
+      if (state.phase === 'port-reported') {
+        fail({
+          stage: 'handshake',
+          diagnosis: 'handshake-failed',
+          userMessage: userMessage('handshake-failed'),
+          detail: d.error ?? (d.status ? `HTTP ${d.status}` : undefined),
+        });
+      }
+      break;
+    case 'LauncherReported':
+      if (pending) {
+        fail({
+          stage: 'start',
+          diagnosis: d.diagnosis,
+          userMessage: userMessage(d.diagnosis, d.message?.replace(/[.\s]+$/, '')),
+          detail: d.detail,
+          stderrTail: d.stderrTail || undefined,
+        });
+      }
+      break;
+    case 'SpawnFailed':
+    case 'StopRequested':
+      if (state.phase === 'stopping') startRemoval(state, r);
+      break;
+    case 'ServerStopped':
+      // One automatic retry elsewhere when a node, not the user's setup, was at fault.
+      if (state.failure?.diagnosis === 'node-unresponsive' && !state.retryOf && !state.stopRequestedAt) {
+        r.append.push(
+          newEvent('SpawnRequested', {
+            spawnId: retrySpawnId(spawnId),
+            user: state.user!,
+            serverName: state.serverName ?? '',
+            options: state.options ?? {},
+            requestedBy: 'condorhub (automatic retry)',
+            retryOf: spawnId,
+            ...(state.host ? { avoidHosts: [state.host] } : {}),
+          }),
+        );
+      }
+      break;
+  }
+  return r;
+}
+
+function startRemoval(state: ServerState, r: Reaction) {
+  const spawnId = state.spawnId!;
+  const keys = timerKeys(spawnId);
+  r.cancel.push(keys.idle, keys.port, keys.handshake);
+  if (state.routeRequested && state.routeSpec) {
+    r.append.push(
+      newEvent('RouteRemovalRequested', {
+        spawnId,
+        routeSpec: state.routeSpec,
+        reason: state.failure ? 'spawn-failed' : 'stopped',
+      }),
+    );
+  }
+  if (state.jobId) {
+    r.append.push(newEvent('JobRemovalRequested', { spawnId, jobId: state.jobId }));
+  } else {
+    // Nothing was submitted (or the submit is still running; then JobSubmitted removes it).
+    r.append.push(newEvent('ServerStopped', { spawnId, reason: state.failure ? 'spawn failed' : 'stopped' }));
+  }
+}
+
+/** A deterministic id for the retry, so a redelivered ServerStopped cannot start two. */
+export function retrySpawnId(spawnId: string): string {
+  const hex = spawnId.replace(/-/g, '');
+  // Flip bits of the last group: stable, distinct, still uuid-shaped.
+  const tail = (BigInt(`0x${hex.slice(20)}`) ^ 0xa5a5a5a5a5a5n).toString(16).padStart(12, '0');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${tail}`;
+}

@@ -1,0 +1,221 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import type { EventEnvelope, NewEvent } from '@condorhub/contracts';
+import { newEvent, serverStreamId } from '@condorhub/contracts';
+import {
+  type ServerState,
+  decideStart,
+  decideStop,
+  evolve,
+  foldServer,
+  initialServerState,
+  react,
+  retrySpawnId,
+} from './index';
+
+const settings = { idleTimeoutS: 300, portTimeoutS: 120, handshakeTimeoutS: 60 };
+const stream = serverStreamId('alice', '');
+
+function envelopes(events: NewEvent[], from = 1): EventEnvelope[] {
+  return events.map((e, i) => ({
+    eventId: randomUUID(),
+    type: e.type,
+    schemaVersion: 1,
+    streamId: stream,
+    streamVersion: from + i,
+    globalPosition: String(from + i),
+    transactionId: String(100 + from + i),
+    recordedAt: new Date(Date.UTC(2026, 10, 25, 12, 0, from + i)).toISOString(),
+    data: e.data,
+    metadata: {},
+  })) as EventEnvelope[];
+}
+
+/** Runs events through evolve + react, appending what react appends, like the spawner does. */
+function run(events: NewEvent[], state: ServerState = initialServerState()) {
+  const log: EventEnvelope[] = [];
+  const effects: ReturnType<typeof react>[] = [];
+  const queue = [...events];
+  while (queue.length) {
+    const [env] = envelopes([queue.shift()!], state.streamVersion + 1);
+    state = evolve(state, env);
+    log.push(env);
+    const r = react(state, env, settings);
+    effects.push(r);
+    queue.unshift(...r.append);
+  }
+  return { state, log, effects };
+}
+
+const spawnId = randomUUID();
+const requested = newEvent('SpawnRequested', {
+  spawnId,
+  user: 'alice',
+  serverName: '',
+  options: {},
+  requestedBy: 'alice',
+});
+
+describe('server lifecycle: decide/evolve/react', () => {
+  it('walks the happy path to ready, with timers armed and cancelled', () => {
+    const { state, log, effects } = run([
+      requested,
+      newEvent('JobSubmitted', { spawnId, jobId: '12.0', submitHost: 'sim' }),
+      newEvent('JobIdle', { spawnId, jobId: '12.0' }),
+      newEvent('JobRunning', { spawnId, jobId: '12.0', host: '127.0.0.2', slot: 'slot1@127.0.0.2' }),
+      newEvent('PortReported', { spawnId, host: '127.0.0.2', port: 41000 }),
+      newEvent('NotebookResponded', {
+        spawnId,
+        url: 'http://127.0.0.2:41000/user/alice/api',
+        version: '6.4.12',
+        status: 200,
+      }),
+    ]);
+    assert.equal(state.phase, 'routing');
+    assert.equal(effects[0].submit, true);
+    assert.deepEqual(
+      effects[1].arm.map((t) => t.key),
+      [`idle:${spawnId}`],
+    );
+    assert.deepEqual(effects[3].cancel, [`idle:${spawnId}`]);
+    assert.equal(log.at(-1)!.type, 'RouteRequested');
+    assert.deepEqual(log.at(-1)!.data, {
+      spawnId,
+      routeSpec: '/user/alice/',
+      target: 'http://127.0.0.2:41000',
+      owner: 'alice',
+    });
+    const done = run(
+      [newEvent('RouteAdded', { spawnId, routeSpec: '/user/alice/', target: 'http://127.0.0.2:41000' })],
+      state,
+    );
+    assert.equal(done.state.phase, 'ready');
+    assert.equal(done.state.url, '/user/alice/');
+    assert.deepEqual(
+      done.state.stages.map((s) => s.type),
+      [
+        'SpawnRequested',
+        'JobSubmitted',
+        'JobIdle',
+        'JobRunning',
+        'PortReported',
+        'NotebookResponded',
+        'RouteAdded',
+        'ServerReady',
+      ],
+    );
+  });
+
+  it('ignores late events of an older spawn', () => {
+    const { state } = run([requested, newEvent('JobSubmitted', { spawnId, jobId: '12.0', submitHost: 'sim' })]);
+    const stale = randomUUID();
+    const after = run([newEvent('JobRunning', { spawnId: stale, jobId: '9.0', host: 'h', slot: 's' })], state);
+    assert.equal(after.state.phase, 'submitted');
+    assert.equal(after.state.host, undefined);
+    assert.deepEqual(after.effects[0], { append: [], arm: [], cancel: [] });
+  });
+
+  it('fails a never-scheduled job on the idle timer and removes it, then stops', () => {
+    const { state, log, effects } = run([
+      requested,
+      newEvent('JobSubmitted', { spawnId, jobId: '12.0', submitHost: 'sim' }),
+      newEvent('IdleTimedOut', { spawnId, waitedS: 300 }),
+    ]);
+    assert.deepEqual(
+      log.map((e) => e.type),
+      ['SpawnRequested', 'JobSubmitted', 'IdleTimedOut', 'SpawnFailed', 'JobRemovalRequested'],
+    );
+    assert.equal(state.failure?.diagnosis, 'never-scheduled');
+    assert.equal(state.failure?.stage, 'queue');
+    assert.equal(effects.at(-1)!.removeJob, '12.0');
+    assert.equal(state.phase, 'stopping');
+  });
+
+  it('a stale timer after the job ran changes nothing', () => {
+    const { state } = run([
+      requested,
+      newEvent('JobSubmitted', { spawnId, jobId: '12.0', submitHost: 'sim' }),
+      newEvent('JobRunning', { spawnId, jobId: '12.0', host: 'h', slot: 's' }),
+    ]);
+    const after = run([newEvent('IdleTimedOut', { spawnId, waitedS: 300 })], state);
+    assert.equal(after.state.phase, 'starting');
+    assert.equal(after.log.length, 1);
+  });
+
+  it('turns a launcher report into a classified failure with the stderr tail', () => {
+    const { state } = run([
+      requested,
+      newEvent('JobSubmitted', { spawnId, jobId: '12.0', submitHost: 'sim' }),
+      newEvent('JobRunning', { spawnId, jobId: '12.0', host: 'h', slot: 's' }),
+      newEvent('LauncherReported', {
+        spawnId,
+        stage: 'preflight',
+        diagnosis: 'home-over-quota',
+        message: 'Home directory /home/alice is full.',
+        exitCode: null,
+        stderrTail: 'OSError: [Errno 28] No space left on device',
+      }),
+    ]);
+    assert.equal(state.failure?.diagnosis, 'home-over-quota');
+    assert.match(state.failure!.userMessage, /Home directory \/home\/alice is full\. Your home directory is full/);
+    assert.match(state.failure!.stderrTail!, /No space left/);
+  });
+
+  it('stop never checks the job; stop during submit removes the late job', () => {
+    const { state, log } = run([requested, newEvent('StopRequested', { spawnId, by: 'alice', reason: 'user' })]);
+    assert.equal(state.phase, 'stopped');
+    assert.equal(log.at(-1)!.type, 'ServerStopped');
+    const late = run([newEvent('JobSubmitted', { spawnId, jobId: '13.0', submitHost: 'sim' })], state);
+    assert.equal(late.effects.at(-1)!.removeJob, '13.0');
+  });
+
+  it('removes the route and the job when a ready server is stopped', () => {
+    const { state } = run([
+      requested,
+      newEvent('JobSubmitted', { spawnId, jobId: '12.0', submitHost: 'sim' }),
+      newEvent('JobRunning', { spawnId, jobId: '12.0', host: 'h', slot: 's' }),
+      newEvent('PortReported', { spawnId, host: '127.0.0.2', port: 41000 }),
+      newEvent('NotebookResponded', {
+        spawnId,
+        url: 'http://127.0.0.2:41000/user/alice/api',
+        version: null,
+        status: 200,
+      }),
+      newEvent('RouteAdded', { spawnId, routeSpec: '/user/alice/', target: 'http://127.0.0.2:41000' }),
+    ]);
+    assert.equal(state.phase, 'ready');
+    const stop = run([newEvent('StopRequested', { spawnId, by: 'alice', reason: 'user' })], state);
+    assert.deepEqual(
+      stop.log.map((e) => e.type),
+      ['StopRequested', 'RouteRemovalRequested', 'JobRemovalRequested'],
+    );
+  });
+
+  it('retries once elsewhere after a node did not report a port', () => {
+    const { state, effects } = run([
+      requested,
+      newEvent('JobSubmitted', { spawnId, jobId: '12.0', submitHost: 'sim' }),
+      newEvent('JobRunning', { spawnId, jobId: '12.0', host: '127.0.0.3', slot: 's' }),
+      newEvent('PortReportTimedOut', { spawnId, host: '127.0.0.3', waitedS: 120 }),
+    ]);
+    assert.deepEqual(effects[3].strike, { host: '127.0.0.3', reason: 'no port report within 120 s' });
+    const stopped = run([newEvent('ServerStopped', { spawnId, reason: 'spawn failed' })], state);
+    const retry = stopped.log.find((e) => e.type === 'SpawnRequested')!;
+    assert.equal((retry.data as any).retryOf, spawnId);
+    assert.deepEqual((retry.data as any).avoidHosts, ['127.0.0.3']);
+    assert.equal((retry.data as any).spawnId, retrySpawnId(spawnId));
+    assert.equal(stopped.state.phase, 'requested');
+  });
+
+  it('decides start and stop', () => {
+    const s0 = initialServerState();
+    assert.equal(decideStop(s0, { by: 'a', reason: 'r' }).ok, false);
+    const start = decideStart(s0, { spawnId, user: 'alice', serverName: '', options: {}, by: 'alice' });
+    assert.ok(start.ok);
+    const s1 = foldServer(envelopes(start.events));
+    const again = decideStart(s1, { spawnId: randomUUID(), user: 'alice', serverName: '', options: {}, by: 'alice' });
+    assert.deepEqual(again, { ok: false, code: 'already-active', reason: 'server is already pending' });
+    assert.ok(decideStop(s1, { by: 'alice', reason: 'user' }).ok);
+  });
+});
