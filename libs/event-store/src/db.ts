@@ -12,6 +12,8 @@ export interface DatabaseOptions {
   url: string;
   /** Every table lives in this schema; tests use one schema per test file. */
   schema?: string;
+  /** Schemas searched after `schema`: a rebuild writes its own tables but reads the live events. */
+  extraSearchPath?: string[];
   max?: number;
   /** Server-side limit on each statement, so a stuck query fails instead of hanging. */
   statementTimeoutMs?: number;
@@ -23,7 +25,8 @@ export const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 export function poolConfig(opts: DatabaseOptions): PoolConfig {
   const schema = opts.schema ?? 'public';
-  if (!SCHEMA_NAME.test(schema)) throw new Error(`invalid schema name "${schema}"`);
+  const searchPath = [schema, ...(opts.extraSearchPath ?? [])];
+  for (const s of searchPath) if (!SCHEMA_NAME.test(s)) throw new Error(`invalid schema name "${s}"`);
   return {
     connectionString: opts.url,
     max: opts.max ?? 10,
@@ -31,7 +34,7 @@ export function poolConfig(opts: DatabaseOptions): PoolConfig {
     idleTimeoutMillis: 30_000,
     // Sent in the startup packet, so every connection of the pool sees the same schema
     // without an extra round trip.
-    options: `-c search_path=${schema} -c statement_timeout=${opts.statementTimeoutMs ?? 15_000}`,
+    options: `-c search_path=${searchPath.join(',')} -c statement_timeout=${opts.statementTimeoutMs ?? 15_000}`,
     application_name: opts.applicationName ?? 'condorhub',
   };
 }

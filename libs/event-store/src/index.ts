@@ -1,4 +1,5 @@
 export * from './db';
+export * from './ensure-database';
 export * from './errors';
 export * from './migrations/migration';
 export * from './migrations/001-event-store';

@@ -1,6 +1,6 @@
 import type { EventEnvelope } from '@condorhub/contracts';
 import type { Pool, PoolClient } from 'pg';
-import { type DatabaseOptions, withTransaction } from '../db';
+import { type DatabaseOptions, type Sql, withTransaction } from '../db';
 import { CheckpointConflictError } from '../errors';
 import { type Checkpoint, checkpointOf, readAllForward } from '../sql/read-all-forward';
 import { readCheckpoint } from '../sql/read-checkpoint';
@@ -18,7 +18,12 @@ export interface EventProcessorOptions {
    * and the checkpoint is stored after it returns: at-least-once.
    */
   mode: 'transaction' | 'after';
-  handle(events: EventEnvelope[], tx: PoolClient | undefined): Promise<void>;
+  handle(events: EventEnvelope[], tx: Sql | undefined, context?: any): Promise<void>;
+  /**
+   * How to open the transaction of `transaction` mode (default: a pg transaction on `pool`).
+   * The projector passes TypeORM's, so entities and the checkpoint commit together.
+   */
+  transaction?: (fn: (tx: Sql, context?: any) => Promise<void>) => Promise<void>;
   batchSize?: number;
   /** Fallback poll when no notification comes (e.g. a long transaction held xmin back). */
   pollMs?: number;
@@ -34,7 +39,7 @@ export class EventProcessor {
   private loop?: Promise<void>;
   private checkpoint?: Checkpoint;
   private lockHeld = false;
-  private caughtUpWaiters: (() => void)[] = [];
+  private caughtUpWaiters: { upTo: string; resolve: () => void }[] = [];
 
   constructor(private readonly opts: EventProcessorOptions) {
     this.listener = new WakeUpListener(opts.db);
@@ -58,9 +63,32 @@ export class EventProcessor {
     await this.listener.close();
   }
 
-  /** Resolves once the processor has seen everything visible now (for tests and rebuilds). */
-  caughtUp(): Promise<void> {
-    return new Promise((resolve) => this.caughtUpWaiters.push(resolve));
+  /**
+   * Resolves once every event committed before this call has been handled (for tests and
+   * rebuilds). An empty read alone is not enough: a long transaction anywhere in the cluster
+   * holds the visibility horizon back.
+   */
+  async caughtUp(): Promise<void> {
+    const { rows } = await this.opts.pool.query<{ m: string }>(
+      'SELECT coalesce(max(global_position), 0)::text AS m FROM events',
+    );
+    return new Promise((resolve) => this.caughtUpWaiters.push({ upTo: rows[0].m, resolve }));
+  }
+
+  private async resolveCaughtUp() {
+    if (!this.caughtUpWaiters.length || !this.checkpoint) return;
+    const cp = this.checkpoint;
+    for (const waiter of [...this.caughtUpWaiters]) {
+      const { rows } = await this.opts.pool.query<{ behind: boolean }>(
+        `SELECT EXISTS (SELECT 1 FROM events WHERE global_position <= $1::bigint
+           AND (transaction_id, global_position) > ($2::xid8, $3::bigint)) AS behind`,
+        [waiter.upTo, cp.transactionId, cp.globalPosition],
+      );
+      if (!rows[0].behind) {
+        this.caughtUpWaiters.splice(this.caughtUpWaiters.indexOf(waiter), 1);
+        waiter.resolve();
+      }
+    }
   }
 
   private async run() {
@@ -84,8 +112,8 @@ export class EventProcessor {
         this.checkpoint ??= await readCheckpoint(this.opts.pool, this.opts.name);
         const batch = await readAllForward(this.opts.pool, this.checkpoint, this.opts.batchSize ?? 500);
         if (!batch.length) {
-          for (const w of this.caughtUpWaiters.splice(0)) w();
-          await this.listener.wait(pollMs);
+          await this.resolveCaughtUp();
+          await this.listener.wait(this.caughtUpWaiters.length ? Math.min(pollMs, 100) : pollMs);
           continue;
         }
         await this.apply(batch);
@@ -101,8 +129,10 @@ export class EventProcessor {
     const from = this.checkpoint!;
     const to = checkpointOf(batch[batch.length - 1]);
     if (this.opts.mode === 'transaction') {
-      await withTransaction(this.opts.pool, async (tx) => {
-        await this.opts.handle(batch, tx);
+      const inTransaction =
+        this.opts.transaction ?? ((fn) => withTransaction(this.opts.pool, (tx: PoolClient) => fn(tx, tx)));
+      await inTransaction(async (tx, context) => {
+        await this.opts.handle(batch, tx, context);
         await storeCheckpoint(tx, this.opts.name, from, to);
       });
     } else {

@@ -1,0 +1,38 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { Pool } from 'pg';
+import type { DataSource } from 'typeorm';
+import type { Config } from '@condorhub/config';
+import type { DatabaseOptions, EventProcessor } from '@condorhub/event-store';
+import { createRelay } from '@condorhub/messaging';
+import { CONFIG, DB_OPTIONS, NATS, PG_POOL, READ_MODELS } from '@condorhub/runtime';
+import { createReadModelsProcessor } from './projections/read-models.processor';
+
+/** Runs the relay (store → JetStream) and the read-model projections. */
+@Injectable()
+export class ProjectorService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly log = new Logger('projector');
+  readonly relay: EventProcessor;
+  readonly readModels: EventProcessor;
+
+  constructor(
+    @Inject(CONFIG) config: Config,
+    @Inject(DB_OPTIONS) db: DatabaseOptions,
+    @Inject(PG_POOL) pool: Pool,
+    @Inject(NATS) nc: NatsConnection,
+    @Inject(READ_MODELS) dataSource: DataSource,
+  ) {
+    const onError = (what: string) => (e: unknown) => this.log.warn(`${what}: ${String(e)}`);
+    this.relay = createRelay({ pool, db, nc, prefix: config.CONDORHUB_NATS_PREFIX, onError: onError('relay') });
+    this.readModels = createReadModelsProcessor({ pool, db, dataSource, onError: onError('read models') });
+  }
+
+  onApplicationBootstrap() {
+    this.relay.start();
+    this.readModels.start();
+  }
+
+  async onApplicationShutdown() {
+    await Promise.all([this.relay.stop(), this.readModels.stop()]);
+  }
+}

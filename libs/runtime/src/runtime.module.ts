@@ -1,0 +1,87 @@
+import {
+  type DynamicModule,
+  Global,
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { Pool } from 'pg';
+import type { DataSource } from 'typeorm';
+import { type Config, databaseOptions, loadConfig } from '@condorhub/config';
+import {
+  type DatabaseOptions,
+  createPool,
+  ensureDatabase,
+  eventStoreMigrations,
+  migrate,
+} from '@condorhub/event-store';
+import { connectNats, ensureEventStream } from '@condorhub/messaging';
+import { openReadModels, readModelMigrations } from '@condorhub/read-models';
+import { CONFIG, DB_OPTIONS, NATS, PG_POOL, READ_MODELS } from './tokens';
+
+@Injectable()
+class RuntimeShutdown implements OnApplicationShutdown {
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(NATS) private readonly nc: NatsConnection,
+    @Inject(READ_MODELS) private readonly readModels: DataSource,
+  ) {}
+
+  async onApplicationShutdown() {
+    // Services stop their loops first (their own shutdown hooks); then the connections go.
+    await this.nc.drain().catch(() => undefined);
+    await this.readModels.destroy().catch(() => undefined);
+    await this.pool.end().catch(() => undefined);
+  }
+}
+
+/**
+ * What every service stands on: validated config, the store's pool (migrated), NATS with the
+ * event stream, and the read models. Global, so each service module just injects the tokens.
+ */
+@Global()
+@Module({})
+export class RuntimeModule {
+  static forRoot(opts: { service: string; config?: Config }): DynamicModule {
+    const config = opts.config ?? loadConfig();
+    const db: DatabaseOptions = databaseOptions(config, `condorhub-${opts.service}`);
+    const log = new Logger('runtime');
+    return {
+      module: RuntimeModule,
+      providers: [
+        { provide: CONFIG, useValue: config },
+        { provide: DB_OPTIONS, useValue: db },
+        {
+          provide: PG_POOL,
+          useFactory: async () => {
+            if (await ensureDatabase(db.url)) log.log(`created database ${new URL(db.url).pathname.slice(1)}`);
+            const pool = createPool(db);
+            const applied = await migrate(pool, db.schema ?? 'public', [
+              ...eventStoreMigrations,
+              ...readModelMigrations,
+            ]);
+            if (applied.length) log.log(`applied migrations ${applied.join(', ')}`);
+            return pool;
+          },
+        },
+        {
+          provide: NATS,
+          useFactory: async () => {
+            const nc = await connectNats({ url: config.CONDORHUB_NATS_URL, name: `condorhub-${opts.service}` });
+            await ensureEventStream(nc, {
+              streamName: config.CONDORHUB_NATS_STREAM,
+              prefix: config.CONDORHUB_NATS_PREFIX,
+            });
+            return nc;
+          },
+        },
+        { provide: READ_MODELS, inject: [PG_POOL], useFactory: () => openReadModels(db) },
+        RuntimeShutdown,
+      ],
+      exports: [CONFIG, DB_OPTIONS, PG_POOL, NATS, READ_MODELS],
+    };
+  }
+}
