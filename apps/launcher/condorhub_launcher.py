@@ -11,6 +11,7 @@ Python 3 standard library only: workers have Python and Jupyter, not Node. See R
 import errno
 import glob
 import http.client
+import ipaddress
 import json
 import os
 import re
@@ -166,8 +167,45 @@ def resolve(host):
     return None
 
 
+def _is_loopback(address):
+    try:
+        return ipaddress.ip_address(address.split("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+
+def route_to(url):
+    """(family, local address) this node uses to reach url's host, or None. A UDP connect
+    sends nothing; it only asks the kernel for the route."""
+    host = urllib.parse.urlsplit(url).hostname
+    found = resolve(host) if host else None
+    if not found or _is_loopback(found[1]):
+        return None
+    s = socket.socket(found[0], socket.SOCK_DGRAM)
+    try:
+        s.connect((found[1], 9))
+        return found[0], s.getsockname()[0]
+    except OSError:
+        return None
+    finally:
+        s.close()
+
+
 def bind_address(env):
     """(family, address, how) to listen on."""
+    found = _bind_address(env)
+    if _is_loopback(found[1]) and "CONDORHUB_BIND_HOST" not in found[2]:
+        # Debian-style /etc/hosts maps the host name to 127.0.1.1: a notebook there is
+        # unreachable for a hub on another machine. Loopback is right only when the hub is
+        # local too (condor-sim's slots on 127.0.0.x).
+        routed = route_to(env.get("JUPYTERHUB_API_URL", ""))
+        if routed:
+            log("%s resolves to loopback %s but the hub is remote; using %s" % (found[2], found[1], routed[1]))
+            return routed + ("route to the hub",)
+    return found
+
+
+def _bind_address(env):
     override = env.get("CONDORHUB_BIND_HOST", "").strip()
     if override:
         found = resolve(override)
@@ -446,9 +484,11 @@ def post_json(url, token, body, timeout, ctx):
         return resp.status, resp.read(2048).decode("utf-8", "replace")
 
 
-def post_with_retries(url, token, body, timeout, attempts, backoff, ctx):
-    """(status or None, text): retries connection errors, timeouts and 5xx with backoff."""
+def post_with_retries(url, token, body, timeout, attempts, backoff, ctx, tried=None):
+    """(status or None, text): retries connection errors, timeouts and 5xx with backoff.
+    `tried`, a list, receives the outcome of every attempt."""
     status, text = None, ""
+    tried = [] if tried is None else tried
     for attempt in range(attempts):
         if attempt:
             time.sleep(min(backoff * (2 ** (attempt - 1)), 8.0))
@@ -456,8 +496,10 @@ def post_with_retries(url, token, body, timeout, attempts, backoff, ctx):
             status, text = post_json(url, token, body, timeout, ctx)
         except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:  # timeouts are OSErrors
             status, text = None, str(getattr(exc, "reason", exc))
+            tried.append(None)
             log("POST %s failed (attempt %d/%d): %s" % (url, attempt + 1, attempts, text))
             continue
+        tried.append(status)
         if status < 500:
             return status, text
         log("POST %s answered %d (attempt %d/%d)" % (url, status, attempt + 1, attempts))
@@ -466,11 +508,18 @@ def post_with_retries(url, token, body, timeout, attempts, backoff, ctx):
 
 def report_port(cfg, port, ctx):
     url = cfg.api_url + "/batchspawner"
+    tried = []
     status, text = post_with_retries(
-        url, cfg.token, {"port": port}, cfg.report_timeout_s, cfg.report_attempts, cfg.report_backoff_s, ctx
+        url, cfg.token, {"port": port}, cfg.report_timeout_s, cfg.report_attempts, cfg.report_backoff_s, ctx, tried
     )
     if status is not None and 200 <= status < 300:
         log("reported port %d to %s (%d)" % (port, url, status))
+        return 0
+    if status == 409 and len(tried) > 1:
+        # An earlier attempt timed out or got a 5xx, possibly after the hub stored the port;
+        # "not waiting for a port" may then mean "already have it". Starting costs little, and
+        # a hub that really has no port times the spawn out as it would anyway.
+        log("the hub answered 409 after an unclear earlier attempt; assuming it has port %d" % port)
         return 0
     if status is not None and 400 <= status < 500:
         log("the hub refused the port report: POST %s answered %d %s; not starting the notebook" % (url, status, text.strip()[:500]))
@@ -542,14 +591,17 @@ class StderrTee(object):
             if len(self.buf) > 2 * TAIL_BYTES:
                 del self.buf[: len(self.buf) - TAIL_BYTES]
 
-    def tail(self, wait_s=3.0):
+    def tail(self, secret=None, wait_s=3.0):
         # A grandchild (a kernel) may hold the pipe open after the child died: do not wait for EOF forever.
         self.thread.join(wait_s)
-        return tail_text(bytes(self.buf))
+        return tail_text(bytes(self.buf), secret=secret)
 
 
-def tail_text(data, lines=TAIL_LINES, limit=TAIL_BYTES):
+def tail_text(data, lines=TAIL_LINES, limit=TAIL_BYTES, secret=None):
     text = data[-limit:].decode("utf-8", "replace")
+    if secret:
+        # The hub stores and shows the tail; a notebook that logs its environment must not leak the token.
+        text = text.replace(secret, "<redacted>")
     parts = text.splitlines()
     return "\n".join(parts[-lines:])
 
@@ -663,7 +715,7 @@ def run_notebook(cfg, command, env, host, ctx, warnings):
     returncode = child.wait()
     uptime = time.monotonic() - started
     code = exit_code_of(returncode)
-    tail = tee.tail()
+    tail = tee.tail(secret=cfg.token)
     if state["signalled"]:
         log("notebook exited with %d after a forwarded signal" % code)
     elif uptime < cfg.early_exit_s:

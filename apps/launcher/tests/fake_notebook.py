@@ -6,8 +6,9 @@
   fake_notebook.py spam N CODE                    print N numbered lines to stderr, exit CODE
   fake_notebook.py sleep SECONDS CODE             sleep, then exit CODE
 
-If FAKE_NB_STATE names a file, it receives {"pid", "env", "argv", "signals"} as JSON when
-the process starts and again on every signal.
+If FAKE_NB_STATE names a file, it receives {"pid", "env", "argv", "signals", "ready"} as JSON
+when the process starts, when `serve` is listening with its signal handlers set, and on
+every signal.
 """
 import http.server
 import json
@@ -19,6 +20,7 @@ import time
 import urllib.parse
 
 signals = []
+ready = []
 
 
 def save_state():
@@ -27,7 +29,9 @@ def save_state():
         return
     tmp = path + ".tmp"
     with open(tmp, "w") as f:
-        json.dump({"pid": os.getpid(), "env": dict(os.environ), "argv": sys.argv, "signals": signals}, f)
+        json.dump(
+            {"pid": os.getpid(), "env": dict(os.environ), "argv": sys.argv, "signals": signals, "ready": bool(ready)}, f
+        )
     os.replace(tmp, path)
 
 
@@ -59,6 +63,8 @@ def serve(term_code):
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, on_signal)
     threading.Thread(target=server.serve_forever, daemon=True).start()
+    ready.append(True)
+    save_state()  # now signals are handled and the port is bound
     sys.stderr.write("fake notebook listening on %s:%d\n" % (url.hostname, url.port))
     sys.stderr.flush()
     while not stop.wait(0.05):

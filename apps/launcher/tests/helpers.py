@@ -149,6 +149,12 @@ class LauncherCase(unittest.TestCase):
             stderr=subprocess.PIPE,
         )
 
+    @staticmethod
+    def stop(proc):
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate(timeout=30)
+
     def notebook_state(self, timeout=15, want=None):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

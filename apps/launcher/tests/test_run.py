@@ -19,7 +19,7 @@ class SuccessTest(LauncherCase):
             f.write('Name = "slot1@127.0.0.2"\nMachine = "127.0.0.2"\n')
         env = self.env(_CONDOR_MACHINE_AD=ad, CONDORHUB_BIND_HOST=None)
         proc = self.start_launcher(["--"] + self.notebook("serve", 42), env=env)
-        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        self.addCleanup(self.stop, proc)
 
         report = self.hub.wait_for("/batchspawner")
         self.assertEqual(report["path"], "/hub/api/batchspawner")
@@ -30,7 +30,7 @@ class SuccessTest(LauncherCase):
         self.assertIsInstance(port, int)
         self.assertTrue(1 <= port <= 65535)
 
-        state = self.notebook_state()
+        state = self.notebook_state(want=lambda s: s["ready"])
         self.assertEqual(state["env"]["JUPYTERHUB_SERVICE_URL"], "http://127.0.0.2:%d/user/alice/" % port)
         self.assertEqual(state["env"]["JUPYTERHUB_API_TOKEN"], TOKEN)
         self.assertEqual(state["env"]["JUPYTERHUB_SERVICE_PREFIX"], "/user/alice/")
@@ -58,9 +58,9 @@ class SuccessTest(LauncherCase):
 
     def test_forwards_sighup_and_sigint(self):
         proc = self.start_launcher(self.notebook("serve", 0))
-        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        self.addCleanup(self.stop, proc)
         self.hub.wait_for("/batchspawner")
-        self.notebook_state(want=lambda s: "JUPYTERHUB_SERVICE_URL" in s["env"])
+        self.notebook_state(want=lambda s: s["ready"])
         proc.send_signal(signal.SIGHUP)
         self.notebook_state(want=lambda s: s["signals"] == [signal.SIGHUP])
         proc.send_signal(signal.SIGINT)
@@ -127,6 +127,13 @@ class EarlyExitTest(LauncherCase):
         self.assertIn(b"stderr line 0000", result.stderr)
         self.assertIn(b"stderr line 0499", result.stderr)
 
+    def test_token_is_redacted_from_the_tail(self):
+        result = self.run_launcher(self.notebook("fail", 1, "env: JUPYTERHUB_API_TOKEN=" + TOKEN))
+        self.assertFailed(result, 1)
+        tail = self.diagnostics()["stderrTail"]
+        self.assertNotIn(TOKEN, tail)
+        self.assertIn("JUPYTERHUB_API_TOKEN=<redacted>", tail)
+
     def test_killed_by_a_signal(self):
         script = "import os, signal; os.kill(os.getpid(), signal.SIGKILL)"
         result = self.run_launcher([sys.executable, "-c", script])
@@ -176,6 +183,18 @@ class PortReportTest(LauncherCase):
         self.assertEqual(len({r["body"]["port"] for r in reports}), 1)
         self.assertFailed(result, 0)
         self.assertTrue(os.path.exists(self.state_file), "the notebook should have started")
+
+    def test_409_after_an_unclear_attempt_counts_as_reported(self):
+        self.hub.port_statuses = [502, 409]
+        result = self.run_launcher(self.notebook("fail", 0))
+        self.assertEqual(len(self.hub.of("/batchspawner")), 2)
+        self.assertFailed(result, 0)
+        self.assertTrue(os.path.exists(self.state_file), "the notebook should have started")
+
+    def test_409_at_once_is_a_refusal(self):
+        self.hub.port_statuses = [409]
+        self.assertFailed(self.run_launcher(self.notebook("fail", 0)), 4)
+        self.assertFalse(os.path.exists(self.state_file))
 
     def test_4xx_gives_up_without_starting_the_notebook(self):
         self.hub.port_statuses = [403]
@@ -234,7 +253,17 @@ class ScriptTest(unittest.TestCase):
 
         for py in ("/usr/bin/python3", "/usr/bin/python3.6", "/usr/bin/python3.8"):
             if os.path.exists(py):
-                subprocess.run([py, "-m", "py_compile", LAUNCHER], check=True, timeout=60)
+                subprocess.run([py, "-c", "import sys; compile(open(sys.argv[1]).read(), sys.argv[1], 'exec')", LAUNCHER], check=True, timeout=60)
+
+    def test_grammar_is_python_3_6(self):
+        # Best effort (ast checks grammar, not library calls): no f-strings, walrus, etc.
+        import ast
+        from tests.helpers import LAUNCHER
+
+        with open(LAUNCHER) as f:
+            source = f.read()
+        ast.parse(source, LAUNCHER, feature_version=(3, 6))
+        self.assertNotRegex(source, r"(?m)^[^#]*\bf\"")
 
 
 if __name__ == "__main__":

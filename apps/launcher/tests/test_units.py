@@ -57,6 +57,20 @@ class AddressTest(unittest.TestCase):
         with self.assertRaises(L.UsageError):
             L.bind_address({"CONDORHUB_BIND_HOST": "no-such-host.invalid"})
 
+    def test_loopback_name_with_a_remote_hub_uses_the_route_to_the_hub(self):
+        ad = self.ad('Machine = "127.0.1.1"\n')
+        local = {"_CONDOR_MACHINE_AD": ad, "JUPYTERHUB_API_URL": "http://127.0.0.1:8081/hub/api"}
+        self.assertEqual(L.bind_address(local)[1], "127.0.1.1")
+        remote_url = "http://192.0.2.10:8081/hub/api"
+        routed = L.route_to(remote_url)
+        if routed is None:
+            self.skipTest("no route to a non-loopback address on this machine")
+        remote = {"_CONDOR_MACHINE_AD": ad, "JUPYTERHUB_API_URL": remote_url}
+        self.assertEqual(L.bind_address(remote), routed + ("route to the hub",))
+        # An explicit override is obeyed even if it is loopback.
+        remote["CONDORHUB_BIND_HOST"] = "127.0.0.1"
+        self.assertEqual(L.bind_address(remote)[1], "127.0.0.1")
+
     def test_service_url_keeps_everything_but_netloc(self):
         self.assertEqual(
             L.service_url_with("http://0.0.0.0:0/user/alice/", "127.0.0.2", 4321), "http://127.0.0.2:4321/user/alice/"
@@ -117,6 +131,9 @@ class DiagnoseTest(unittest.TestCase):
         big = (b"x" * 100000) + b"\nend"
         self.assertLessEqual(len(L.tail_text(big)), L.TAIL_BYTES)
         self.assertEqual(L.tail_text(b"\xff\xfe bad utf8\n"), "\ufffd\ufffd bad utf8")
+
+    def test_tail_redacts_the_token(self):
+        self.assertEqual(L.tail_text(b"JUPYTERHUB_API_TOKEN=s3cret x\n", secret="s3cret"), "JUPYTERHUB_API_TOKEN=<redacted> x")
 
 
 if __name__ == "__main__":
