@@ -20,6 +20,7 @@ import {
 } from '@condorhub/event-store';
 import { connectNats, ensureEventStream } from '@condorhub/messaging';
 import { openReadModels, readModelMigrations } from '@condorhub/read-models';
+import { tokenMigrations } from '@condorhub/tokens';
 import { CONFIG, DB_OPTIONS, NATS, PG_POOL, READ_MODELS } from './tokens';
 
 @Injectable()
@@ -62,6 +63,7 @@ export class RuntimeModule {
             const applied = await migrate(pool, db.schema ?? 'public', [
               ...eventStoreMigrations,
               ...readModelMigrations,
+              ...tokenMigrations,
             ]);
             if (applied.length) log.log(`applied migrations ${applied.join(', ')}`);
             return pool;
