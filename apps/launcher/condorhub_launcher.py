@@ -628,6 +628,11 @@ _PATTERNS = [
         "The notebook could not start because a Python module or command is missing.",
     ),
     (
+        "notebook-exited",
+        re.compile(r"Running as root is not recommended"),
+        "The notebook refuses to run as root; the job must run as the user (or pass --allow-root).",
+    ),
+    (
         "bad-user-config",
         re.compile(r"Exception while loading config file|Error loading config file"),
         "The notebook stopped after an error in your Jupyter configuration.",

@@ -29,11 +29,22 @@ class FakeHub(object):
         # notebook then meets a real "Address already in use".
         self.squat_on = squat_on
         self.squatters = []
+        self.version = "3.0.0"
         self.cond = threading.Condition()
         hub = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+
+            def do_GET(self):
+                # jupyterhub-singleuser checks the hub's version at startup.
+                out = json.dumps({"version": hub.version}).encode()
+                self.send_response(200)
+                self.send_header("X-JupyterHub-Version", hub.version)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(out)))
+                self.end_headers()
+                self.wfile.write(out)
 
             def do_POST(self):
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
