@@ -233,7 +233,7 @@ function vacate(job) {
   const s = job.sim;
   if (s.host) {
     const host = hostByIp.get(s.host);
-    if (host && host.slots.get(s.slotId) === `${job.ad.ClusterId}.${job.ad.ProcId}`) host.slots.delete(s.slotId);
+    if (host && host.slots.get(s.slotId)?.jobId === `${job.ad.ClusterId}.${job.ad.ProcId}`) host.slots.delete(s.slotId);
   }
   if (job.ad.RemoteHost) job.ad.LastRemoteHost = job.ad.RemoteHost;
   delete job.ad.RemoteHost;
