@@ -14,6 +14,7 @@ import http.client
 import ipaddress
 import json
 import os
+import random
 import re
 import shlex
 import signal
@@ -120,6 +121,21 @@ class Config(object):
         if mode not in ("default", "strict", "off"):
             raise UsageError("CONDORHUB_USER_CONFIG_CHECK must be default, strict or off, got %r" % mode)
         self.user_config_check = mode
+        self.port_range = parse_port_range(env)
+
+
+def parse_port_range(env):
+    """(low, high) from CONDORHUB_PORT_RANGE (a site whose firewall opens only some ports),
+    else condor-sim's per-slot _CONDOR_SIM_PORT_RANGE; None means any port."""
+    for name in ("CONDORHUB_PORT_RANGE", "_CONDOR_SIM_PORT_RANGE"):
+        raw = env.get(name, "").strip()
+        if not raw:
+            continue
+        m = re.match(r"^(\d+)\s*-\s*(\d+)$", raw)
+        if not m or not 1 <= int(m.group(1)) <= int(m.group(2)) <= 65535:
+            raise UsageError("%s must look like 42000-42009, got %r" % (name, raw))
+        return int(m.group(1)), int(m.group(2))
+    return None
 
 
 def parse_command(argv, env):
@@ -227,15 +243,25 @@ def _bind_address(env):
     return socket.AF_INET, "0.0.0.0", "fallback"
 
 
-def free_port(family, address):
-    """A port the kernel considers free on address (bind to 0, read, close). The notebook
-    binds it a moment later; a race there shows up as a port-bind-failure report."""
-    s = socket.socket(family, socket.SOCK_STREAM)
-    try:
-        s.bind((address, 0))
-        return s.getsockname()[1]
-    finally:
-        s.close()
+def free_port(family, address, port_range=None):
+    """A port the kernel considers free on address (bind, read, close). The notebook binds
+    it a moment later; a race there shows up as a port-bind-failure report. With a range,
+    its ports are tried in random order; OSError if none is free."""
+    candidates = [0]
+    if port_range:
+        candidates = list(range(port_range[0], port_range[1] + 1))
+        random.shuffle(candidates)
+    error = None
+    for candidate in candidates:
+        s = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            s.bind((address, candidate))
+            return s.getsockname()[1]
+        except OSError as exc:
+            error = exc
+        finally:
+            s.close()
+    raise OSError(error.errno if error else errno.EADDRINUSE, "no free port in %s-%s: %s" % (port_range + (error,)))
 
 
 def netloc(address, port):
@@ -756,7 +782,7 @@ def main(argv=None, env=None):
         return EXIT_PREFLIGHT
 
     try:
-        port = free_port(family, address)
+        port = free_port(family, address, cfg.port_range)
     except OSError as exc:
         failure = Failure("port-bind-failure", "No free port could be found on %s." % address, str(exc))
         log("%s %s" % (failure.message, exc))

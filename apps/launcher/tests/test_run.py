@@ -17,7 +17,7 @@ class SuccessTest(LauncherCase):
         ad = os.path.join(self.tmp, "machine.ad")
         with open(ad, "w") as f:
             f.write('Name = "slot1@127.0.0.2"\nMachine = "127.0.0.2"\n')
-        env = self.env(_CONDOR_MACHINE_AD=ad, CONDORHUB_BIND_HOST=None)
+        env = self.env(_CONDOR_MACHINE_AD=ad, CONDORHUB_BIND_HOST=None, _CONDOR_SIM_PORT_RANGE="42100-42199")
         proc = self.start_launcher(["--"] + self.notebook("serve", 42), env=env)
         self.addCleanup(self.stop, proc)
 
@@ -28,7 +28,7 @@ class SuccessTest(LauncherCase):
         self.assertEqual(list(report["body"].keys()), ["port"])
         port = report["body"]["port"]
         self.assertIsInstance(port, int)
-        self.assertTrue(1 <= port <= 65535)
+        self.assertTrue(42100 <= port <= 42199, port)  # inside the slot's range
 
         state = self.notebook_state(want=lambda s: s["ready"])
         self.assertEqual(state["env"]["JUPYTERHUB_SERVICE_URL"], "http://127.0.0.2:%d/user/alice/" % port)
@@ -149,6 +149,18 @@ class EarlyExitTest(LauncherCase):
         body = self.diagnostics()
         self.assertEqual(body["diagnosis"], "port-bind-failure")
         self.assertIn("Address already in use", body["stderrTail"])
+
+    def test_no_free_port_in_the_range(self):
+        taken = socket.socket()
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        self.addCleanup(taken.close)
+        port = taken.getsockname()[1]
+        result = self.run_launcher(self.notebook("serve"), env=self.env(_CONDOR_SIM_PORT_RANGE="%d-%d" % (port, port)))
+        self.assertFailed(result, 6)
+        body = self.diagnostics()
+        self.assertEqual((body["stage"], body["diagnosis"]), ("preflight", "port-bind-failure"))
+        self.assertEqual(self.hub.of("/batchspawner"), [])
 
     def test_command_not_found(self):
         result = self.run_launcher(["--", "no-such-notebook-command-xyz", "--flag"])

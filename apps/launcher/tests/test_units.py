@@ -79,6 +79,32 @@ class AddressTest(unittest.TestCase):
             L.service_url_with("https://0.0.0.0:0/user/b%40c/work/?x=1", "::1", 80), "https://[::1]:80/user/b%40c/work/?x=1"
         )
 
+    def test_port_range(self):
+        self.assertIsNone(L.parse_port_range({}))
+        self.assertEqual(L.parse_port_range({"_CONDOR_SIM_PORT_RANGE": "42010-42019"}), (42010, 42019))
+        env = {"_CONDOR_SIM_PORT_RANGE": "42010-42019", "CONDORHUB_PORT_RANGE": "5000 - 5001"}
+        self.assertEqual(L.parse_port_range(env), (5000, 5001))
+        for bad in ("5000", "6000-5000", "0-10", "a-b"):
+            with self.assertRaises(L.UsageError):
+                L.parse_port_range({"CONDORHUB_PORT_RANGE": bad})
+
+    def test_free_port_in_a_range_skips_taken_ports(self):
+        taken = socket.socket()
+        taken.bind(("127.0.0.2", 0))
+        taken.listen(1)
+        self.addCleanup(taken.close)
+        low = taken.getsockname()[1]
+        other = socket.socket()
+        try:
+            other.bind(("127.0.0.2", low + 1))
+        except OSError:
+            self.skipTest("port %d is busy" % (low + 1))
+        other.close()
+        for _ in range(5):
+            self.assertEqual(L.free_port(socket.AF_INET, "127.0.0.2", (low, low + 1)), low + 1)
+        with self.assertRaises(OSError):
+            L.free_port(socket.AF_INET, "127.0.0.2", (low, low))
+
     def test_free_port_is_bindable(self):
         port = L.free_port(socket.AF_INET, "127.0.0.2")
         s = socket.socket()
