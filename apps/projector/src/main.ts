@@ -1,17 +1,5 @@
-import { NestFactory } from '@nestjs/core';
-import { Module } from '@nestjs/common';
-import { RuntimeModule } from '@condorhub/runtime';
-import { ProjectorModule } from './projector.module';
+import { loadConfig } from '@condorhub/config';
+import { runService } from '@condorhub/runtime';
+import { bootstrapProjector } from './bootstrap';
 
-@Module({ imports: [RuntimeModule.forRoot({ service: 'projector' }), ProjectorModule] })
-class ProjectorApp {}
-
-async function main() {
-  const app = await NestFactory.createApplicationContext(ProjectorApp);
-  app.enableShutdownHooks();
-}
-
-main().catch((e) => {
-  console.error(String(e instanceof Error ? e.message : e));
-  process.exit(1);
-});
+runService('projector', () => bootstrapProjector(loadConfig()));

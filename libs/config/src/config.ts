@@ -40,6 +40,7 @@ export const ConfigSchema = z.object({
   CONDORHUB_ADMIN_USERS: list,
   CONDORHUB_AUTHENTICATOR: z.enum(['dummy', 'header', 'oidc']).default('dummy'),
   CONDORHUB_COOKIE_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  CONDORHUB_LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug']).default('log'),
   CONDORHUB_CONDOR_BIN: z.string().optional(),
   CONDORHUB_CONDOR_PREFIX: z.string().default(''),
   CONDORHUB_SUBMIT_TEMPLATE: z.string().optional(),
@@ -72,6 +73,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   return result.data;
+}
+
+/** Nest logger levels for CONDORHUB_LOG_LEVEL. */
+export function logLevels(config: Config): ('error' | 'warn' | 'log' | 'debug')[] {
+  const all = ['error', 'warn', 'log', 'debug'] as const;
+  return all.slice(0, all.indexOf(config.CONDORHUB_LOG_LEVEL) + 1);
 }
 
 export function databaseOptions(config: Config, applicationName: string) {

@@ -4,3 +4,4 @@ export * from './relay';
 export * from './durable-consumer';
 export * from './idempotent-handler';
 export * from './command-bus';
+export * from './nest-command-server';

@@ -1,2 +1,4 @@
 export * from './tokens';
 export * from './runtime.module';
+export * from './http-app';
+export * from './run-service';

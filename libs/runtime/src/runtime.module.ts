@@ -17,6 +17,7 @@ import {
   ensureDatabase,
   eventStoreMigrations,
   migrate,
+  type Migration,
 } from '@condorhub/event-store';
 import { connectNats, ensureEventStream } from '@condorhub/messaging';
 import { openReadModels, readModelMigrations } from '@condorhub/read-models';
@@ -46,7 +47,7 @@ class RuntimeShutdown implements OnApplicationShutdown {
 @Global()
 @Module({})
 export class RuntimeModule {
-  static forRoot(opts: { service: string; config?: Config }): DynamicModule {
+  static forRoot(opts: { service: string; config?: Config; migrations?: Migration[] }): DynamicModule {
     const config = opts.config ?? loadConfig();
     const db: DatabaseOptions = databaseOptions(config, `condorhub-${opts.service}`);
     const log = new Logger('runtime');

@@ -20,6 +20,7 @@ export function evolve(state: ServerState, event: EventEnvelope): ServerState {
       requestedBy: d.requestedBy,
       requestedAt: at,
       retryOf: d.retryOf,
+      avoidHosts: d.avoidHosts,
       stages: [{ type: event.type, at, message: stageMessage(event)! }],
     };
   }

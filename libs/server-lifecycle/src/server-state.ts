@@ -61,6 +61,7 @@ export interface ServerState {
   /** Human stages of the current spawn, for the progress stream and the timeline. */
   stages: ServerStage[];
   retryOf?: string;
+  avoidHosts?: string[];
 }
 
 export const initialServerState = (): ServerState => ({

@@ -1,0 +1,77 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import type { Pool } from 'pg';
+import { CondorClient } from '@condorhub/condor';
+import type { Config } from '@condorhub/config';
+import { CONFIG, NATS, PG_POOL } from '@condorhub/runtime';
+import { PollCycle } from './poll-cycle/poll-cycle';
+
+/** `<prefix>.poke.condor-poller`: anyone may ask for a poll now (a new submit, an early port report). */
+export const pokeSubject = (prefix: string) => `${prefix}.poke.condor-poller`;
+
+/**
+ * Polls HTCondor: every `pendingPollS` (1 s) while any job is pending or starting, every
+ * `runningPollS` (30 s) otherwise; a JobSubmitted or a poke wakes it at once.
+ */
+@Injectable()
+export class CondorPollerService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly log = new Logger('condor-poller');
+  private readonly cycle: PollCycle;
+  private running = false;
+  private loop?: Promise<void>;
+  private wake?: () => void;
+  private subs: Subscription[] = [];
+  cycles = 0;
+
+  constructor(
+    @Inject(CONFIG) private readonly config: Config,
+    @Inject(PG_POOL) pool: Pool,
+    @Inject(NATS) private readonly nc: NatsConnection,
+  ) {
+    const condor = new CondorClient({
+      binDir: config.CONDORHUB_CONDOR_BIN,
+      timeoutMs: config.CONDORHUB_CONDOR_TIMEOUT_S * 1000,
+    });
+    this.cycle = new PollCycle(pool, condor, {
+      unknownAfter: config.CONDORHUB_UNKNOWN_AFTER_FAILURES,
+      log: (l) => this.log.warn(l),
+    });
+  }
+
+  onApplicationBootstrap() {
+    const prefix = this.config.CONDORHUB_NATS_PREFIX;
+    for (const subject of [`${prefix}.events.server.JobSubmitted`, pokeSubject(prefix)]) {
+      this.subs.push(this.nc.subscribe(subject, { callback: () => this.wake?.() }));
+    }
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async onApplicationShutdown() {
+    this.running = false;
+    for (const s of this.subs) s.unsubscribe();
+    this.wake?.();
+    await this.loop;
+  }
+
+  private async run() {
+    while (this.running) {
+      let pending = true;
+      try {
+        const result = await this.cycle.run();
+        this.cycles++;
+        pending = result.anyPending;
+      } catch (error) {
+        this.log.warn(`poll cycle failed: ${String(error)}`);
+      }
+      const seconds = pending ? this.config.CONDORHUB_PENDING_POLL_S : this.config.CONDORHUB_RUNNING_POLL_S;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, seconds * 1000);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  }
+}

@@ -1,0 +1,97 @@
+import type { Pool } from 'pg';
+import { newEvent, serverPrefix, serverStreamId } from '@condorhub/contracts';
+import { WrongExpectedVersionError, appendToStream } from '@condorhub/event-store';
+import { foldServer } from '@condorhub/server-lifecycle';
+import { readStream } from '@condorhub/event-store';
+
+export interface HandshakeTarget {
+  user: string;
+  serverName: string;
+  spawnId: string;
+  host: string;
+  port: number;
+}
+
+/**
+ * Asks the notebook `GET /user/<name>/[<server>/]api` until it answers below 500, then records
+ * NotebookResponded. It gives up when the spawn leaves `port-reported` (the spawner's
+ * handshake timer fires HandshakeFailed) or after `maxS`.
+ */
+export class HandshakeProber {
+  private readonly active = new Map<string, AbortController>();
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly opts: { intervalMs?: number; requestTimeoutMs?: number; maxS: number; log?: (l: string) => void },
+  ) {}
+
+  get probing(): number {
+    return this.active.size;
+  }
+
+  start(t: HandshakeTarget): void {
+    if (this.active.has(t.spawnId)) return;
+    const abort = new AbortController();
+    this.active.set(t.spawnId, abort);
+    void this.run(t, abort.signal).finally(() => this.active.delete(t.spawnId));
+  }
+
+  stopAll(): void {
+    for (const a of this.active.values()) a.abort();
+    this.active.clear();
+  }
+
+  private async stillWaiting(t: HandshakeTarget): Promise<{ ok: boolean; version: number }> {
+    const state = foldServer(await readStream(this.pool, serverStreamId(t.user, t.serverName)));
+    return { ok: state.spawnId === t.spawnId && state.phase === 'port-reported', version: state.streamVersion };
+  }
+
+  private async run(t: HandshakeTarget, signal: AbortSignal) {
+    const url = `http://${t.host}:${t.port}${serverPrefix(t.user, t.serverName)}api`;
+    const deadline = Date.now() + this.opts.maxS * 1000;
+    let attempt = 0;
+    while (!signal.aborted && Date.now() < deadline) {
+      attempt++;
+      try {
+        const res = await fetch(url, {
+          signal: AbortSignal.any([signal, AbortSignal.timeout(this.opts.requestTimeoutMs ?? 3_000)]),
+          redirect: 'manual',
+        });
+        const body = await res.text();
+        if (res.status < 500) {
+          let version: string | null = null;
+          try {
+            const v = JSON.parse(body)?.version;
+            version = typeof v === 'string' ? v.slice(0, 100) : null;
+          } catch {
+            // Not JSON: still an answer (a redirect to login, say).
+          }
+          await this.record(t, url, version, res.status);
+          return;
+        }
+      } catch {
+        // Not listening yet: keep asking.
+      }
+      if (attempt % 10 === 0 && !(await this.stillWaiting(t)).ok) return;
+      await new Promise((r) => setTimeout(r, this.opts.intervalMs ?? 300));
+    }
+  }
+
+  private async record(t: HandshakeTarget, url: string, version: string | null, status: number) {
+    for (let i = 0; i < 5; i++) {
+      const { ok, version: expected } = await this.stillWaiting(t);
+      if (!ok) return;
+      try {
+        await appendToStream(
+          this.pool,
+          serverStreamId(t.user, t.serverName),
+          [newEvent('NotebookResponded', { spawnId: t.spawnId, url, version, status })],
+          { expectedVersion: expected, metadata: { correlationId: t.spawnId, actor: 'port-registry' } },
+        );
+        return;
+      } catch (error) {
+        if (!(error instanceof WrongExpectedVersionError)) throw error;
+      }
+    }
+  }
+}

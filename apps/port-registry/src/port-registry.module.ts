@@ -1,0 +1,70 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { Pool } from 'pg';
+import type { Config } from '@condorhub/config';
+import { CONFIG, NATS, PG_POOL } from '@condorhub/runtime';
+import { HandshakeProber } from './handshake/handshake-prober';
+import { LauncherReportHandler } from './launcher-report/launcher-report.handler';
+import { PortRegistryController } from './port-registry.controller';
+import { ReportPortHandler } from './report-port/report-port.handler';
+
+/** Resumes the handshakes a restart interrupted, and stops probing on shutdown. */
+@Injectable()
+class HandshakeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly log = new Logger('port-registry');
+  constructor(
+    private readonly prober: HandshakeProber,
+    @Inject(PG_POOL) private readonly pool: Pool,
+  ) {}
+
+  async onApplicationBootstrap() {
+    const { rows } = await this.pool.query(
+      `SELECT user_name, server_name, spawn_id, host, port FROM servers WHERE phase = 'port-reported'`,
+    );
+    for (const r of rows) {
+      this.prober.start({
+        user: r.user_name,
+        serverName: r.server_name,
+        spawnId: r.spawn_id,
+        host: r.host,
+        port: r.port,
+      });
+    }
+    if (rows.length) this.log.log(`resumed ${rows.length} handshake(s)`);
+  }
+
+  onApplicationShutdown() {
+    this.prober.stopAll();
+  }
+}
+
+@Module({
+  controllers: [PortRegistryController],
+  providers: [
+    {
+      provide: HandshakeProber,
+      inject: [PG_POOL, CONFIG],
+      useFactory: (pool: Pool, config: Config) =>
+        new HandshakeProber(pool, { maxS: config.CONDORHUB_HANDSHAKE_TIMEOUT_S + 5 }),
+    },
+    {
+      provide: ReportPortHandler,
+      inject: [PG_POOL, HandshakeProber, NATS, CONFIG],
+      useFactory: (pool: Pool, prober: HandshakeProber, nc: NatsConnection, config: Config) =>
+        new ReportPortHandler(pool, prober, {
+          hostWaitMs: 15_000,
+          poke: () => nc.publish(`${config.CONDORHUB_NATS_PREFIX}.poke.condor-poller`),
+        }),
+    },
+    { provide: LauncherReportHandler, inject: [PG_POOL], useFactory: (pool: Pool) => new LauncherReportHandler(pool) },
+    HandshakeLifecycle,
+  ],
+})
+export class PortRegistryModule {}

@@ -1,0 +1,86 @@
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { Pool } from 'pg';
+import { newEvent, serverStreamId } from '@condorhub/contracts';
+import { WrongExpectedVersionError, appendToStream, readStream } from '@condorhub/event-store';
+import { type ServerState, foldServer } from '@condorhub/server-lifecycle';
+import { RegistryError, requireServerToken } from '../auth/server-token';
+import type { HandshakeProber } from '../handshake/handshake-prober';
+
+const WAITING_FOR_PORT = new Set(['submitted', 'queued', 'starting']);
+
+/**
+ * batchspawner's port report: the token names exactly one spawn, which must be waiting for
+ * its port. Then the handshake starts. A repeat of the same report is accepted (the launcher
+ * retries after a lost reply); anything else changes nothing.
+ */
+export class ReportPortHandler {
+  constructor(
+    private readonly pool: Pool,
+    private readonly prober: HandshakeProber,
+    private readonly opts: { hostWaitMs: number; poke?: () => void; nc?: NatsConnection },
+  ) {}
+
+  async handle(token: string | undefined, body: unknown): Promise<{ message: string }> {
+    const record = await requireServerToken(this.pool, token);
+    const port = parsePort(body);
+    const user = record.owner;
+    const serverName = record.serverName ?? '';
+    const stream = serverStreamId(user, serverName);
+
+    for (let attempt = 0; attempt < 5; attempt++) {
+      let state = await this.load(stream);
+      if (state.spawnId !== record.spawnId) throw new RegistryError(409, 'stale token: that spawn is over');
+      if (!WAITING_FOR_PORT.has(state.phase)) {
+        if (state.port === port && ['port-reported', 'routing', 'ready'].includes(state.phase)) {
+          return { message: 'port already recorded' };
+        }
+        throw new RegistryError(409, `server is not waiting for a port (it is ${state.phase})`);
+      }
+      if (!state.host) state = await this.waitForHost(stream, state);
+      if (!state.host) {
+        throw new RegistryError(503, 'the job is not known to be running yet; retry in a few seconds');
+      }
+      try {
+        await appendToStream(
+          this.pool,
+          stream,
+          [newEvent('PortReported', { spawnId: state.spawnId!, host: state.host, port })],
+          { expectedVersion: state.streamVersion, metadata: { correlationId: state.spawnId, actor: 'port-registry' } },
+        );
+      } catch (error) {
+        if (error instanceof WrongExpectedVersionError) continue;
+        throw error;
+      }
+      this.prober.start({ user, serverName, spawnId: state.spawnId!, host: state.host, port });
+      return { message: 'BatchSpawner data configured' };
+    }
+    throw new RegistryError(409, 'the server kept changing; retry');
+  }
+
+  private async load(stream: string): Promise<ServerState> {
+    return foldServer(await readStream(this.pool, stream));
+  }
+
+  /** A fast launcher can report before the poller saw the job run: ask for a poll and wait. */
+  private async waitForHost(stream: string, state: ServerState): Promise<ServerState> {
+    this.opts.poke?.();
+    const deadline = Date.now() + this.opts.hostWaitMs;
+    while (Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      state = await this.load(stream);
+      if (state.host || !WAITING_FOR_PORT.has(state.phase)) return state;
+    }
+    return state;
+  }
+}
+
+export function parsePort(body: unknown): number {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) {
+    throw new RegistryError(400, 'body must be a JSON object like {"port": 8888}');
+  }
+  const port = (body as Record<string, unknown>).port;
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new RegistryError(400, 'port must be an integer from 1 to 65535');
+  }
+  return port;
+}

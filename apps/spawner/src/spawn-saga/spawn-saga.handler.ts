@@ -1,0 +1,136 @@
+import type { Pool, PoolClient } from 'pg';
+import { type CondorClient } from '@condorhub/condor';
+import { type EventEnvelope, type NewEvent, newEvent, parseServerStreamId } from '@condorhub/contracts';
+import {
+  type TimerScheduler,
+  WrongExpectedVersionError,
+  appendToStream,
+  cancelScheduledMessage,
+  markProcessed,
+  scheduleMessage,
+  withTransaction,
+} from '@condorhub/event-store';
+import { type Reaction, type ServerState, react } from '@condorhub/server-lifecycle';
+import { revokeSpawnTokens } from '@condorhub/tokens';
+import { recordStrike } from '../node-health/record-strike';
+import { removeJobOf } from '../removal/remove-job';
+import { loadServerStream } from '../server-stream';
+import type { SpawnerSettings } from '../spawner.settings';
+import { submitSpawn } from '../submit/submit-spawn';
+
+export const SPAWNER_CONSUMER = 'spawner';
+
+/**
+ * The spawn and removal sagas: for each server event, fold the stream, ask the pure `react`
+ * what follows, and do it. Database effects (appends, timers, inbox) commit in one
+ * transaction with an expected-version check; condor calls happen between a read and that
+ * transaction, and are themselves safe to repeat (submit looks itself up, rm of a gone job is done).
+ */
+export class SpawnSagaHandler {
+  constructor(
+    private readonly pool: Pool,
+    private readonly condor: CondorClient,
+    private readonly settings: SpawnerSettings,
+    private readonly timers?: TimerScheduler,
+    private readonly log: (line: string) => void = () => undefined,
+  ) {}
+
+  async handle(event: EventEnvelope): Promise<void> {
+    if (!parseServerStreamId(event.streamId)) return;
+    const seen = await this.pool.query('SELECT 1 FROM inbox WHERE consumer = $1 AND event_id = $2', [
+      SPAWNER_CONSUMER,
+      event.eventId,
+    ]);
+    if (seen.rowCount) return;
+
+    let state = await loadServerStream(this.pool, event.streamId);
+    let reaction = react(state, event, this.settings.lifecycle);
+    // The condor call happens once; its outcome is recorded whatever else changes meanwhile.
+    const outcome: NewEvent[] = [];
+    if (reaction.submit) {
+      outcome.push(await submitSpawn(this.pool, this.condor, this.settings, state));
+    }
+    if (reaction.removeJob) {
+      outcome.push(...(await this.removeJob(state, event, reaction.removeJob)));
+    }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await withTransaction(this.pool, async (tx) => {
+          if (!(await markProcessed(tx, SPAWNER_CONSUMER, event.eventId))) return;
+          await this.apply(tx, event, state, reaction, outcome);
+        });
+        break;
+      } catch (error) {
+        // The poller or port-registry appended meanwhile: decide again on the new state.
+        if (!(error instanceof WrongExpectedVersionError) || attempt >= 5) throw error;
+        state = await loadServerStream(this.pool, event.streamId);
+        reaction = { ...react(state, event, this.settings.lifecycle), submit: false, removeJob: undefined };
+      }
+    }
+    if (reaction.arm.length) this.timers?.poke();
+  }
+
+  private async apply(tx: PoolClient, event: EventEnvelope, state: ServerState, r: Reaction, outcome: NewEvent[]) {
+    const meta = {
+      correlationId: state.spawnId ?? (event.data as any).spawnId,
+      causationId: event.eventId,
+      actor: 'spawner',
+    };
+    for (const key of r.cancel) await cancelScheduledMessage(tx, key);
+    for (const t of r.arm) {
+      await scheduleMessage(tx, t.key, event.streamId, t.event, new Date(Date.now() + t.dueInS * 1000), meta);
+    }
+    const toAppend = [...r.append, ...outcome];
+    if (toAppend.length) {
+      // Expected version: the state we decided on. A concurrent change rolls this back and the
+      // event is redelivered, to be decided again on the new state.
+      await appendToStream(tx, event.streamId, toAppend, { expectedVersion: state.streamVersion, metadata: meta });
+    }
+    if (r.strike && state.spawnId) {
+      const quarantined = await recordStrike(tx, { ...r.strike, spawnId: state.spawnId }, this.settings);
+      if (quarantined) this.log(`node ${r.strike.host} quarantined`);
+    }
+    if (event.type === 'ServerStopped') await revokeSpawnTokens(tx, (event.data as any).spawnId);
+  }
+
+  /** condor_rm, then ServerStopped whatever HTCondor said: a stop never waits on the job. */
+  private async removeJob(state: ServerState, event: EventEnvelope, jobId: string): Promise<NewEvent[]> {
+    const spawnId = (event.data as any).spawnId as string;
+    const user = parseServerStreamId(event.streamId)!.user;
+    const result = await removeJobOf(this.condor, { jobId, owner: user, reason: 'stopped by condorhub' });
+    const events: NewEvent[] = [];
+    const stopping = state.spawnId === spawnId && state.phase === 'stopping';
+    if (!result.ok) {
+      const attempt =
+        (
+          await this.pool.query(
+            `SELECT count(*)::int AS n FROM events WHERE stream_id = $1 AND type = 'JobRemovalFailed' AND data->>'jobId' = $2`,
+            [event.streamId, jobId],
+          )
+        ).rows[0].n + 1;
+      events.push(newEvent('JobRemovalFailed', { spawnId, jobId, error: result.error, attempt }));
+      if (attempt < this.settings.removalAttempts) {
+        await scheduleMessage(
+          this.pool,
+          `rm:${spawnId}:${jobId}:${attempt}`,
+          event.streamId,
+          newEvent('JobRemovalRequested', { spawnId, jobId }),
+          new Date(Date.now() + Math.min(300, 5 * 2 ** attempt) * 1000),
+        );
+      }
+    }
+    if (stopping) {
+      events.push(
+        newEvent('ServerStopped', {
+          spawnId,
+          reason: result.ok
+            ? state.failure
+              ? 'spawn failed'
+              : 'stopped'
+            : 'stopped; job removal is retried in the background',
+        }),
+      );
+    }
+    return events;
+  }
+}

@@ -1,0 +1,44 @@
+import path from 'node:path';
+import type { Config } from '@condorhub/config';
+import type { CondorClientConfig } from '@condorhub/condor';
+import type { LifecycleSettings } from '@condorhub/server-lifecycle';
+
+export interface SpawnerSettings {
+  lifecycle: LifecycleSettings;
+  /** What browsers and notebooks use: the proxy's public URL. */
+  publicUrl: string;
+  /** The job's executable on the worker. */
+  launcher: string;
+  notebookCommand: string[];
+  jupyterhubVersion: string;
+  quarantineStrikes: number;
+  quarantineWindowS: number;
+  condor: CondorClientConfig;
+  /** How many times a failed condor_rm is retried in the background. */
+  removalAttempts: number;
+}
+
+const repoRoot = path.resolve(__dirname, '../../..');
+
+export function spawnerSettings(config: Config): SpawnerSettings {
+  return {
+    lifecycle: {
+      idleTimeoutS: config.CONDORHUB_IDLE_TIMEOUT_S,
+      portTimeoutS: config.CONDORHUB_PORT_TIMEOUT_S,
+      handshakeTimeoutS: config.CONDORHUB_HANDSHAKE_TIMEOUT_S,
+    },
+    publicUrl: config.CONDORHUB_PUBLIC_URL.replace(/\/$/, ''),
+    launcher: config.CONDORHUB_LAUNCHER ?? path.join(repoRoot, 'apps/launcher/condorhub_launcher.py'),
+    notebookCommand: config.CONDORHUB_NOTEBOOK_CMD.split(/\s+/).filter(Boolean),
+    jupyterhubVersion: config.CONDORHUB_JUPYTERHUB_VERSION,
+    quarantineStrikes: config.CONDORHUB_QUARANTINE_STRIKES,
+    quarantineWindowS: config.CONDORHUB_QUARANTINE_WINDOW_S,
+    condor: {
+      binDir: config.CONDORHUB_CONDOR_BIN,
+      commandPrefix: config.CONDORHUB_CONDOR_PREFIX || undefined,
+      timeoutMs: config.CONDORHUB_CONDOR_TIMEOUT_S * 1000,
+      submitTemplate: config.CONDORHUB_SUBMIT_TEMPLATE,
+    },
+    removalAttempts: 5,
+  };
+}

@@ -1,0 +1,88 @@
+import type { Pool } from 'pg';
+import { type CondorClient, CondorSubmitRejectedError } from '@condorhub/condor';
+import { type NewEvent, newEvent } from '@condorhub/contracts';
+import { issueToken, revokeSpawnTokens, serverTokenScopes } from '@condorhub/tokens';
+import { type ServerState, userMessage } from '@condorhub/server-lifecycle';
+import type { SpawnerSettings } from '../spawner.settings';
+import { jobEnvironment } from './job-environment';
+
+/**
+ * condor_submit for the current spawn; returns the event that records the outcome.
+ * A submit interrupted by a crash is found again by CondorhubSpawnId instead of doubled.
+ */
+export async function submitSpawn(
+  pool: Pool,
+  condor: CondorClient,
+  settings: SpawnerSettings,
+  state: ServerState,
+): Promise<NewEvent> {
+  const spawnId = state.spawnId!;
+  const user = state.user!;
+  const serverName = state.serverName ?? '';
+  const { rowCount: fresh } = await pool.query(
+    'INSERT INTO spawner_submissions (spawn_id) VALUES ($1) ON CONFLICT DO NOTHING',
+    [spawnId],
+  );
+  if (!fresh) {
+    const snapshot = await condor.query();
+    if (snapshot.status === 'ok') {
+      const existing = snapshot.jobs.find((j) => j.spawnId === spawnId);
+      if (existing) return newEvent('JobSubmitted', { spawnId, jobId: existing.jobId, submitHost: 'recovered' });
+    }
+    await revokeSpawnTokens(pool, spawnId);
+  }
+  const quarantined = (
+    await pool.query<{ host: string }>(`SELECT host FROM nodes WHERE state = 'quarantined'`)
+  ).rows.map((r) => r.host);
+  const token = await issueToken(pool, {
+    owner: user,
+    kind: 'server',
+    spawnId,
+    serverName,
+    scopes: serverTokenScopes(user, serverName),
+    note: `server token of spawn ${spawnId}`,
+  });
+  const opts = state.options ?? {};
+  try {
+    const result = await condor.submit({
+      owner: user,
+      executable: settings.launcher,
+      arguments: ['--', ...settings.notebookCommand],
+      environment: jobEnvironment({
+        user,
+        serverName,
+        token,
+        publicUrl: settings.publicUrl,
+        cpus: opts.cpus,
+        memoryMb: opts.memoryMb,
+      }),
+      requestCpus: opts.cpus ?? 1,
+      requestMemoryMb: opts.memoryMb ?? 1024,
+      excludeMachines: [...new Set([...quarantined, ...(state.avoidHosts ?? [])])],
+      output: `/tmp/condorhub-${spawnId}.out`,
+      error: `/tmp/condorhub-${spawnId}.err`,
+      batchName: `condorhub-${user}${serverName ? `-${serverName}` : ''}`,
+      spawnId,
+    });
+    await pool.query('UPDATE spawner_submissions SET job_id = $2 WHERE spawn_id = $1', [spawnId, result.jobId]);
+    return newEvent('JobSubmitted', { spawnId, jobId: result.jobId, submitHost: condor.config.scheddName ?? 'local' });
+  } catch (error) {
+    await revokeSpawnTokens(pool, spawnId);
+    if (error instanceof CondorSubmitRejectedError) {
+      return newEvent('SpawnFailed', {
+        spawnId,
+        stage: 'submit',
+        diagnosis: 'submit-rejected',
+        userMessage: userMessage('submit-rejected', error.message.split('\n')[0].slice(0, 300)),
+        detail: error.message.slice(0, 4000),
+      });
+    }
+    return newEvent('SpawnFailed', {
+      spawnId,
+      stage: 'submit',
+      diagnosis: 'condor-unreachable',
+      userMessage: userMessage('condor-unreachable'),
+      detail: String(error instanceof Error ? error.message : error).slice(0, 4000),
+    });
+  }
+}

@@ -1,0 +1,70 @@
+import { type CustomTransportStrategy, Server } from '@nestjs/microservices';
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import { lastValueFrom } from 'rxjs';
+import { type CommandReply, ContractError, commandSubject, rejected } from '@condorhub/contracts';
+
+/**
+ * A Nest microservice transport for condorhub commands: `@MessagePattern('<service>.<verb>')`
+ * handlers answer core NATS requests on `<prefix>.cmd.<service>.<verb>` in plain JSON (the
+ * CommandReply contract), in a queue group per service. Nest's own NATS transport wraps
+ * payloads in its packet format, which non-Nest callers would have to imitate.
+ */
+export class NatsCommandServer extends Server implements CustomTransportStrategy {
+  private subscriptions: Subscription[] = [];
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly prefix: string,
+  ) {
+    super();
+  }
+
+  listen(callback: (...optionalParams: unknown[]) => any) {
+    for (const [pattern, handler] of this.messageHandlers) {
+      const dot = pattern.indexOf('.');
+      if (dot < 0) throw new Error(`command pattern "${pattern}" is not <service>.<verb>`);
+      const service = pattern.slice(0, dot);
+      const subject = commandSubject(this.prefix, service, pattern.slice(dot + 1));
+      this.subscriptions.push(
+        this.nc.subscribe(subject, {
+          queue: service,
+          callback: (err, msg) => {
+            if (err) return this.logger.error(`${subject}: ${err}`);
+            void (async () => {
+              let reply: CommandReply;
+              try {
+                let payload: unknown;
+                try {
+                  payload = msg.json();
+                } catch {
+                  throw new ContractError(`${pattern} command`, [{ path: '', message: 'body is not JSON' }]);
+                }
+                reply = await lastValueFrom(this.transformToObservable(await handler(payload)));
+              } catch (error) {
+                reply =
+                  error instanceof ContractError
+                    ? rejected('invalid', error.message)
+                    : rejected('failed', error instanceof Error ? error.message : String(error));
+              }
+              msg.respond(JSON.stringify(reply));
+            })();
+          },
+        }),
+      );
+    }
+    callback();
+  }
+
+  close() {
+    for (const s of this.subscriptions) s.unsubscribe();
+    this.subscriptions = [];
+  }
+
+  on() {
+    throw new Error('NatsCommandServer has no events');
+  }
+
+  unwrap<T>(): T {
+    return this.nc as T;
+  }
+}
