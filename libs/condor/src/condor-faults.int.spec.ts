@@ -100,9 +100,9 @@ describe('condor-sim faults through the adapter', () => {
     sim.fault('never-schedule', { host: '127.0.0.3' });
     sim.fault('kill', { attr: 'CondorhubSpawnId=victim', after: 1 });
     const victim = await sleeper('victim');
-    const ranOn = await until(victim.jobId, 'running');
     const next = await sleeper('next');
-    assert.equal((await job(next.jobId))?.status, 'idle');
+    // FIFO: the victim gets the only open slot; `next` can only run once that slot is freed.
+    const ranOn = await until(victim.jobId, 'running');
     const reused = await until(next.jobId, 'running');
     assert.equal(reused.remoteHost, ranOn.remoteHost, 'same slot name, same host');
     await waitFor('victim gone', async () => {
@@ -114,6 +114,8 @@ describe('condor-sim faults through the adapter', () => {
     const gone = h.status === 'ok' ? h.byId.get(victim.jobId) : undefined;
     assert.equal(gone?.status, 'removing');
     assert.match(gone?.removeReason ?? '', /SYSTEM_PERIODIC_REMOVE/);
+    // Handed over in the same step as the kill, not at the next negotiation (epoch seconds).
+    assert.ok(reused.jobCurrentStartDate! - gone!.enteredCurrentStatus! <= 1);
     assert.equal(gone?.lastRemoteHost, ranOn.remoteHost);
   });
 
