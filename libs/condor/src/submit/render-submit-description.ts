@@ -110,6 +110,12 @@ export function renderSubmitDescription(
   options: { template?: string; instance?: string } = {},
 ): string {
   const template = options.template ?? DEFAULT_SUBMIT_TEMPLATE;
+  // Without the CondorhubInstance tag the job would be invisible to query() and look "gone".
+  if (!/\{\{\s*custom_attributes\s*\}\}/i.test(template)) {
+    throw new CondorInvalidInputError(
+      'the submit template must contain {{custom_attributes}} (it carries the CondorhubInstance tag)',
+    );
+  }
   const values = submitTemplateValues(req, options.instance ?? 'condorhub');
   const lines: string[] = [];
   for (const line of template.split('\n')) {

@@ -90,11 +90,19 @@ describe('submit description rendering', () => {
       CondorInvalidInputError,
     );
     assert.throws(
-      () => renderSubmitDescription({ owner: 'a', executable: '/x' }, { template: 'executable = {{nope}}\nqueue\n' }),
+      () =>
+        renderSubmitDescription(
+          { owner: 'a', executable: '/x' },
+          { template: 'executable = {{nope}}\n{{custom_attributes}}\nqueue\n' },
+        ),
       CondorInvalidInputError,
     );
     assert.throws(
-      () => renderSubmitDescription({ owner: 'a', executable: '/x' }, { template: 'executable = {{executable}}\n' }),
+      () =>
+        renderSubmitDescription(
+          { owner: 'a', executable: '/x' },
+          { template: 'executable = {{executable}}\n{{custom_attributes}}\n' },
+        ),
       CondorInvalidInputError,
     );
   });
@@ -102,8 +110,19 @@ describe('submit description rendering', () => {
   it('accepts a site template with its own variables', () => {
     const text = renderSubmitDescription(
       { owner: 'a', executable: '/x', templateVars: { accounting_group: 'group_u.$x' } },
-      { template: 'executable = {{executable}}\naccounting_group = {{accounting_group}}\nqueue\n' },
+      {
+        template:
+          'executable = {{executable}}\naccounting_group = {{accounting_group}}\n{{custom_attributes}}\nqueue\n',
+      },
     );
-    assert.equal(text, 'executable = /x\naccounting_group = group_u.$(DOLLAR)x\nqueue\n');
+    assert.equal(
+      text,
+      'executable = /x\naccounting_group = group_u.$(DOLLAR)x\n+CondorhubInstance = "condorhub"\nqueue\n',
+    );
+    assert.throws(
+      () =>
+        renderSubmitDescription({ owner: 'a', executable: '/x' }, { template: 'executable = {{executable}}\nqueue\n' }),
+      CondorInvalidInputError,
+    );
   });
 });
