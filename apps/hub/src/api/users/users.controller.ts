@@ -1,0 +1,40 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { ManageUsersHandler } from './manage-users.handler';
+import { ReadUsersHandler } from './read-users.handler';
+
+@Controller('hub/api')
+export class UsersController {
+  constructor(
+    @Inject(ReadUsersHandler) private readonly read: ReadUsersHandler,
+    @Inject(ManageUsersHandler) private readonly manage: ManageUsersHandler,
+  ) {}
+
+  @Get('user')
+  self(@Req() req: IncomingMessage) {
+    return this.read.self(req);
+  }
+
+  @Get('users')
+  list(@Req() req: IncomingMessage, @Query() query: Record<string, unknown>) {
+    return this.read.list(req, query);
+  }
+
+  @Get('users/:name')
+  get(@Req() req: IncomingMessage, @Param('name') name: string) {
+    return this.read.get(req, name);
+  }
+
+  @Post('users/:name')
+  @HttpCode(201)
+  create(@Req() req: IncomingMessage, @Param('name') name: string, @Body() body: unknown) {
+    return this.manage.create(req, name, body);
+  }
+
+  @Delete('users/:name')
+  async delete(@Req() req: IncomingMessage, @Res() res: ServerResponse, @Param('name') name: string) {
+    await this.manage.delete(req, name);
+    res.statusCode = 204;
+    res.end();
+  }
+}

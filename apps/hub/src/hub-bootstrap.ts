@@ -1,0 +1,45 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
+import type { Pool } from 'pg';
+import type { Config } from '@condorhub/config';
+import { newEvent, userStreamId } from '@condorhub/contracts';
+import { type DatabaseOptions, WrongExpectedVersionError, appendToStream, migrate } from '@condorhub/event-store';
+import { CONFIG, DB_OPTIONS, PG_POOL } from '@condorhub/runtime';
+import { hubMigrations } from './migrations';
+import { HubStore } from './store/hub-store';
+
+/** Migrates the hub's own tables before any request, and creates configured admin users. */
+@Injectable()
+export class HubBootstrap implements OnModuleInit, OnApplicationBootstrap {
+  private readonly log = new Logger('hub');
+
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(DB_OPTIONS) private readonly db: DatabaseOptions,
+    @Inject(CONFIG) private readonly config: Config,
+    @Inject(HubStore) private readonly store: HubStore,
+  ) {}
+
+  async onModuleInit() {
+    const applied = await migrate(this.pool, this.db.schema ?? 'public', hubMigrations);
+    if (applied.length) this.log.log(`applied migrations ${applied.join(', ')}`);
+  }
+
+  // As JupyterHub does at start: admin users exist from the first moment.
+  async onApplicationBootstrap() {
+    for (const name of this.config.CONDORHUB_ADMIN_USERS) {
+      try {
+        if (await this.store.user(name)) continue;
+        const stream = await this.store.userStream(name);
+        await appendToStream(
+          this.pool,
+          userStreamId(name),
+          [newEvent('UserCreated', { name, admin: true, by: 'config' })],
+          { expectedVersion: stream.version === 0 ? 'no_stream' : stream.version, metadata: { actor: 'config' } },
+        );
+      } catch (error) {
+        if (error instanceof WrongExpectedVersionError) continue; // another hub did it
+        this.log.warn(`could not create admin user ${name}: ${String(error)}`);
+      }
+    }
+  }
+}

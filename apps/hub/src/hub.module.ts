@@ -1,0 +1,89 @@
+import { type DynamicModule, Module, type Provider } from '@nestjs/common';
+import { ActivityController } from './api/activity/activity.controller';
+import { ActivityHandler } from './api/activity/activity.handler';
+import { CondorhubController } from './api/condorhub/condorhub.controller';
+import { OperationsHandler } from './api/condorhub/operations.handler';
+import { TimelineHandler } from './api/condorhub/timeline.handler';
+import { ProgressController } from './api/progress/progress.controller';
+import { ProgressHandler } from './api/progress/progress.handler';
+import { RootController } from './api/root/root.controller';
+import { ServerAccess } from './api/servers/server-access';
+import { StartServerController } from './api/servers/start-server/start-server.controller';
+import { StartServerHandler } from './api/servers/start-server/start-server.handler';
+import { StopServerController } from './api/servers/stop-server/stop-server.controller';
+import { StopServerHandler } from './api/servers/stop-server/stop-server.handler';
+import { CreateTokenHandler } from './api/tokens/create-token.handler';
+import { TokensController } from './api/tokens/tokens.controller';
+import { ManageUsersHandler } from './api/users/manage-users.handler';
+import { ReadUsersHandler } from './api/users/read-users.handler';
+import { UsersController } from './api/users/users.controller';
+import { AuthService } from './auth/auth.service';
+import { type Authenticator, HUB_AUTHENTICATORS } from './auth/principal';
+import { TokenAuthenticator } from './auth/token.authenticator';
+import { ServerEvents } from './events/server-events';
+import { SpawnerClient } from './events/spawner-client';
+import { HubBootstrap } from './hub-bootstrap';
+import { HUB_OPTIONS, type HubOptions, defaultHubOptions } from './hub-options';
+import { HubStore } from './store/hub-store';
+
+export interface HubModuleOptions extends Partial<HubOptions> {
+  /**
+   * Extra ways to recognise callers, tried before API tokens (e.g. the session cookie of the
+   * browser login). Classes are instantiated by Nest and may inject the runtime tokens.
+   */
+  authenticators?: (new (...args: any[]) => Authenticator)[];
+}
+
+/**
+ * The hub's JupyterHub-compatible REST API. Needs the runtime tokens (CONFIG, DB_OPTIONS,
+ * PG_POOL, NATS, READ_MODELS), which `RuntimeModule.forRoot` provides globally; migrates its
+ * own table (`300_hub`) at init. Configure the HTTP app with `configureHubApp`.
+ */
+@Module({})
+export class HubModule {
+  static forRoot(opts: HubModuleOptions = {}): DynamicModule {
+    const { authenticators = [], ...options } = opts;
+    const authProviders: Provider[] = [
+      TokenAuthenticator,
+      ...authenticators,
+      {
+        provide: HUB_AUTHENTICATORS,
+        inject: [...authenticators, TokenAuthenticator],
+        useFactory: (...list: Authenticator[]) => list,
+      },
+    ];
+    return {
+      module: HubModule,
+      controllers: [
+        RootController,
+        UsersController,
+        TokensController,
+        StartServerController,
+        StopServerController,
+        ProgressController,
+        ActivityController,
+        CondorhubController,
+      ],
+      providers: [
+        { provide: HUB_OPTIONS, useValue: { ...defaultHubOptions, ...options } },
+        HubStore,
+        HubBootstrap,
+        ServerEvents,
+        SpawnerClient,
+        AuthService,
+        ...authProviders,
+        ServerAccess,
+        ReadUsersHandler,
+        ManageUsersHandler,
+        CreateTokenHandler,
+        StartServerHandler,
+        StopServerHandler,
+        ProgressHandler,
+        ActivityHandler,
+        TimelineHandler,
+        OperationsHandler,
+      ],
+      exports: [HUB_OPTIONS, HubStore, ServerEvents, ProgressHandler],
+    };
+  }
+}

@@ -1,0 +1,191 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Pool } from 'pg';
+import type { DataSource } from 'typeorm';
+import type { Config } from '@condorhub/config';
+import { type EventEnvelope, serverStreamId, userStreamId } from '@condorhub/contracts';
+import { readStream, streamVersion } from '@condorhub/event-store';
+import { ServerRow, UserRow } from '@condorhub/read-models';
+import { CONFIG, PG_POOL, READ_MODELS } from '@condorhub/runtime';
+import { type ServerState, foldServer, initialServerState } from '@condorhub/server-lifecycle';
+
+export interface HubUser {
+  name: string;
+  admin: boolean;
+  createdAt: Date;
+  lastActivity: Date | null;
+}
+
+/** A user's own record from their stream: created, deleted, or never seen there. */
+export interface UserStreamState {
+  version: number;
+  exists: boolean;
+  admin: boolean;
+  createdAt?: Date;
+}
+
+/**
+ * The hub's reads. What a request just changed must be visible to the next request (start,
+ * then GET the user), so per-user reads take the read model and fold the few events it has
+ * not projected yet; lists read the read model alone.
+ */
+@Injectable()
+export class HubStore {
+  constructor(
+    @Inject(PG_POOL) readonly pool: Pool,
+    @Inject(READ_MODELS) private readonly ds: DataSource,
+    @Inject(CONFIG) private readonly config: Config,
+  ) {}
+
+  isConfigAdmin(name: string): boolean {
+    return this.config.CONDORHUB_ADMIN_USERS.includes(name);
+  }
+
+  async userStream(name: string): Promise<UserStreamState> {
+    const events = await readStream(this.pool, userStreamId(name));
+    const state: UserStreamState = { version: 0, exists: false, admin: false };
+    for (const e of events) {
+      state.version = e.streamVersion;
+      if (e.type === 'UserCreated') {
+        state.exists = true;
+        state.admin = (e.data as any).admin === true;
+        state.createdAt = new Date(e.recordedAt);
+      } else if (e.type === 'UserDeleted') {
+        state.exists = false;
+        state.admin = false;
+        state.createdAt = undefined;
+      }
+    }
+    return state;
+  }
+
+  /** The user, if they exist: their stream decides; users known only from a spawn come from the read model. */
+  async user(name: string): Promise<HubUser | undefined> {
+    const [stream, row, activity] = await Promise.all([
+      this.userStream(name),
+      this.ds.getRepository(UserRow).findOne({ where: { name } }),
+      this.userActivity(name),
+    ]);
+    if (stream.version > 0 && !stream.exists) return undefined;
+    if (!stream.exists && !row) return undefined;
+    return {
+      name,
+      admin: stream.admin || (row?.admin ?? false) || this.isConfigAdmin(name),
+      createdAt: stream.createdAt ?? row!.createdAt,
+      lastActivity: latest(activity, row?.lastActivity ?? null),
+    };
+  }
+
+  async listUsers(): Promise<HubUser[]> {
+    const rows = await this.ds.getRepository(UserRow).find({ order: { name: 'ASC' } });
+    const { rows: acts } = await this.pool.query<{ user_name: string; last_activity: Date }>(
+      'SELECT user_name, last_activity FROM user_activity',
+    );
+    const activity = new Map(acts.map((a) => [a.user_name, a.last_activity]));
+    return rows.map((r) => ({
+      name: r.name,
+      admin: r.admin || this.isConfigAdmin(r.name),
+      createdAt: r.createdAt,
+      lastActivity: latest(activity.get(r.name) ?? null, r.lastActivity),
+    }));
+  }
+
+  /** One server's current state, including events the projector has not caught up with. */
+  async server(user: string, serverName: string): Promise<ServerState> {
+    const row = await this.ds.getRepository(ServerRow).findOne({ where: { userName: user, serverName } });
+    return this.catchUp(serverStreamId(user, serverName), row?.state);
+  }
+
+  /** Every server of a user that has a stream, by name, current as above. */
+  async servers(user: string): Promise<Map<string, ServerState>> {
+    const prefix = serverStreamId(user, '');
+    const [{ rows: streams }, rows] = await Promise.all([
+      this.pool.query<{ stream_id: string; version: string }>(
+        'SELECT stream_id, version::text AS version FROM streams WHERE left(stream_id, length($1)) = $1',
+        [prefix],
+      ),
+      this.ds.getRepository(ServerRow).find({ where: { userName: user } }),
+    ]);
+    const byName = new Map(rows.map((r) => [r.serverName, r.state]));
+    const out = new Map<string, ServerState>();
+    for (const s of streams) {
+      const name = s.stream_id.slice(prefix.length);
+      const known = byName.get(name);
+      out.set(name, known && known.streamVersion >= Number(s.version) ? known : await this.catchUp(s.stream_id, known));
+    }
+    return out;
+  }
+
+  /** Whether a server has ever existed (its stream has events). */
+  async serverExists(user: string, serverName: string): Promise<boolean> {
+    return (await streamVersion(this.pool, serverStreamId(user, serverName))) > 0;
+  }
+
+  private async catchUp(streamId: string, state: ServerState | undefined): Promise<ServerState> {
+    const from = state ?? initialServerState();
+    const rest = await readStream(this.pool, streamId, from.streamVersion + 1);
+    return rest.length ? foldServer(rest, from) : from;
+  }
+
+  /** The events of one spawn, in order: its server stream's and its removal saga's. */
+  async spawnEvents(user: string, serverName: string, spawnId: string): Promise<EventEnvelope[]> {
+    const { rows } = await this.pool.query<{ stream_version: string }>(
+      `SELECT stream_version::text AS stream_version FROM events
+        WHERE stream_id = $1 AND type = 'SpawnRequested' AND data->>'spawnId' = $2 LIMIT 1`,
+      [serverStreamId(user, serverName), spawnId],
+    );
+    if (!rows.length) return [];
+    const events = await readStream(this.pool, serverStreamId(user, serverName), Number(rows[0].stream_version));
+    return events.filter((e) => (e.data as any)?.spawnId === spawnId);
+  }
+
+  /** Version of the current spawn's SpawnRequested, where a progress stream starts reading. */
+  async spawnStartVersion(user: string, serverName: string, spawnId: string): Promise<number | undefined> {
+    const { rows } = await this.pool.query<{ v: string }>(
+      `SELECT stream_version::text AS v FROM events
+        WHERE stream_id = $1 AND type = 'SpawnRequested' AND data->>'spawnId' = $2 LIMIT 1`,
+      [serverStreamId(user, serverName), spawnId],
+    );
+    return rows.length ? Number(rows[0].v) : undefined;
+  }
+
+  async userActivity(user: string): Promise<Date | null> {
+    const { rows } = await this.pool.query<{ last_activity: Date }>(
+      'SELECT last_activity FROM user_activity WHERE user_name = $1',
+      [user],
+    );
+    return rows[0]?.last_activity ?? null;
+  }
+
+  async serverActivity(user: string): Promise<Map<string, Date>> {
+    const { rows } = await this.pool.query<{ server_name: string; last_activity: Date }>(
+      'SELECT server_name, last_activity FROM server_activity WHERE user_name = $1',
+      [user],
+    );
+    return new Map(rows.map((r) => [r.server_name, r.last_activity]));
+  }
+
+  /** Records activity; an older timestamp than the stored one changes nothing (as JupyterHub). */
+  async recordActivity(user: string, userActivity: Date | undefined, servers: Map<string, Date>): Promise<void> {
+    if (userActivity) {
+      await this.pool.query(
+        `INSERT INTO user_activity (user_name, last_activity) VALUES ($1, $2)
+         ON CONFLICT (user_name) DO UPDATE SET last_activity = GREATEST(user_activity.last_activity, EXCLUDED.last_activity)`,
+        [user, userActivity],
+      );
+    }
+    for (const [server, at] of servers) {
+      await this.pool.query(
+        `INSERT INTO server_activity (user_name, server_name, last_activity) VALUES ($1, $2, $3)
+         ON CONFLICT (user_name, server_name)
+         DO UPDATE SET last_activity = GREATEST(server_activity.last_activity, EXCLUDED.last_activity)`,
+        [user, server, at],
+      );
+    }
+  }
+}
+
+function latest(a: Date | null, b: Date | null): Date | null {
+  if (!a) return b;
+  if (!b) return a;
+  return a > b ? a : b;
+}
