@@ -1,8 +1,8 @@
 import { Body, Controller, Headers, HttpCode, Post, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { RegistryError, presentedToken } from './auth/server-token';
-import { type LauncherReportHandler } from './launcher-report/launcher-report.handler';
-import { type ReportPortHandler } from './report-port/report-port.handler';
+import { LauncherReportHandler } from './launcher-report/launcher-report.handler';
+import { ReportPortHandler } from './report-port/report-port.handler';
 
 /** HTTP side of the port registry: thin, the handlers decide. */
 @Controller('hub/api')

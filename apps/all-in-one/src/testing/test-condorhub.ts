@@ -10,7 +10,7 @@ import { type CondorSim, type CondorSimOptions, startCondorSim } from '../../../
 import { spawnerMigrations } from '../../../spawner/src/migrations';
 
 export const REPO_ROOT = path.resolve(__dirname, '../../../..');
-export const STAND_IN_NOTEBOOK = path.join(REPO_ROOT, 'apps/launcher/tests/fake_notebook.py');
+export const STAND_IN_NOTEBOOK = path.join(REPO_ROOT, 'apps/all-in-one/src/testing/stand-in-notebook.py');
 
 export interface TestCondorhub {
   config: Config;
@@ -52,7 +52,7 @@ export async function createTestCondorhub(opts: {
     CONDORHUB_CONDOR_BIN: sim.binDir,
     CONDORHUB_CONDOR_PREFIX: 'runuser -u {user} --',
     CONDORHUB_CONDOR_TIMEOUT_S: '10',
-    CONDORHUB_NOTEBOOK_CMD: `python3 ${STAND_IN_NOTEBOOK} serve`,
+    CONDORHUB_NOTEBOOK_CMD: `python3 ${STAND_IN_NOTEBOOK}`,
     CONDORHUB_LOG_LEVEL: process.env.CONDORHUB_LOG_LEVEL ?? 'warn',
     CONDORHUB_ADMIN_TOKEN: 'admin-token-for-tests-0123456789',
     CONDORHUB_COOKIE_SECRET: 'cookie-secret-for-tests-0123456789abcdef',

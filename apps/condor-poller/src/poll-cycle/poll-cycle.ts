@@ -33,7 +33,9 @@ export class PollCycle {
   async run(): Promise<PollCycleResult> {
     const tracked = await loadTrackedJobs(this.pool);
     const anyPending = tracked.some((j) => j.phase !== 'ready');
-    if (!tracked.length) return { tracked: 0, appended: 0, status: 'idle', anyPending };
+    // Nothing to ask condor about; keep looking often (a local query), since a JobSubmitted
+    // wake-up can arrive before the read model shows the new job.
+    if (!tracked.length) return { tracked: 0, appended: 0, status: 'idle', anyPending: true };
     for (const id of this.marks.keys()) if (!tracked.some((j) => j.jobId === id)) this.marks.delete(id);
 
     const snapshot = await this.condor.query(tracked.map((j) => j.jobId as never));

@@ -1,7 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { parseWith, spawnerCommands } from '@condorhub/contracts';
-import { type ReleaseNodeHandler } from './release-node.handler';
+import { ReleaseNodeHandler } from './release-node.handler';
 
 /** `condorhub.cmd.spawner.releaseNode` */
 @Controller()

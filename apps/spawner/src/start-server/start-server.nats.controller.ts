@@ -1,7 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { parseWith, spawnerCommands } from '@condorhub/contracts';
-import { type StartServerHandler } from './start-server.handler';
+import { StartServerHandler } from './start-server.handler';
 
 /** `condorhub.cmd.spawner.start` */
 @Controller()

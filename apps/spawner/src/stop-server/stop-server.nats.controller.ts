@@ -1,7 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { parseWith, spawnerCommands } from '@condorhub/contracts';
-import { type StopServerHandler } from './stop-server.handler';
+import { StopServerHandler } from './stop-server.handler';
 
 /** `condorhub.cmd.spawner.stop` */
 @Controller()

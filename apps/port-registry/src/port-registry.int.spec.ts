@@ -1,0 +1,161 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import net from 'node:net';
+import type { INestApplication } from '@nestjs/common';
+import { loadConfig } from '@condorhub/config';
+import { newEvent, serverStreamId } from '@condorhub/contracts';
+import { appendToStream, readStream } from '@condorhub/event-store';
+import { readModelMigrations } from '@condorhub/read-models';
+import { type TestDatabase, type TestNats, createTestDatabase, createTestNats } from '@condorhub/testing';
+import { issueToken, revokeSpawnTokens, serverTokenScopes, tokenMigrations } from '@condorhub/tokens';
+import { bootstrapPortRegistry } from './bootstrap';
+
+/** The bytes python-requests sends for batchspawner-singleuser's report. */
+function rawBatchspawnerRequest(port: number, token: string, body: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let data = '';
+    socket.setTimeout(10_000, () => socket.destroy(new Error('timeout')));
+    socket.on('data', (d) => (data += d));
+    socket.on('error', reject);
+    socket.on('end', () => {
+      const [head, ...rest] = data.split('\r\n\r\n');
+      resolve({ status: Number(head.split(' ')[1]), body: rest.join('\r\n\r\n') });
+    });
+    socket.write(
+      `POST /hub/api/batchspawner HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUser-Agent: python-requests/2.28.1\r\n` +
+        `Accept-Encoding: gzip, deflate\r\nAccept: */*\r\nConnection: close\r\nAuthorization: token ${token}\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\n\r\n${body}`,
+    );
+  });
+}
+
+describe('port registry (real PostgreSQL, batchspawner wire format)', () => {
+  let t: TestDatabase;
+  let n: TestNats;
+  let app: INestApplication;
+  let base: string;
+  let registryPort: number;
+  let notebook: http.Server;
+  let notebookPort: number;
+
+  before(async () => {
+    t = await createTestDatabase('registry', [...readModelMigrations, ...tokenMigrations]);
+    n = await createTestNats('registry');
+    const config = loadConfig({
+      CONDORHUB_DATABASE_URL: t.db.url,
+      CONDORHUB_DATABASE_SCHEMA: t.schema,
+      CONDORHUB_NATS_URL: n.url,
+      CONDORHUB_NATS_PREFIX: n.prefix,
+      CONDORHUB_NATS_STREAM: n.streamName,
+      CONDORHUB_PORT_REGISTRY_PORT: '0',
+      CONDORHUB_LOG_LEVEL: 'warn',
+    });
+    app = await bootstrapPortRegistry(config);
+    registryPort = (app.getHttpServer().address() as net.AddressInfo).port;
+    base = `http://127.0.0.1:${registryPort}`;
+    notebook = http.createServer((req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ version: '6.4.12', path: req.url }));
+    });
+    await new Promise<void>((r) => notebook.listen(0, '127.0.0.2', r));
+    notebookPort = (notebook.address() as net.AddressInfo).port;
+  });
+  after(async () => {
+    await app?.close();
+    notebook?.close();
+    await n?.drop();
+    await t?.drop();
+  });
+
+  async function spawnWaitingForPort(user: string) {
+    const spawnId = randomUUID();
+    await appendToStream(t.pool, serverStreamId(user, ''), [
+      newEvent('SpawnRequested', { spawnId, user, serverName: '', options: {}, requestedBy: user }),
+      newEvent('JobSubmitted', { spawnId, jobId: '1.0', submitHost: 'sim' }),
+      newEvent('JobRunning', { spawnId, jobId: '1.0', host: '127.0.0.2', slot: 'slot1_1@127.0.0.2' }),
+    ]);
+    const token = await issueToken(t.pool, {
+      owner: user,
+      kind: 'server',
+      spawnId,
+      serverName: '',
+      scopes: serverTokenScopes(user, ''),
+    });
+    return { spawnId, token };
+  }
+  const post = (path: string, token: string | undefined, body: string) =>
+    fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `token ${token}` } : {}) },
+      body,
+      signal: AbortSignal.timeout(20_000),
+    });
+
+  it('accepts the stock batchspawner request, then the notebook answers the handshake', async () => {
+    const { token } = await spawnWaitingForPort('alice');
+    const res = await rawBatchspawnerRequest(registryPort, token, JSON.stringify({ port: notebookPort }));
+    assert.equal(res.status, 200, res.body);
+    for (let i = 0; i < 100; i++) {
+      if ((await readStream(t.pool, serverStreamId('alice', ''))).some((e) => e.type === 'NotebookResponded')) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const events = await readStream(t.pool, serverStreamId('alice', ''));
+    assert.deepEqual(events.map((e) => e.type).slice(-2), ['PortReported', 'NotebookResponded']);
+    assert.deepEqual((events.at(-2)!.data as any).port, notebookPort);
+    assert.equal((events.at(-1)!.data as any).url, `http://127.0.0.2:${notebookPort}/user/alice/api`);
+    assert.equal((events.at(-1)!.data as any).version, '6.4.12');
+    // The launcher retries after a lost reply: the same report again is fine; another port is not.
+    assert.equal((await post('/hub/api/batchspawner', token, JSON.stringify({ port: notebookPort }))).status, 200);
+    assert.equal((await post('/hub/api/batchspawner', token, JSON.stringify({ port: 1234 }))).status, 409);
+  });
+
+  it('refuses bad reports with a clear JSON error and stores nothing', async () => {
+    const { spawnId, token } = await spawnWaitingForPort('bob');
+    const userToken = await issueToken(t.pool, { owner: 'bob', kind: 'user', scopes: [] });
+    const version = async () => (await readStream(t.pool, serverStreamId('bob', ''))).length;
+    const before = await version();
+    const cases: [string | undefined, string, number, RegExp][] = [
+      [undefined, '{"port": 8888}', 401, /missing token/],
+      ['not-a-token', '{"port": 8888}', 401, /invalid/],
+      [userToken, '{"port": 8888}', 403, /not a server token/],
+      [token, '{"port": "8888"}', 400, /integer/],
+      [token, '{"port": 70000}', 400, /integer/],
+      [token, '[8888]', 400, /JSON object/],
+      [token, '{"port": 88', 400, /not valid JSON/],
+      [token, JSON.stringify({ port: 8888, pad: 'x'.repeat(10_000) }), 413, /larger than/],
+    ];
+    for (const [tok, body, status, message] of cases) {
+      const res = await post('/hub/api/batchspawner', tok, body);
+      const json = await res.json();
+      assert.equal(res.status, status, `${body.slice(0, 30)} → ${JSON.stringify(json)}`);
+      assert.match(json.message, message);
+    }
+    assert.equal(await version(), before);
+    await revokeSpawnTokens(t.pool, spawnId);
+    assert.equal((await post('/hub/api/batchspawner', token, '{"port": 8888}')).status, 401);
+    assert.equal(await version(), before);
+  });
+
+  it('records launcher diagnostics for the token’s spawn, and validates them', async () => {
+    const { token } = await spawnWaitingForPort('carol');
+    const ok = await post(
+      '/hub/api/condorhub/launcher',
+      token,
+      JSON.stringify({
+        stage: 'preflight',
+        diagnosis: 'home-over-quota',
+        message: 'Home is full',
+        exitCode: null,
+        stderrTail: 'ENOSPC',
+      }),
+    );
+    assert.equal(ok.status, 200);
+    const bad = await post('/hub/api/condorhub/launcher', token, JSON.stringify({ stage: 'later', diagnosis: 'x' }));
+    assert.equal(bad.status, 400);
+    const events = await readStream(t.pool, serverStreamId('carol', ''));
+    assert.equal(events.filter((e) => e.type === 'LauncherReported').length, 1);
+  });
+});

@@ -1,0 +1,197 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { EventEnvelope } from '@condorhub/contracts';
+import { sendCommand } from '@condorhub/messaging';
+import { ensureUser } from '../../../tools/condor-sim/harness';
+import { bootstrapCondorPoller } from '../../condor-poller/src/bootstrap';
+import { bootstrapPortRegistry } from '../../port-registry/src/bootstrap';
+import { bootstrapProjector } from '../../projector/src/bootstrap';
+import {
+  STAND_IN_NOTEBOOK,
+  type TestCondorhub,
+  createTestCondorhub,
+} from '../../all-in-one/src/testing/test-condorhub';
+import { bootstrapSpawner } from './bootstrap';
+
+// Each case has its own user, so faults can select it by owner and cases cannot collide.
+const users = {
+  never: 'chnever',
+  reject: 'chreject',
+  hang: 'chhang',
+  full: 'chfull',
+  readonly: 'chrohome',
+  exit: 'chexit',
+  flaky: 'chflaky',
+  named: 'chnamed',
+};
+const behaviourFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'standin-')), 'behaviour.json');
+
+describe('spawn failures on condor-sim: each with its stage, diagnosis and user message', () => {
+  let h: TestCondorhub;
+  const mounts: string[] = [];
+
+  before(async () => {
+    for (const u of Object.values(users)) ensureUser(u);
+    fs.chmodSync(path.dirname(behaviourFile), 0o755);
+    fs.writeFileSync(
+      behaviourFile,
+      JSON.stringify({ [users.exit]: 'exit:3:ModuleNotFoundError: No module named jupyterhub' }),
+    );
+    fs.chmodSync(behaviourFile, 0o644);
+    h = await createTestCondorhub({
+      label: 'failures',
+      env: {
+        CONDORHUB_PENDING_POLL_S: '0.3',
+        CONDORHUB_IDLE_TIMEOUT_S: '4',
+        CONDORHUB_PORT_TIMEOUT_S: '4',
+        CONDORHUB_HANDSHAKE_TIMEOUT_S: '4',
+        CONDORHUB_UNKNOWN_AFTER_FAILURES: '3',
+        CONDORHUB_NOTEBOOK_CMD: `python3 ${STAND_IN_NOTEBOOK} --behaviour ${behaviourFile}`,
+      },
+      boot: async (config) => {
+        const registry = await bootstrapPortRegistry(config);
+        (config as any).CONDORHUB_PUBLIC_URL = `http://127.0.0.1:${config.CONDORHUB_PORT_REGISTRY_PORT}`;
+        return [
+          registry,
+          await bootstrapProjector(config),
+          await bootstrapSpawner(config),
+          await bootstrapCondorPoller(config),
+        ];
+      },
+    });
+  });
+  after(async () => {
+    await h?.close();
+    for (const m of mounts) spawnSync('umount', ['-l', m]);
+  });
+
+  const start = async (user: string, serverName = '') => {
+    const r = await sendCommand(
+      h.nats.nc,
+      h.config.CONDORHUB_NATS_PREFIX,
+      'spawner',
+      'start',
+      { user, serverName, by: user },
+      10_000,
+    );
+    assert.equal(r.accepted, true, JSON.stringify(r));
+    return (r as any).result.spawnId as string;
+  };
+  const failure = async (user: string, serverName = '', timeoutMs = 40_000) => {
+    const e = await h.waitForEvent(user, serverName, 'SpawnFailed', timeoutMs);
+    return e.data as any;
+  };
+  const types = async (user: string, serverName = '') =>
+    (await h.events(user, serverName)).map((e: EventEnvelope) => e.type as string);
+
+  it('never scheduled: fails in the queue after the idle timeout and the job is removed', async () => {
+    h.sim.fault('never-schedule', { owner: users.never });
+    await start(users.never);
+    const f = await failure(users.never);
+    assert.equal(f.stage, 'queue');
+    assert.equal(f.diagnosis, 'never-scheduled');
+    assert.match(f.userMessage, /waited 4 s in the queue/);
+    await h.waitForEvent(users.never, '', 'ServerStopped');
+    assert.ok((await types(users.never)).includes('JobRemovalRequested'));
+  });
+
+  it('rejected by condor: the RemoveReason reaches the user', async () => {
+    h.sim.fault('reject', { owner: users.reject, reason: 'Policy: notebooks need a project' });
+    await start(users.reject);
+    const f = await failure(users.reject);
+    assert.equal(f.diagnosis, 'removed-by-condor', (await types(users.reject)).join(','));
+    assert.match(f.userMessage, /Policy: notebooks need a project/);
+    await h.waitForEvent(users.reject, '', 'ServerStopped');
+  });
+
+  it('notebook exits at once: exit code, stderr tail and a module diagnosis', async () => {
+    await start(users.exit);
+    const f = await failure(users.exit);
+    assert.equal(f.stage, 'start');
+    assert.equal(f.diagnosis, 'module-missing');
+    assert.match(f.stderrTail, /No module named jupyterhub/);
+    const launcher = (await h.events(users.exit)).find((e) => e.type === 'LauncherReported')!;
+    assert.equal((launcher.data as any).exitCode, 3);
+  });
+
+  it('home directory full: diagnosed by the preflight, long before any timeout', async () => {
+    const home = ensureUser(users.full).home;
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', home]);
+    mounts.push(home);
+    const { uid, gid } = ensureUser(users.full);
+    fs.chownSync(home, uid, gid);
+    spawnSync('dd', ['if=/dev/zero', `of=${home}/filler`, 'bs=1k', 'count=200']);
+    const t0 = Date.now();
+    await start(users.full);
+    const f = await failure(users.full, '', 10_000);
+    assert.equal(f.diagnosis, 'home-over-quota');
+    assert.match(f.userMessage, /full or over quota/);
+    assert.ok(Date.now() - t0 < 10_000);
+  });
+
+  it('home directory not writable: diagnosed by the preflight', async () => {
+    const home = ensureUser(users.readonly).home;
+    fs.chmodSync(home, 0o500);
+    try {
+      await start(users.readonly);
+      const f = await failure(users.readonly, '', 10_000);
+      assert.equal(f.diagnosis, 'home-not-writable');
+    } finally {
+      fs.chmodSync(home, 0o755);
+    }
+  });
+
+  it('condor_q failing for a while: the server stays up and the poller records unknown, never gone', async () => {
+    await start(users.flaky);
+    await h.waitForEvent(users.flaky, '', 'RouteRequested');
+    const fault = h.sim.fault('q-fail');
+    try {
+      await h.waitForEvent(users.flaky, '', 'JobStateUnknown', 20_000);
+    } finally {
+      h.sim.ctl('fault', 'clear', String(fault.id));
+    }
+    await new Promise((r) => setTimeout(r, 1_500));
+    const t = await types(users.flaky);
+    assert.ok(!t.includes('SpawnFailed') && !t.includes('JobRemoved') && !t.includes('ServerStopped'), t.join(','));
+  });
+
+  it('a named server goes through the same path under /user/<name>/<server>/', async () => {
+    await start(users.named, 'gpu');
+    const route = await h.waitForEvent(users.named, 'gpu', 'RouteRequested');
+    assert.equal((route.data as any).routeSpec, `/user/${users.named}/gpu/`);
+    const answered = (await h.events(users.named, 'gpu')).find((e) => e.type === 'NotebookResponded')!;
+    assert.match((answered.data as any).url, new RegExp(`/user/${users.named}/gpu/api$`));
+  });
+
+  it('hung node: port-report timeout, a strike on the node, one retry elsewhere; a second strike quarantines it', async () => {
+    h.sim.fault('hang', { owner: users.hang, host: '127.0.0.2' });
+    const first = await start(users.hang);
+    const f = await failure(users.hang);
+    assert.equal(f.stage, 'port');
+    assert.equal(f.diagnosis, 'node-unresponsive');
+    // The automatic retry avoids the node and gets to a route.
+    const deadline = Date.now() + 40_000;
+    let events: EventEnvelope[] = [];
+    while (Date.now() < deadline) {
+      events = await h.events(users.hang);
+      if (events.some((e) => e.type === 'RouteRequested')) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const retry = events.filter((e) => e.type === 'SpawnRequested')[1];
+    assert.equal((retry?.data as any)?.retryOf, first);
+    assert.deepEqual((retry?.data as any)?.avoidHosts, ['127.0.0.2']);
+    const running = events.filter((e) => e.type === 'JobRunning').map((e) => (e.data as any).host);
+    assert.deepEqual(running, ['127.0.0.2', '127.0.0.3']);
+    const node = await h.db.pool.query(
+      `SELECT type FROM events WHERE stream_id = 'node-127.0.0.2' ORDER BY stream_version`,
+    );
+    assert.deepEqual(
+      node.rows.map((r) => r.type),
+      ['NodeStrikeRecorded'],
+    );
+  });
+});
