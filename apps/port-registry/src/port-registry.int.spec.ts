@@ -129,7 +129,7 @@ describe('port registry (real PostgreSQL, batchspawner wire format)', () => {
     ];
     for (const [tok, body, status, message] of cases) {
       const res = await post('/hub/api/batchspawner', tok, body);
-      const json = await res.json();
+      const json = (await res.json()) as { message: string };
       assert.equal(res.status, status, `${body.slice(0, 30)} → ${JSON.stringify(json)}`);
       assert.match(json.message, message);
     }
