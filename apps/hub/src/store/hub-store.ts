@@ -126,15 +126,11 @@ export class HubStore {
     return rest.length ? foldServer(rest, from) : from;
   }
 
-  /** The events of one spawn, in order: its server stream's and its removal saga's. */
+  /** The events of one spawn in order, from its SpawnRequested on. */
   async spawnEvents(user: string, serverName: string, spawnId: string): Promise<EventEnvelope[]> {
-    const { rows } = await this.pool.query<{ stream_version: string }>(
-      `SELECT stream_version::text AS stream_version FROM events
-        WHERE stream_id = $1 AND type = 'SpawnRequested' AND data->>'spawnId' = $2 LIMIT 1`,
-      [serverStreamId(user, serverName), spawnId],
-    );
-    if (!rows.length) return [];
-    const events = await readStream(this.pool, serverStreamId(user, serverName), Number(rows[0].stream_version));
+    const from = await this.spawnStartVersion(user, serverName, spawnId);
+    if (from === undefined) return [];
+    const events = await readStream(this.pool, serverStreamId(user, serverName), from);
     return events.filter((e) => (e.data as any)?.spawnId === spawnId);
   }
 
