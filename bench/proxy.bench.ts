@@ -1,7 +1,7 @@
 /**
  * Proxy benchmark: condorhub's proxy against configurable-http-proxy 5.3 in one run.
  *
- *   npm run bench:proxy [-- --duration 10 --rounds 3 --connections 64 --routes 1000 --soak-seconds 300]
+ *   npm run bench:proxy [-- --duration 10 --rounds 3 --connections 64 --routes 1000 --soak-seconds 300 --soak-http-proxy]
  *
  * Processes (all on 127.0.0.1): one stand-in backend (1,000 notebook ports), the proxies under
  * test (ours with http-proxy-3, ours with http-proxy, CHP), and one load-generator process
@@ -29,6 +29,8 @@ const DURATION = arg('duration', 10);
 const ROUNDS = arg('rounds', 3);
 const CONNECTIONS = arg('connections', 64);
 const SOAK_SECONDS = arg('soak-seconds', 300);
+// Which forwarding library the websocket soak runs on (default: the proxy's default).
+const SOAK_LIBRARY = process.argv.includes('--soak-http-proxy') ? 'http-proxy' : 'http-proxy-3';
 const DEAD_ROUTES = 100;
 const SECRET = 'bench-cookie-secret-0123456789';
 
@@ -52,15 +54,26 @@ function forkTs(file: string, args: string[], execArgv: string[] = []): ChildPro
 
 function once<T>(c: ChildProcess, pred: (m: any) => boolean, what: string, timeoutMs = 60_000): Promise<T> {
   return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), timeoutMs);
-    const onMsg = (m: any): void => {
-      if (!pred(m)) return;
+    const done = (): void => {
       clearTimeout(t);
       c.off('message', onMsg);
+      c.off('exit', onExit);
+    };
+    const t = setTimeout(() => {
+      done();
+      reject(new Error(`timed out waiting for ${what}`));
+    }, timeoutMs);
+    const onMsg = (m: any): void => {
+      if (!pred(m)) return;
+      done();
       resolve(m as T);
     };
+    const onExit = (code: number | null): void => {
+      done();
+      reject(new Error(`${what}: process exited with ${code}`));
+    };
     c.on('message', onMsg);
-    c.once('exit', (code) => reject(new Error(`${what}: process exited with ${code}`)));
+    c.once('exit', onExit);
   });
 }
 
@@ -298,7 +311,7 @@ async function main(): Promise<void> {
   const p2 = summary('proxy_2workers');
 
   // 4. websocket churn soak through our proxy (default library), live and dead targets
-  const soakProxy = ours['http-proxy-3'];
+  const soakProxy = ours[SOAK_LIBRARY];
   const deadRoutes = Array.from({ length: DEAD_ROUTES }, (_, i) => ({
     routeSpec: `/user/dead${i}/`,
     target: '',
@@ -315,7 +328,7 @@ async function main(): Promise<void> {
   await new Promise((r) => setTimeout(r, 6000));
   const warmS = Math.round(Math.min(30, Math.max(5, SOAK_SECONDS * 0.1)));
   log(
-    `\nwebsocket churn soak: ${warmS}s warm-up + ${SOAK_SECONDS}s measured, 50 concurrent clients, 1 in 5 upgrades to a dead target`,
+    `\nwebsocket churn soak (${SOAK_LIBRARY}): ${warmS}s warm-up + ${SOAK_SECONDS}s measured, 50 concurrent clients, 1 in 5 upgrades to a dead target`,
   );
   const samples: [number, number][] = [];
   const t0 = Date.now();
