@@ -186,12 +186,30 @@ describe('spawn failures on condor-sim: each with its stage, diagnosis and user 
     assert.deepEqual((retry?.data as any)?.avoidHosts, ['127.0.0.2']);
     const running = events.filter((e) => e.type === 'JobRunning').map((e) => (e.data as any).host);
     assert.deepEqual(running, ['127.0.0.2', '127.0.0.3']);
-    const node = await h.db.pool.query(
-      `SELECT type FROM events WHERE stream_id = 'node-127.0.0.2' ORDER BY stream_version`,
-    );
-    assert.deepEqual(
-      node.rows.map((r) => r.type),
-      ['NodeStrikeRecorded'],
-    );
+    const nodeEvents = async () =>
+      (
+        await h.db.pool.query(`SELECT type FROM events WHERE stream_id = 'node-127.0.0.2' ORDER BY stream_version`)
+      ).rows.map((r) => r.type as string);
+    assert.deepEqual(await nodeEvents(), ['NodeStrikeRecorded']);
+
+    // Stop, start again: the first free slot is on the same node, which hangs again.
+    const cmd = (verb: string, payload: unknown) =>
+      sendCommand(h.nats.nc, h.config.CONDORHUB_NATS_PREFIX, 'spawner', verb, payload, 10_000);
+    assert.equal((await cmd('stop', { user: users.hang, serverName: '', by: users.hang })).accepted, true);
+    const stoppedCount = async () => (await types(users.hang)).filter((t) => t === 'ServerStopped').length;
+    const deadline2 = Date.now() + 20_000;
+    while ((await stoppedCount()) < 2 && Date.now() < deadline2) await new Promise((r) => setTimeout(r, 200));
+    await start(users.hang);
+    const deadline3 = Date.now() + 40_000;
+    while (!(await nodeEvents()).includes('NodeQuarantined') && Date.now() < deadline3) {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.deepEqual(await nodeEvents(), ['NodeStrikeRecorded', 'NodeStrikeRecorded', 'NodeQuarantined']);
+    // Operators release it.
+    const released = await cmd('releaseNode', { host: '127.0.0.2', by: 'ops' });
+    assert.equal(released.accepted, true, JSON.stringify(released));
+    assert.equal((await nodeEvents()).at(-1), 'NodeReleased');
+    const again = await cmd('releaseNode', { host: '127.0.0.2', by: 'ops' });
+    assert.deepEqual(again, { accepted: false, code: 'not-quarantined', reason: '127.0.0.2 is not quarantined' });
   });
 });
