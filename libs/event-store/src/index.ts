@@ -1,5 +1,6 @@
 export * from './db';
 export * from './ensure-database';
+export * from './deterministic-id';
 export * from './errors';
 export * from './migrations/migration';
 export * from './migrations/001-event-store';

@@ -19,7 +19,7 @@ const advice: Record<Diagnosis, string> = {
     'A Python module the notebook needs is missing on the node (or shadowed by ~/.local): check your environment.',
   'notebook-exited': 'The notebook exited right after it started. See the log below.',
   'handshake-failed': 'The notebook started but did not answer the hub.',
-  'route-failed': 'The proxy could not add a route to your notebook.',
+  'route-failed': 'Your notebook is no longer reachable through the proxy. Start it again.',
   'condor-unreachable': 'HTCondor did not answer. Try again in a minute.',
   unknown: 'Something went wrong.',
 };

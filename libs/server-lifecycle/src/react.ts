@@ -112,6 +112,17 @@ export function react(state: ServerState, event: EventEnvelope, settings: Lifecy
         r.append.push(newEvent('ServerReady', { spawnId, url: serverPrefix(state.user!, state.serverName ?? '') }));
       }
       break;
+    case 'RouteRemoved':
+      // The proxy dropped a live server's route (target reused by another spawn, or the
+      // notebook stopped answering): the server is gone for the user, so end it cleanly.
+      if (state.phase === 'ready' && !['stopped', 'spawn-failed'].includes(d.reason)) {
+        fail({
+          stage: 'running',
+          diagnosis: 'route-failed',
+          userMessage: userMessage('route-failed', `The notebook stopped answering the proxy (${d.reason})`),
+        });
+      }
+      break;
     case 'IdleTimedOut':
       if (state.phase === 'submitted' || state.phase === 'queued') {
         fail({

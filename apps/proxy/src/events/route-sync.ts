@@ -1,0 +1,167 @@
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import type { Pool } from 'pg';
+import {
+  type EventEnvelope,
+  type NewEvent,
+  eventSubjectFilter,
+  newEvent,
+  parseEnvelope,
+  serverStreamId,
+} from '@condorhub/contracts';
+import { DuplicateEventError, appendToStream, deterministicEventId } from '@condorhub/event-store';
+import type { RemovedRoute, RouteInput, RouteTable } from '../routing/route-table';
+
+/**
+ * Keeps a replica's route table equal to the desired state. Events apply at once (a core
+ * NATS subscription: each replica sees every event); a reconcile against the `routes`
+ * projection at start and every `reconcileMs` repairs whatever a disconnect missed. Each
+ * confirmation (RouteAdded/RouteRemoved) has a deterministic event id, so two replicas
+ * confirming the same change store it once.
+ */
+export class RouteSync {
+  private sub?: Subscription;
+  private timer?: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(
+    private readonly opts: {
+      pool: Pool;
+      nc: NatsConnection;
+      prefix: string;
+      routes: RouteTable;
+      reconcileMs?: number;
+      log?: (line: string) => void;
+    },
+  ) {}
+
+  async start(): Promise<void> {
+    await this.reconcile();
+    this.sub = this.opts.nc.subscribe(eventSubjectFilter(this.opts.prefix, 'server'), {
+      callback: (err, msg) => {
+        if (err || this.closed) return;
+        let event: EventEnvelope;
+        try {
+          event = parseEnvelope(msg.json());
+        } catch {
+          return;
+        }
+        void this.apply(event).catch((e) => this.opts.log?.(`route event ${event.type}: ${String(e)}`));
+      },
+    });
+    this.timer = setInterval(
+      () => void this.reconcile().catch((e) => this.opts.log?.(`reconcile: ${String(e)}`)),
+      this.opts.reconcileMs ?? 10_000,
+    );
+  }
+
+  async stop(): Promise<void> {
+    this.closed = true;
+    this.sub?.unsubscribe();
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  /** The table becomes the projection: routes added, changed routes replaced, others removed. */
+  async reconcile(): Promise<void> {
+    const { rows } = await this.opts.pool.query(
+      `SELECT route_spec, spawn_id, target, owner, server_name, state, requested_position::text AS position FROM routes`,
+    );
+    const desired = new Map<string, RouteInput & { state: string }>();
+    for (const r of rows) {
+      desired.set(r.route_spec, {
+        routeSpec: r.route_spec,
+        target: r.target,
+        spawnId: r.spawn_id,
+        owner: r.owner,
+        serverName: r.server_name,
+        generation: Number(r.position),
+        state: r.state,
+      });
+    }
+    for (const route of this.opts.routes.all()) {
+      if (route.kind !== 'user') continue;
+      const want = desired.get(route.routeSpec);
+      if (!want || want.spawnId !== route.spawnId) this.opts.routes.remove(route.routeSpec, route.spawnId);
+    }
+    for (const want of desired.values()) {
+      const current = this.opts.routes.get(want.routeSpec);
+      if (current && current.spawnId === want.spawnId && current.target === want.target) continue;
+      const outcome = this.opts.routes.set(want);
+      if (outcome.applied) {
+        await this.confirmRemovals(outcome.removed);
+        if (want.state === 'requested') await this.confirmAdded(want);
+      }
+    }
+  }
+
+  private async apply(event: EventEnvelope): Promise<void> {
+    const d = event.data as any;
+    switch (event.type) {
+      case 'RouteRequested': {
+        const input: RouteInput = {
+          routeSpec: d.routeSpec,
+          target: d.target,
+          spawnId: d.spawnId,
+          owner: d.owner,
+          serverName: serverNameOf(d.routeSpec, d.owner),
+          generation: Number(event.globalPosition),
+        };
+        const outcome = this.opts.routes.set(input);
+        if (!outcome.applied) return;
+        await this.confirmRemovals(outcome.removed);
+        await this.confirmAdded(input);
+        return;
+      }
+      case 'RouteRemovalRequested': {
+        const removed = this.opts.routes.remove(d.routeSpec, d.spawnId);
+        await this.record(event.streamId, `removed:${d.spawnId}:${d.routeSpec}`, [
+          newEvent('RouteRemoved', {
+            spawnId: d.spawnId,
+            routeSpec: d.routeSpec,
+            reason: removed ? d.reason : `${d.reason} (was not live)`,
+          }),
+        ]);
+        return;
+      }
+      case 'ServerStopped':
+        for (const route of this.opts.routes.all()) {
+          if (route.kind === 'user' && route.spawnId === d.spawnId)
+            this.opts.routes.remove(route.routeSpec, route.spawnId);
+        }
+        return;
+    }
+  }
+
+  private async confirmAdded(r: RouteInput) {
+    await this.record(serverStreamId(r.owner, r.serverName), `added:${r.spawnId}:${r.routeSpec}`, [
+      newEvent('RouteAdded', { spawnId: r.spawnId, routeSpec: r.routeSpec, target: r.target }),
+    ]);
+  }
+
+  /** Evictions (target-reused) and replacements are recorded on the old route's stream. */
+  private async confirmRemovals(removed: RemovedRoute[]) {
+    for (const { route, reason } of removed) {
+      if (route.kind !== 'user' || reason === 'replaced') continue;
+      await this.record(serverStreamId(route.owner, route.serverName), `removed:${route.spawnId}:${route.routeSpec}`, [
+        newEvent('RouteRemoved', { spawnId: route.spawnId, routeSpec: route.routeSpec, reason }),
+      ]);
+    }
+  }
+
+  /** Appends a route fact once across replicas and retries. */
+  async record(streamId: string, key: string, events: NewEvent[]): Promise<void> {
+    try {
+      await appendToStream(this.opts.pool, streamId, events, {
+        eventIds: events.map((_, i) => deterministicEventId('proxy', key, String(i))),
+        metadata: { actor: 'proxy' },
+      });
+    } catch (error) {
+      if (!(error instanceof DuplicateEventError)) throw error;
+    }
+  }
+}
+
+/** `/user/alice/gpu/` → 'gpu', `/user/alice/` → ''. */
+export function serverNameOf(routeSpec: string, owner: string): string {
+  const rest = routeSpec.slice(`/user/${owner}/`.length).replace(/\/$/, '');
+  return rest;
+}

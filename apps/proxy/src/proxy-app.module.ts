@@ -1,0 +1,77 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { Pool } from 'pg';
+import type { Config } from '@condorhub/config';
+import { newEvent, serverStreamId } from '@condorhub/contracts';
+import { CONFIG, NATS, PG_POOL } from '@condorhub/runtime';
+import { RouteSync } from './events/route-sync';
+import { ProxyServer } from './proxy-server';
+
+/** `<prefix>.activity.proxy`: batches of {routeSpec, spawnId, lastActivity}, for idle culling. */
+export const activitySubject = (prefix: string) => `${prefix}.activity.proxy`;
+
+/** The proxy as a service: the data plane, kept equal to the routes projection by events. */
+@Injectable()
+export class ProxyAppService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly log = new Logger('proxy');
+  readonly server: ProxyServer;
+  readonly sync: RouteSync;
+
+  constructor(@Inject(CONFIG) config: Config, @Inject(PG_POOL) pool: Pool, @Inject(NATS) nc: NatsConnection) {
+    if (!config.CONDORHUB_COOKIE_SECRET) {
+      throw new Error('CONDORHUB_COOKIE_SECRET must be set (the hub signs sessions with it, the proxy checks them)');
+    }
+    const local = (port: number) => `http://${config.CONDORHUB_BIND_HOST}:${port}`;
+    const prefix = config.CONDORHUB_NATS_PREFIX;
+    this.server = new ProxyServer({
+      host: config.CONDORHUB_PROXY_HOST,
+      port: config.CONDORHUB_PROXY_PORT,
+      hubUrl: local(config.CONDORHUB_HUB_PORT),
+      portRegistryUrl: local(config.CONDORHUB_PORT_REGISTRY_PORT),
+      cookieSecret: config.CONDORHUB_COOKIE_SECRET,
+      adminToken: config.CONDORHUB_ADMIN_TOKEN,
+      onActivity: async (batch) => {
+        nc.publish(activitySubject(prefix), JSON.stringify(batch));
+      },
+      probe: {
+        onUnhealthy: async (route, reason, detail) => {
+          // The route goes now; the spawner learns it from RouteRemoved and ends the server.
+          this.log.warn(`route ${route.routeSpec} → ${route.target} unhealthy (${reason}): ${detail}`);
+          this.server.routes.remove(route.routeSpec, route.spawnId);
+          await this.sync.record(
+            serverStreamId(route.owner, route.serverName),
+            `removed:${route.spawnId}:${route.routeSpec}`,
+            [
+              newEvent('RouteRemoved', {
+                spawnId: route.spawnId,
+                routeSpec: route.routeSpec,
+                reason: `target-${reason}`,
+              }),
+            ],
+          );
+        },
+      },
+    });
+    this.sync = new RouteSync({ pool, nc, prefix, routes: this.server.routes, log: (l) => this.log.warn(l) });
+  }
+
+  async onApplicationBootstrap() {
+    await this.sync.start();
+    await this.server.start();
+  }
+
+  async onApplicationShutdown() {
+    await this.sync.stop();
+    await this.server.stop();
+  }
+}
+
+@Module({ providers: [ProxyAppService], exports: [ProxyAppService] })
+export class ProxyAppModule {}
