@@ -95,16 +95,16 @@ describe('end to end: a real notebook on condor-sim through the proxy', () => {
         signal: AbortSignal.timeout(30_000),
       });
       assert.equal(nb.status, 200);
-      assert.match(String((await nb.json()).version), /^\d+\.\d+/);
+      assert.match(String(((await nb.json()) as any).version), /^\d+\.\d+/);
 
-      const model = await (await api(`/users/${USER}`)).json();
+      const model = (await (await api(`/users/${USER}`)).json()) as any;
       assert.equal(model.servers[serverName].ready, true);
       const jobId = model.servers[serverName].condorhub.jobId as string;
 
       const stop = await api(`/users/${USER}${serverPath}`, { method: 'DELETE' });
       assert.ok([202, 204].includes(stop.status));
       await h.waitForEvent(USER, serverName, 'ServerStopped', 30_000);
-      const after = await (await api(`/users/${USER}`)).json();
+      const after = (await (await api(`/users/${USER}`)).json()) as any;
       assert.equal(after.servers[serverName], undefined, JSON.stringify(after.servers));
       // The job has left condor_q.
       const q = await h.sim.ctl('status');
