@@ -28,13 +28,13 @@ export class ProxyAppService implements OnApplicationBootstrap, OnApplicationShu
     if (!config.CONDORHUB_COOKIE_SECRET) {
       throw new Error('CONDORHUB_COOKIE_SECRET must be set (the hub signs sessions with it, the proxy checks them)');
     }
-    const local = (port: number) => `http://${config.CONDORHUB_BIND_HOST}:${port}`;
+    const local = (port: number) => `http://127.0.0.1:${port}`;
     const prefix = config.CONDORHUB_NATS_PREFIX;
     this.server = new ProxyServer({
       host: config.CONDORHUB_PROXY_HOST,
       port: config.CONDORHUB_PROXY_PORT,
-      hubUrl: local(config.CONDORHUB_HUB_PORT),
-      portRegistryUrl: local(config.CONDORHUB_PORT_REGISTRY_PORT),
+      hubUrl: config.CONDORHUB_HUB_URL ?? local(config.CONDORHUB_HUB_PORT),
+      portRegistryUrl: config.CONDORHUB_PORT_REGISTRY_URL ?? local(config.CONDORHUB_PORT_REGISTRY_PORT),
       cookieSecret: config.CONDORHUB_COOKIE_SECRET,
       adminToken: config.CONDORHUB_ADMIN_TOKEN,
       onActivity: async (batch) => {

@@ -36,6 +36,9 @@ export const ConfigSchema = z.object({
   CONDORHUB_HUB_PORT: port(8081),
   CONDORHUB_PORT_REGISTRY_PORT: port(8082),
   CONDORHUB_BIND_HOST: z.string().default('127.0.0.1'),
+  /** Where the proxy reaches the hub and the port registry (default: 127.0.0.1 and their ports). */
+  CONDORHUB_HUB_URL: z.string().url().optional(),
+  CONDORHUB_PORT_REGISTRY_URL: z.string().url().optional(),
   CONDORHUB_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   CONDORHUB_ADMIN_USERS: list,
   CONDORHUB_AUTHENTICATOR: z.enum(['dummy', 'header', 'oidc']).default('dummy'),
