@@ -1,0 +1,87 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { newEvent, serverStreamId } from '@condorhub/contracts';
+import { appendToStream, readStream } from '@condorhub/event-store';
+import { openReadModels, readModelMigrations } from '@condorhub/read-models';
+import { type TestDatabase, createTestDatabase } from '@condorhub/testing';
+import { createReadModelsProcessor } from '../../projector/src/projections/read-models.processor';
+import { run } from './main';
+
+describe('condorhub CLI (real PostgreSQL)', () => {
+  let t: TestDatabase;
+  const spawnId = randomUUID();
+  before(async () => {
+    t = await createTestDatabase('cli', readModelMigrations);
+    process.env.CONDORHUB_DATABASE_URL = t.db.url;
+    process.env.CONDORHUB_DATABASE_SCHEMA = t.schema;
+    await appendToStream(t.pool, serverStreamId('alice', ''), [
+      newEvent('SpawnRequested', { spawnId, user: 'alice', serverName: '', options: {}, requestedBy: 'alice' }),
+      newEvent('JobSubmitted', { spawnId, jobId: '41.0', submitHost: 'sim' }),
+      newEvent('JobRunning', { spawnId, jobId: '41.0', host: '127.0.0.2', slot: 'slot1_1@127.0.0.2' }),
+      newEvent('LauncherReported', {
+        spawnId,
+        stage: 'preflight',
+        diagnosis: 'home-over-quota',
+        message: 'Home directory /home/alice is full',
+        exitCode: null,
+        stderrTail: 'OSError: [Errno 28] No space left on device',
+      }),
+      newEvent('SpawnFailed', {
+        spawnId,
+        stage: 'start',
+        diagnosis: 'home-over-quota',
+        userMessage: 'Home directory /home/alice is full. Free some space.',
+        stderrTail: 'OSError: [Errno 28] No space left on device',
+      }),
+    ]);
+    const ds = await openReadModels(t.db);
+    const p = createReadModelsProcessor({ pool: t.pool, db: t.db, dataSource: ds });
+    p.start();
+    await p.caughtUp();
+    await p.stop();
+    await ds.destroy();
+  });
+  after(async () => t?.drop());
+
+  const capture = async (argv: string[]) => {
+    let text = '';
+    const code = await run(argv, (s) => (text += s));
+    return { code, text };
+  };
+
+  it('explains a spawn step by step, with the diagnosis and stderr tail', async () => {
+    const { code, text } = await capture(['explain', 'alice']);
+    assert.equal(code, 0);
+    assert.match(text, new RegExp(`spawn ${spawnId} of alice/`));
+    assert.match(text, /JobRunning\s+starting\s+Running on 127\.0\.0\.2/);
+    assert.match(text, /failed at stage start: home-over-quota/);
+    assert.match(text, /No space left on device/);
+  });
+
+  it('prints events in log order, filtered', async () => {
+    const { text } = await capture(['events', '--type', 'JobSubmitted']);
+    assert.equal(text.trim().split('\n').length, 1);
+    assert.match(text, /server-alice\/#2 JobSubmitted \{"jobId":"41\.0"/);
+  });
+
+  it('rebuilds the read models and finds no difference', async () => {
+    const { code, text } = await capture(['rebuild']);
+    assert.equal(code, 0, text);
+    assert.match(text, /replayed 5 events/);
+    assert.match(text, /no differences/);
+  });
+
+  it('force-removes a stuck server: the entry ends and the job is still removed', async () => {
+    const { text } = await capture(['force-remove', 'alice']);
+    assert.match(text, /alice\/: removed \(was stopping, job 41\.0 is being removed\)/);
+    const types = (await readStream(t.pool, serverStreamId('alice', ''))).map((e) => e.type as string);
+    assert.deepEqual(types.slice(-3), ['StopRequested', 'JobRemovalRequested', 'ServerStopped']);
+    assert.match((await capture(['force-remove', 'alice'])).text, /not running/);
+  });
+
+  it('refuses unknown commands and bad names with usage', async () => {
+    assert.equal((await capture(['frobnicate'])).code, 2);
+    await assert.rejects(capture(['explain', 'Bad Name']), /bad server/);
+  });
+});
