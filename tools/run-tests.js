@@ -30,7 +30,9 @@ function specFiles(dir, out = []) {
   return out;
 }
 
-const all = ['apps', 'libs', 'tools', 'bench'].filter((d) => fs.existsSync(path.join(root, d))).flatMap((d) => specFiles(path.join(root, d)));
+const all = ['apps', 'libs', 'tools', 'bench']
+  .filter((d) => fs.existsSync(path.join(root, d)))
+  .flatMap((d) => specFiles(path.join(root, d)));
 let failed = false;
 for (const tier of tiers) {
   const files = all.filter((f) => f.endsWith(`.${tier}.spec.ts`) && (!filter || f.includes(filter))).sort();
@@ -39,7 +41,14 @@ for (const tier of tiers) {
   const concurrency = tier === 'e2e' ? '1' : process.env.CONDORHUB_TEST_CONCURRENCY || '2';
   const res = spawnSync(
     process.execPath,
-    ['--enable-source-maps', '--require', path.join(root, 'tools/register.js'), '--test', `--test-concurrency=${concurrency}`, ...files.map((f) => path.relative(root, f))],
+    [
+      '--enable-source-maps',
+      '--require',
+      path.join(root, 'tools/register.js'),
+      '--test',
+      `--test-concurrency=${concurrency}`,
+      ...files.map((f) => path.relative(root, f)),
+    ],
     { cwd: root, stdio: 'inherit', env: { ...process.env, CONDORHUB_TEST_TIER: tier } },
   );
   if (res.status !== 0) failed = true;
