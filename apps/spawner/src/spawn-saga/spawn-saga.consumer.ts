@@ -24,6 +24,7 @@ export const SAGA_EVENTS = [
   'HandshakeFailed',
   'LauncherReported',
   'RouteAdded',
+  'RouteRemoved',
   'SpawnFailed',
   'StopRequested',
   'JobRemovalRequested',
