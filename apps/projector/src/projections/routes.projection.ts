@@ -12,6 +12,16 @@ export async function projectRoutes(events: EventEnvelope[], em: EntityManager):
     const d = e.data as any;
     switch (e.type) {
       case 'RouteRequested': {
+        // Only the server's current spawn may hold its route (servers is projected first, in
+        // this transaction): a late request of an older spawn is history.
+        const owner = parseServerStreamId(e.streamId);
+        const server = owner
+          ? await em.query('SELECT spawn_id FROM servers WHERE user_name = $1 AND server_name = $2', [
+              owner.user,
+              owner.serverName,
+            ])
+          : [];
+        if (server[0]?.spawn_id && server[0].spawn_id !== d.spawnId) break;
         const current = await repo.findOne({ where: { routeSpec: d.routeSpec } });
         if (current && BigInt(current.requestedPosition) > BigInt(e.globalPosition)) break;
         await em.query('DELETE FROM routes WHERE target = $1 AND route_spec <> $2', [d.target, d.routeSpec]);

@@ -1,0 +1,181 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { INestApplicationContext } from '@nestjs/common';
+import { type Config, loadConfig } from '@condorhub/config';
+import { type NewEvent, newEvent, serverStreamId } from '@condorhub/contracts';
+import { appendToStream, readStream } from '@condorhub/event-store';
+import { readModelMigrations } from '@condorhub/read-models';
+import { type TestDatabase, type TestNats, createTestDatabase, createTestNats, freePort } from '@condorhub/testing';
+import { bootstrapProjector } from '../../../projector/src/bootstrap';
+import { bootstrapProxy } from '../bootstrap';
+import { signSession } from '../ownership/session-cookie';
+import { ProxyAppService } from '../proxy-app.module';
+
+const SECRET = 'route-sync-test-secret-0123456789abcdef';
+
+/** A stand-in notebook on a worker address: answers with its owner's name. */
+async function notebook(owner: string, host: string, port = 0): Promise<{ port: number; close(): Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ owner, path: req.url }));
+  });
+  await new Promise<void>((r) => server.listen(port, host, r));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))),
+  };
+}
+
+describe('proxy follows route events (real PostgreSQL + NATS, two replicas)', () => {
+  let t: TestDatabase;
+  let n: TestNats;
+  let config: Config;
+  const apps: INestApplicationContext[] = [];
+  const ports: number[] = [];
+
+  const bootReplica = async () => {
+    const port = await freePort();
+    const app = await bootstrapProxy({ ...config, CONDORHUB_PROXY_PORT: port });
+    apps.push(app);
+    ports.push(port);
+    return { app, port, service: app.get(ProxyAppService) };
+  };
+  const cookie = (user: string) =>
+    `condorhub-session=${signSession(SECRET, { user, admin: false, exp: Math.floor(Date.now() / 1000) + 3600 })}`;
+  const get = async (port: number, path: string, user: string) => {
+    const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+      headers: { cookie: cookie(user), accept: 'application/json' },
+      redirect: 'manual',
+      signal: AbortSignal.timeout(10_000),
+    });
+    return { status: res.status, body: await res.text() };
+  };
+  const spawnToRoute = (user: string, spawnId: string, target: string): NewEvent[] => [
+    newEvent('SpawnRequested', { spawnId, user, serverName: '', options: {}, requestedBy: user }),
+    newEvent('RouteRequested', { spawnId, routeSpec: `/user/${user}/`, target, owner: user }),
+  ];
+  const waitFor = async <T>(what: string, fn: () => Promise<T | undefined | false>, ms = 15_000): Promise<T> => {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const v = await fn();
+      if (v) return v;
+      if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+
+  before(async () => {
+    t = await createTestDatabase('route_sync', readModelMigrations);
+    n = await createTestNats('route_sync');
+    config = loadConfig({
+      CONDORHUB_DATABASE_URL: t.db.url,
+      CONDORHUB_DATABASE_SCHEMA: t.schema,
+      CONDORHUB_NATS_URL: n.url,
+      CONDORHUB_NATS_PREFIX: n.prefix,
+      CONDORHUB_NATS_STREAM: n.streamName,
+      CONDORHUB_COOKIE_SECRET: SECRET,
+      CONDORHUB_HUB_PORT: String(await freePort()),
+      CONDORHUB_LOG_LEVEL: 'error',
+    });
+    apps.push(await bootstrapProjector(config));
+  });
+  after(async () => {
+    for (const app of apps.reverse()) await app.close().catch(() => undefined);
+    await n?.drop();
+    await t?.drop();
+  });
+
+  it('a RouteRequested event goes live on both replicas; RouteAdded is recorded once', async () => {
+    const a = await bootReplica();
+    const b = await bootReplica();
+    const nb = await notebook('alice', '127.0.0.2');
+    const spawnId = randomUUID();
+    const t0 = Date.now();
+    await appendToStream(
+      t.pool,
+      serverStreamId('alice', ''),
+      spawnToRoute('alice', spawnId, `http://127.0.0.2:${nb.port}`),
+    );
+    for (const r of [a, b]) {
+      await waitFor('route live', async () => (await get(r.port, '/user/alice/api', 'alice')).status === 200);
+    }
+    console.log(`# route live on both replicas ${Date.now() - t0} ms after the append (relay → NATS → proxy)`);
+    assert.deepEqual(JSON.parse((await get(a.port, '/user/alice/api', 'alice')).body).owner, 'alice');
+    assert.deepEqual((await get(b.port, '/user/alice/api', 'alice')).status, 200);
+    await waitFor('RouteAdded', async () =>
+      (await readStream(t.pool, serverStreamId('alice', ''))).some((e) => e.type === 'RouteAdded'),
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    const added = (await readStream(t.pool, serverStreamId('alice', ''))).filter((e) => e.type === 'RouteAdded');
+    assert.equal(added.length, 1, 'two replicas, one RouteAdded');
+    await nb.close();
+  });
+
+  it('a reused slot evicts the old route: alice can never reach bob’s notebook', async () => {
+    const [a] = [{ port: ports[0] }];
+    const first = await notebook('carol', '127.0.0.3');
+    const target = `http://127.0.0.3:${first.port}`;
+    await appendToStream(t.pool, serverStreamId('carol', ''), spawnToRoute('carol', randomUUID(), target));
+    await waitFor('carol live', async () => (await get(a.port, '/user/carol/api', 'carol')).status === 200);
+    // The job is killed; the slot, host and port go to dave's new job.
+    await first.close();
+    const second = await notebook('dave', '127.0.0.3', first.port);
+    await appendToStream(t.pool, serverStreamId('dave', ''), spawnToRoute('dave', randomUUID(), target));
+    await waitFor('dave live', async () => (await get(a.port, '/user/dave/api', 'dave')).status === 200);
+    const carol = await get(a.port, '/user/carol/api', 'carol');
+    assert.notEqual(carol.status, 200);
+    assert.ok(!carol.body.includes('"owner":"dave"'), carol.body);
+    const evicted = await waitFor('RouteRemoved', async () =>
+      (await readStream(t.pool, serverStreamId('carol', ''))).find((e) => e.type === 'RouteRemoved'),
+    );
+    assert.equal((evicted.data as any).reason, 'target-reused');
+    await second.close();
+  });
+
+  it('a late delivery of an older spawn’s RouteRequested is ignored', async () => {
+    const port = ports[0];
+    const older = await notebook('erin-old', '127.0.0.4');
+    const newer = await notebook('erin', '127.0.0.5');
+    const oldSpawn = randomUUID();
+    const stream = serverStreamId('erin', '');
+    await appendToStream(t.pool, stream, spawnToRoute('erin', oldSpawn, `http://127.0.0.4:${older.port}`));
+    await waitFor('old live', async () => (await get(port, '/user/erin/api', 'erin')).body.includes('erin-old'));
+    await appendToStream(t.pool, stream, [
+      newEvent('ServerStopped', { spawnId: oldSpawn, reason: 'stopped' }),
+      ...spawnToRoute('erin', randomUUID(), `http://127.0.0.5:${newer.port}`),
+    ]);
+    await waitFor('new live', async () => (await get(port, '/user/erin/api', 'erin')).body.includes('"owner":"erin"'));
+    // JetStream redelivers the old event (or a slow replica sees it late).
+    const oldEvent = (await readStream(t.pool, stream)).find((e) => e.type === 'RouteRequested')!;
+    n.nc.publish(`${n.prefix}.events.server.RouteRequested`, JSON.stringify(oldEvent));
+    await new Promise((r) => setTimeout(r, 300));
+    assert.match((await get(port, '/user/erin/api', 'erin')).body, /"owner":"erin"/);
+    await older.close();
+    await newer.close();
+  });
+
+  it('a restarted proxy rebuilds its table from the projection and drops dead targets', async () => {
+    const live = await notebook('frank', '127.0.0.6');
+    await appendToStream(
+      t.pool,
+      serverStreamId('frank', ''),
+      spawnToRoute('frank', randomUUID(), `http://127.0.0.6:${live.port}`),
+    );
+    await appendToStream(t.pool, serverStreamId('gina', ''), spawnToRoute('gina', randomUUID(), 'http://127.0.0.7:9'));
+    await waitFor('frank live', async () => (await get(ports[0], '/user/frank/api', 'frank')).status === 200);
+    for (const app of apps.splice(1)) await app.close();
+    const fresh = await bootReplica();
+    assert.equal((await get(fresh.port, '/user/frank/api', 'frank')).status, 200, 'rebuilt from routes');
+    assert.ok(fresh.service.server.routes.get('/user/gina/'));
+    // Probe rounds: the dead target fails repeatedly and its route goes, with a RouteRemoved.
+    for (let i = 0; i < 3; i++) await fresh.service.server.prober!.runOnce();
+    assert.equal(fresh.service.server.routes.get('/user/gina/'), undefined);
+    const removed = (await readStream(t.pool, serverStreamId('gina', ''))).find((e) => e.type === 'RouteRemoved');
+    assert.match((removed?.data as any)?.reason ?? '', /^target-(unreachable|timeout)/);
+    assert.ok(fresh.service.server.routes.get('/user/frank/'), 'live routes stay');
+    await live.close();
+  });
+});
