@@ -19,6 +19,15 @@ export function configureHubApp(app: NestExpressApplication): NestExpressApplica
     res.setHeader('X-JupyterHub-Version', config.CONDORHUB_JUPYTERHUB_VERSION);
     next();
   });
+  // Forms: the pages' posts and the OAuth token request (RFC 6749 says form-encoded). The REST
+  // API keeps JupyterHub's rule below, so `curl -d '{…}'` (form content type) still means JSON.
+  app.useBodyParser('urlencoded', {
+    limit: options.bodyLimitBytes,
+    extended: false,
+    type: (req: IncomingMessage) =>
+      /^application\/x-www-form-urlencoded\b/i.test(req.headers['content-type'] ?? '') &&
+      (!(req.url ?? '').startsWith('/hub/api/') || (req.url ?? '').startsWith('/hub/api/oauth2/token')),
+  });
   // JupyterHub parses a body as JSON whatever its Content-Type; so do we.
   app.useBodyParser('json', { limit: options.bodyLimitBytes, type: () => true, strict: false });
   // Parser errors (too large, not JSON) never reach a controller; answer them here.

@@ -20,11 +20,14 @@ import { UsersController } from './api/users/users.controller';
 import { AuthService } from './auth/auth.service';
 import { type Authenticator, HUB_AUTHENTICATORS } from './auth/principal';
 import { TokenAuthenticator } from './auth/token.authenticator';
+import { SessionAuthenticator } from './web/session/session.authenticator';
 import { ServerEvents } from './events/server-events';
 import { SpawnerClient } from './events/spawner-client';
 import { HubBootstrap } from './hub-bootstrap';
 import { HUB_OPTIONS, type HubOptions, defaultHubOptions } from './hub-options';
 import { HubStore } from './store/hub-store';
+import { webControllers, webProviders } from './web/web.providers';
+import type { WebSettings } from './web/web-settings';
 
 export interface HubModuleOptions extends Partial<HubOptions> {
   /**
@@ -32,6 +35,8 @@ export interface HubModuleOptions extends Partial<HubOptions> {
    * browser login). Classes are instantiated by Nest and may inject the runtime tokens.
    */
   authenticators?: (new (...args: any[]) => Authenticator)[];
+  /** Browser-side settings over those read from the environment (tests). */
+  web?: Partial<WebSettings>;
 }
 
 /**
@@ -42,7 +47,9 @@ export interface HubModuleOptions extends Partial<HubOptions> {
 @Module({})
 export class HubModule {
   static forRoot(opts: HubModuleOptions = {}): DynamicModule {
-    const { authenticators = [], ...options } = opts;
+    const { authenticators: extra = [], web, ...options } = opts;
+    // The browser's session cookie is tried first; a request with a token is left to the token.
+    const authenticators = [SessionAuthenticator, ...extra];
     const authProviders: Provider[] = [
       TokenAuthenticator,
       ...authenticators,
@@ -63,6 +70,7 @@ export class HubModule {
         ProgressController,
         ActivityController,
         CondorhubController,
+        ...webControllers,
       ],
       providers: [
         { provide: HUB_OPTIONS, useValue: { ...defaultHubOptions, ...options } },
@@ -82,6 +90,7 @@ export class HubModule {
         ActivityHandler,
         TimelineHandler,
         OperationsHandler,
+        ...webProviders(web),
       ],
       exports: [HUB_OPTIONS, HubStore, ServerEvents, ProgressHandler],
     };

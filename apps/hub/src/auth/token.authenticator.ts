@@ -66,7 +66,13 @@ export function ownerScopes(tokenScopes: string[], owner: string, admin: boolean
   // Explicit scopes never exceed the owner's: they were checked when the token was issued,
   // and an owner who lost admin must not keep it through an old token.
   const held = impliedScopes(owned, owner);
-  return normalizeScopes(
-    [...impliedScopes(tokenScopes, owner)].filter((s) => held.has(s) || held.has(s.split('!')[0])),
-  );
+  return normalizeScopes([...impliedScopes(tokenScopes, owner)].filter((s) => heldScope(held, s)));
+}
+
+/** Held as is, unfiltered, or (for one server of a user) through the same scope on that user. */
+function heldScope(held: Set<string>, scope: string): boolean {
+  const [base, filter] = scope.split('!');
+  if (held.has(scope) || held.has(base)) return true;
+  const server = /^server=([^/]+)\//.exec(filter ?? '');
+  return !!server && held.has(`${base}!user=${server[1]}`);
 }

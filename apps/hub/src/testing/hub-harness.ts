@@ -25,7 +25,7 @@ import { type TestDatabase, type TestNats, createTestDatabase, createTestNats } 
 import { tokenMigrations } from '@condorhub/tokens';
 import { createReadModelsProcessor } from '../../../projector/src/projections/read-models.processor';
 import { configureHubApp } from '../configure-hub-app';
-import { HubModule } from '../hub.module';
+import { HubModule, type HubModuleOptions } from '../hub.module';
 import { hubMigrations } from '../migrations';
 
 export const ADMIN_TOKEN = 'admin-token-for-tests-0123456789';
@@ -91,7 +91,8 @@ export class HubHarness {
   stopScripts = new Map<string, StopScript>();
   commands: { verb: string; payload: unknown }[] = [];
 
-  async start(label: string) {
+  /** `env`: extra configuration keys; `web`: browser-side settings (login, limits). */
+  async start(label: string, opts: { env?: Record<string, string>; web?: HubModuleOptions['web'] } = {}) {
     this.t = await createTestDatabase(label, [...readModelMigrations, ...tokenMigrations, ...hubMigrations]);
     this.n = await createTestNats(label);
     this.ds = await openReadModels(this.t.db);
@@ -101,6 +102,7 @@ export class HubHarness {
       CONDORHUB_NATS_STREAM: this.n.streamName,
       CONDORHUB_ADMIN_TOKEN: ADMIN_TOKEN,
       CONDORHUB_ADMIN_USERS: 'root',
+      ...opts.env,
     });
     const values = [
       { provide: CONFIG, useValue: config },
@@ -122,6 +124,7 @@ export class HubHarness {
           progressPollMs: 250,
           retryGraceMs: 500,
           commandTimeoutMs: 2_000,
+          web: opts.web,
         }),
       ],
     })

@@ -1,0 +1,51 @@
+import { BlockList, isIPv4, isIPv6 } from 'node:net';
+import type { IncomingMessage } from 'node:http';
+import { Inject, Injectable } from '@nestjs/common';
+import { WEB_SETTINGS, type WebSettings } from '../../web/web-settings';
+import { LoginRefused, normalizeUserName } from './login-refused';
+
+/** The peer's address, IPv4-mapped IPv6 written as IPv4. */
+export function peerAddress(req: IncomingMessage): string {
+  const a = req.socket.remoteAddress ?? '';
+  return a.startsWith('::ffff:') && isIPv4(a.slice(7)) ? a.slice(7) : a;
+}
+
+/**
+ * A trusted front end (Apache, nginx, a Shibboleth SP) authenticates and passes the user name in
+ * a header. Anyone can send that header, so it counts only from the configured addresses.
+ */
+@Injectable()
+export class HeaderAuthenticator {
+  private readonly trusted = new BlockList();
+  readonly header: string;
+
+  constructor(@Inject(WEB_SETTINGS) settings: WebSettings) {
+    this.header = settings.CONDORHUB_HEADER_NAME.toLowerCase();
+    for (const entry of settings.CONDORHUB_HEADER_TRUSTED) {
+      const [addr, bits] = entry.split('/');
+      const type = isIPv4(addr) ? 'ipv4' : isIPv6(addr) ? 'ipv6' : undefined;
+      if (!type) throw new Error(`CONDORHUB_HEADER_TRUSTED: '${entry}' is not an IP address or CIDR range`);
+      if (bits === undefined) this.trusted.addAddress(addr, type);
+      else {
+        const prefix = Number(bits);
+        if (!Number.isInteger(prefix) || prefix < 0 || prefix > (type === 'ipv4' ? 32 : 128)) {
+          throw new Error(`CONDORHUB_HEADER_TRUSTED: '${entry}' has a bad prefix length`);
+        }
+        this.trusted.addSubnet(addr, prefix, type);
+      }
+    }
+  }
+
+  /** The user the front end names, undefined when it names none; refused from an untrusted peer. */
+  identify(req: IncomingMessage): string | undefined {
+    const raw = req.headers[this.header];
+    if (raw === undefined) return undefined;
+    const peer = peerAddress(req);
+    const type = isIPv4(peer) ? 'ipv4' : 'ipv6';
+    if (!peer || !this.trusted.check(peer, type)) {
+      throw new LoginRefused(`The ${this.header} header is only accepted from the site's front end, not from ${peer}.`);
+    }
+    if (Array.isArray(raw)) throw new LoginRefused(`More than one ${this.header} header.`, 400);
+    return normalizeUserName(raw);
+  }
+}

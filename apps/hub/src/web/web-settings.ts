@@ -1,0 +1,68 @@
+import { z } from 'zod';
+
+// Settings of the browser side that @condorhub/config does not carry (that module is shared by
+// every service; these only matter to the hub's pages and login). Read once, validated, and a
+// bad value stops the hub at start naming the key, as the shared config does.
+const list = z
+  .string()
+  .default('')
+  .transform((s) =>
+    s
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  );
+
+export const WebSettingsSchema = z.object({
+  /** dummy: a shared password every user must type (none: any name logs in). */
+  CONDORHUB_DUMMY_PASSWORD: z.string().optional(),
+  /** How long a login lasts (JupyterHub's cookie_max_age_days, 14 days). */
+  CONDORHUB_SESSION_MAX_AGE_S: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .default(14 * 86_400),
+  /** header: the request header the trusted front end puts the user name in. */
+  CONDORHUB_HEADER_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9-]+$/)
+    .default('X-Remote-User'),
+  /** header: addresses (or CIDR ranges) the front end connects from; others are refused. */
+  CONDORHUB_HEADER_TRUSTED: list.default(['127.0.0.1', '::1']),
+  CONDORHUB_OIDC_ISSUER: z.string().url().optional(),
+  CONDORHUB_OIDC_CLIENT_ID: z.string().min(1).optional(),
+  CONDORHUB_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  /** Where the provider sends the browser back; default <public URL>/hub/oauth_callback. */
+  CONDORHUB_OIDC_REDIRECT_URL: z.string().url().optional(),
+  CONDORHUB_OIDC_SCOPES: z.string().default('openid profile email'),
+  /** The claim that becomes the user name (lower-cased). */
+  CONDORHUB_OIDC_USERNAME_CLAIM: z.string().default('preferred_username'),
+  CONDORHUB_OIDC_TIMEOUT_S: z.coerce.number().positive().default(10),
+  /** Site limits for the start form. */
+  CONDORHUB_MAX_CPUS: z.coerce.number().int().min(1).max(256).default(8),
+  CONDORHUB_MAX_MEMORY_MB: z.coerce.number().int().min(256).max(4_194_304).default(32_768),
+  CONDORHUB_DEFAULT_CPUS: z.coerce.number().int().min(1).default(1),
+  CONDORHUB_DEFAULT_MEMORY_MB: z.coerce.number().int().min(64).default(2048),
+  /** Named servers a user may have active at once (JupyterHub's named_server_limit_per_user). */
+  CONDORHUB_NAMED_SERVER_LIMIT: z.coerce.number().int().min(0).default(5),
+});
+
+export type WebSettings = z.infer<typeof WebSettingsSchema>;
+export const WEB_SETTINGS = Symbol('condorhub.web-settings');
+
+export function loadWebSettings(
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: Partial<WebSettings> = {},
+): WebSettings {
+  const picked = Object.fromEntries(Object.entries(env).filter(([k, v]) => k.startsWith('CONDORHUB_') && v !== ''));
+  const result = WebSettingsSchema.safeParse(picked);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new Error(`invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  const settings = { ...result.data, ...overrides };
+  if (settings.CONDORHUB_DEFAULT_CPUS > settings.CONDORHUB_MAX_CPUS) settings.CONDORHUB_DEFAULT_CPUS = 1;
+  if (settings.CONDORHUB_DEFAULT_MEMORY_MB > settings.CONDORHUB_MAX_MEMORY_MB)
+    settings.CONDORHUB_DEFAULT_MEMORY_MB = settings.CONDORHUB_MAX_MEMORY_MB;
+  return settings;
+}

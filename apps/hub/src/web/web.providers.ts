@@ -1,0 +1,29 @@
+import type { Provider } from '@nestjs/common';
+import { DummyAuthenticator } from '../auth/authenticators/dummy.authenticator';
+import { HeaderAuthenticator } from '../auth/authenticators/header.authenticator';
+import { OidcAuthenticator } from '../auth/authenticators/oidc.authenticator';
+import { OAuthController } from '../oauth/oauth.controller';
+import { OAuthService } from '../oauth/oauth.service';
+import { OAuthStore } from '../oauth/oauth-store';
+import { LoginController } from './login/login.controller';
+import { UserProvisioning } from './login/user-provisioning';
+import { Sessions } from './session/sessions';
+import { WEB_SETTINGS, type WebSettings, loadWebSettings } from './web-settings';
+import { WebExceptionFilter } from './web-exception.filter';
+
+/** The browser side of the hub (login, pages, the notebooks' OAuth provider), for HubModule. */
+export function webProviders(overrides: Partial<WebSettings> = {}): Provider[] {
+  return [
+    { provide: WEB_SETTINGS, useFactory: () => loadWebSettings(process.env, overrides) },
+    Sessions,
+    UserProvisioning,
+    DummyAuthenticator,
+    HeaderAuthenticator,
+    OidcAuthenticator,
+    WebExceptionFilter,
+    OAuthStore,
+    OAuthService,
+  ];
+}
+
+export const webControllers = [LoginController, OAuthController];
