@@ -16,6 +16,7 @@ import {
   createTestCondorhub,
 } from '../../all-in-one/src/testing/test-condorhub';
 import { bootstrapSpawner } from './bootstrap';
+import { bootstrapHub } from '../../all-in-one/src/boot-all';
 
 // Each case has its own user, so faults can select it by owner and cases cannot collide.
 const users = {
@@ -60,6 +61,7 @@ describe('spawn failures on condor-sim: each with its stage, diagnosis and user 
           await bootstrapProjector(config),
           await bootstrapSpawner(config),
           await bootstrapCondorPoller(config),
+          await bootstrapHub(config),
         ];
       },
     });
@@ -83,7 +85,33 @@ describe('spawn failures on condor-sim: each with its stage, diagnosis and user 
   };
   const failure = async (user: string, serverName = '', timeoutMs = 40_000) => {
     const e = await h.waitForEvent(user, serverName, 'SpawnFailed', timeoutMs);
-    return e.data as any;
+    const data = e.data as any;
+    await visibleInHub(user, serverName, data);
+    return data;
+  };
+  /** What the user sees: the hub's progress stream ends failed with the same diagnosis and message. */
+  const visibleInHub = async (user: string, serverName: string, f: any) => {
+    const hub = `http://127.0.0.1:${h.config.CONDORHUB_HUB_PORT}/hub/api`;
+    const auth = { authorization: `token ${h.config.CONDORHUB_ADMIN_TOKEN}` };
+    const path = serverName ? `servers/${serverName}` : 'server';
+    const res = await fetch(`${hub}/users/${user}/${path}/progress`, {
+      headers: auth,
+      signal: AbortSignal.timeout(20_000),
+    });
+    const text = await res.text();
+    const last = JSON.parse(
+      text
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('data: '))
+        .at(-1)!
+        .slice(6),
+    );
+    assert.equal(last.failed, true, text);
+    assert.ok(last.message.includes(f.userMessage), `${last.message} / ${f.userMessage}`);
+    assert.equal(last.condorhub?.diagnosis, f.diagnosis);
+    const timeline = await fetch(`${hub}/condorhub/users/${user}/${path}/timeline`, { headers: auth });
+    assert.match(await timeline.text(), new RegExp(`"SpawnFailed"[^]*${f.diagnosis}`));
   };
   const types = async (user: string, serverName = '') =>
     (await h.events(user, serverName)).map((e: EventEnvelope) => e.type as string);
@@ -170,7 +198,8 @@ describe('spawn failures on condor-sim: each with its stage, diagnosis and user 
   it('hung node: port-report timeout, a strike on the node, one retry elsewhere; a second strike quarantines it', async () => {
     h.sim.fault('hang', { owner: users.hang, host: '127.0.0.2' });
     const first = await start(users.hang);
-    const f = await failure(users.hang);
+    // Not `failure()`: the user's progress stream follows the automatic retry to ready.
+    const f = (await h.waitForEvent(users.hang, '', 'SpawnFailed', 40_000)).data as any;
     assert.equal(f.stage, 'port');
     assert.equal(f.diagnosis, 'node-unresponsive');
     // The automatic retry avoids the node and gets to a route.
