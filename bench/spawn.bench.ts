@@ -1,0 +1,244 @@
+// Spawns through the whole of condorhub (hub REST API → spawner → condor-sim → launcher and a
+// stand-in notebook → port registry → proxy), all requested at once; then the poller's CPU
+// cost at 1,000 tracked jobs against a per-job condor_q (what batchspawner does).
+// usage: npm run bench:spawn [-- --spawns 200 --hosts 10 --slots 20 --tracked 1000 --timeout-s 600]
+//        smoke: npm run bench:spawn -- --spawns 20 --tracked 100
+import os from 'node:os';
+import { bootAll } from '../apps/all-in-one/src/boot-all';
+import { type TestCondorhub, createTestCondorhub } from '../apps/all-in-one/src/testing/test-condorhub';
+import { CondorPollerService } from '../apps/condor-poller/src/condor-poller.service';
+import { ensureUser } from '../tools/condor-sim/harness';
+import { type CountingBin, countingCondorBin } from './spawn/counting-condor-bin';
+import { measurePollerCpu } from './spawn/poller-cpu';
+import { CONDOR_SIM_BIN } from '../tools/condor-sim/harness';
+
+const arg = (name: string, dflt: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const SPAWNS = arg('spawns', 200);
+const HOSTS = arg('hosts', 10);
+const SLOTS = arg('slots', 20);
+const TRACKED = arg('tracked', 1000);
+const SPAWN_TIMEOUT_S = arg('spawn-timeout-s', 300);
+const DEADLINE_S = arg('timeout-s', 900);
+const USER = 'chbench';
+
+const log = (line: string) => console.log(`  ${line}`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const percentile = (sorted: number[], p: number) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : NaN;
+const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
+
+/** The stages of a spawn, in order, as events on its server stream. */
+const STAGES = [
+  'SpawnRequested',
+  'JobSubmitted',
+  'JobRunning',
+  'PortReported',
+  'NotebookResponded',
+  'RouteRequested',
+  'RouteAdded',
+  'ServerReady',
+] as const;
+
+interface SpawnResult {
+  readyS: number[];
+  overheadMs: number[];
+  failed: { server: string; detail: string }[];
+  stageGaps: Map<string, number[]>;
+  condorQPerCycle: number;
+  condorQCalls: number;
+  cycles: number;
+  windowS: number;
+  wallS: number;
+}
+
+async function benchSpawns(h: TestCondorhub, bin: CountingBin): Promise<SpawnResult> {
+  const base = `http://127.0.0.1:${h.config.CONDORHUB_HUB_PORT}/hub/api`;
+  const token = h.config.CONDORHUB_ADMIN_TOKEN!;
+  const api = (path: string, method: string) =>
+    fetch(`${base}${path}`, {
+      method,
+      body: method === 'POST' ? '{}' : undefined,
+      headers: { authorization: `token ${token}` },
+      signal: AbortSignal.timeout(60_000),
+    });
+  const created = await api(`/users/${USER}`, 'POST');
+  if (![201, 409].includes(created.status)) throw new Error(`create user: ${created.status} ${await created.text()}`);
+
+  // bootAll's order: projector, spawner, condor-poller, … (a get() on another app would abort).
+  const poller = h.apps[2].get(CondorPollerService, { strict: false });
+
+  const names = Array.from({ length: SPAWNS }, (_, i) => `b${i}`);
+  const requestedAt = new Map<string, number>();
+  const rejected: { server: string; detail: string }[] = [];
+  const t0 = Date.now();
+  // All at once, as a lecture's students pressing Start together.
+  await Promise.all(
+    names.map(async (name) => {
+      requestedAt.set(name, Date.now());
+      try {
+        const res = await api(`/users/${USER}/servers/${name}`, 'POST');
+        if (![201, 202].includes(res.status))
+          rejected.push({ server: name, detail: `${res.status} ${await res.text()}` });
+      } catch (error) {
+        rejected.push({ server: name, detail: String(error) });
+      }
+    }),
+  );
+  log(`${SPAWNS} start requests answered in ${((Date.now() - t0) / 1000).toFixed(1)} s, ${rejected.length} rejected`);
+
+  // Count condor_q per poll cycle over the window in which jobs are tracked and pending: both
+  // counters are read at the window's ends (a cycle in flight at either end adds ≤ 1 of error).
+  let windowStart: { calls: number; cycles: number; at: number } | undefined;
+  let windowEnd: { calls: number; cycles: number; at: number } | undefined;
+  const deadline = Date.now() + SPAWN_TIMEOUT_S * 1000;
+  let lastLog = 0;
+  let done = 0;
+  const expected = SPAWNS - rejected.length;
+  for (;;) {
+    const { rows } = await h.db.pool.query<{ type: string; n: number }>(
+      `SELECT type, count(*)::int AS n FROM events WHERE stream_id LIKE $1
+        AND type IN ('JobSubmitted', 'JobRunning', 'PortReported', 'ServerReady', 'SpawnFailed') GROUP BY type`,
+      [`server-${USER}/%`],
+    );
+    const n = Object.fromEntries(rows.map((r) => [r.type, r.n])) as Record<string, number>;
+    const counts = bin.counts();
+    if (!windowStart && (n.JobSubmitted ?? 0) > 0) {
+      windowStart = { calls: counts.condor_q, cycles: poller.cycles, at: Date.now() };
+    }
+    done = (n.ServerReady ?? 0) + (n.SpawnFailed ?? 0);
+    if (Date.now() - lastLog > 2_000 || done >= expected) {
+      lastLog = Date.now();
+      log(
+        `t+${((Date.now() - t0) / 1000).toFixed(0)} s: submitted ${n.JobSubmitted ?? 0}, running ${n.JobRunning ?? 0}, ` +
+          `port ${n.PortReported ?? 0}, ready ${n.ServerReady ?? 0}, failed ${n.SpawnFailed ?? 0}; ` +
+          `condor_submit ${counts.condor_submit}, condor_q ${counts.condor_q}, condor_history ${counts.condor_history}, ` +
+          `poll cycles ${poller.cycles}; load ${os.loadavg()[0].toFixed(1)}`,
+      );
+    }
+    if (done >= expected) {
+      windowEnd = { calls: counts.condor_q, cycles: poller.cycles, at: Date.now() };
+      break;
+    }
+    if (Date.now() > deadline) throw new Error(`only ${done}/${expected} spawns finished within ${SPAWN_TIMEOUT_S} s`);
+    await sleep(250);
+  }
+  const wallS = (Date.now() - t0) / 1000;
+
+  // Every stage's recordedAt per server, from the store (one spawn per server here).
+  const { rows: events } = await h.db.pool.query<{ stream_id: string; type: string; recorded_at: Date; data: any }>(
+    `SELECT stream_id, type, recorded_at, data FROM events WHERE stream_id LIKE $1 ORDER BY global_position`,
+    [`server-${USER}/%`],
+  );
+  const byServer = new Map<string, Map<string, number>>();
+  const failed = [...rejected];
+  for (const e of events) {
+    const server = e.stream_id.slice(`server-${USER}/`.length);
+    if (!byServer.has(server)) byServer.set(server, new Map());
+    const m = byServer.get(server)!;
+    if (!m.has(e.type)) m.set(e.type, e.recorded_at.getTime());
+    if (e.type === 'SpawnFailed')
+      failed.push({ server, detail: `${e.data.stage}/${e.data.diagnosis}: ${e.data.userMessage}` });
+  }
+  const readyS: number[] = [];
+  const overheadMs: number[] = [];
+  const stageGaps = new Map<string, number[]>(STAGES.map((s) => [s, []]));
+  for (const [server, m] of byServer) {
+    const ready = m.get('ServerReady');
+    if (ready === undefined) continue;
+    readyS.push((ready - requestedAt.get(server)!) / 1000);
+    overheadMs.push(ready - m.get('PortReported')!);
+    let prev = requestedAt.get(server)!;
+    for (const stage of STAGES) {
+      const at = m.get(stage);
+      if (at === undefined) continue;
+      stageGaps.get(stage)!.push(at - prev);
+      prev = at;
+    }
+  }
+  const calls = windowEnd!.calls - windowStart!.calls;
+  const cycles = windowEnd!.cycles - windowStart!.cycles;
+  return {
+    readyS,
+    overheadMs,
+    failed,
+    stageGaps,
+    condorQCalls: calls,
+    cycles,
+    condorQPerCycle: cycles ? calls / cycles : NaN,
+    windowS: (windowEnd!.at - windowStart!.at) / 1000,
+    wallS,
+  };
+}
+
+async function main() {
+  const [l1, l5] = os.loadavg();
+  console.log(
+    `spawn bench: ${SPAWNS} concurrent spawns on ${HOSTS} hosts × ${SLOTS} slots, poller CPU at ${TRACKED} tracked jobs; ` +
+      `${os.cpus().length} cpus, node ${process.version}, load ${l1.toFixed(2)}/${l5.toFixed(2)}`,
+  );
+  if (SPAWNS > HOSTS * SLOTS) throw new Error(`--spawns ${SPAWNS} exceeds ${HOSTS * SLOTS} slots`);
+  ensureUser(USER);
+  let h: TestCondorhub | undefined;
+  const bin = countingCondorBin(CONDOR_SIM_BIN);
+  const cleanup = async () => {
+    await h?.close().catch(() => undefined);
+    h = undefined;
+    bin.remove();
+  };
+  // Whatever hangs, the run ends, and sims, schema and stream go with it.
+  const deadline = setTimeout(() => {
+    console.error(`spawn bench: over ${DEADLINE_S} s, giving up`);
+    void cleanup().then(() => process.exit(2));
+  }, DEADLINE_S * 1000);
+  for (const sig of ['SIGINT', 'SIGTERM'] as const)
+    process.once(sig, () => void cleanup().then(() => process.exit(130)));
+  try {
+    let spawn: SpawnResult | undefined;
+    if (SPAWNS > 0) {
+      h = await createTestCondorhub({
+        label: 'bench_spawn',
+        sim: { hosts: HOSTS, slots: SLOTS, delayMs: 100 },
+        env: { CONDORHUB_CONDOR_BIN: bin.dir, CONDORHUB_LOG_LEVEL: 'error' },
+        boot: (config) => bootAll(config),
+      });
+      log(`condorhub up (schema ${h.db.schema}, sim ${h.sim.home})`);
+      spawn = await benchSpawns(h, bin);
+      await cleanup();
+      const r = spawn;
+      log(`${r.readyS.length}/${SPAWNS} ready in ${r.wallS.toFixed(1)} s; ${r.failed.length} failed`);
+      for (const f of r.failed.slice(0, 5)) log(`  failed ${f.server}: ${f.detail}`);
+      log('stage gaps (from the previous stage; request for SpawnRequested), ms p50 / p99 / max:');
+      for (const [stage, gaps] of r.stageGaps) {
+        const s = sorted(gaps);
+        log(`  ${stage.padEnd(18)} ${percentile(s, 50)} / ${percentile(s, 99)} / ${s[s.length - 1]}`);
+      }
+      log(
+        `condor_q: ${r.condorQCalls} calls in ${r.cycles} poll cycles over ${r.windowS.toFixed(1)} s ` +
+          `(${(r.condorQCalls / r.windowS).toFixed(2)} calls/s)`,
+      );
+      if (r.failed.length) throw new Error(`${r.failed.length} spawns failed`);
+    }
+    const cpu = TRACKED > 0 ? await measurePollerCpu({ user: USER, jobs: TRACKED, concurrency: 2, log }) : undefined;
+    if (spawn) {
+      console.log(`spawn.ready_p99_s: ${percentile(sorted(spawn.readyS), 99).toFixed(2)}`);
+      console.log(`spawn.overhead_p99_ms: ${percentile(sorted(spawn.overheadMs), 99).toFixed(0)}`);
+      console.log(`poller.condor_q_per_cycle: ${spawn.condorQPerCycle.toFixed(2)}`);
+    }
+    if (cpu) console.log(`poller.cpu_ratio_vs_per_job: ${cpu.ratio.toFixed(0)}`);
+    log(`load average at the end: ${os.loadavg()[0].toFixed(2)}`);
+  } finally {
+    clearTimeout(deadline);
+    await cleanup();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,327 @@
+// Event store: appends with version checks (4 writers) against plain INSERTs (the peer
+// baseline, same writers, same payload), catch-up read through readAllForward, and the relay's
+// lag from committed append to a durable JetStream consumer at a steady 500 events/s.
+// usage: npm run bench:store [-- --events 20000 --rounds 2 --rate 500 --lag-seconds 20 --batch 500]
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import type { Pool } from 'pg';
+import { newEvent, serverStreamId } from '@condorhub/contracts';
+import { BEGINNING, type Checkpoint, appendToStream, checkpointOf, readAllForward } from '@condorhub/event-store';
+import { DurableConsumer, createRelay } from '@condorhub/messaging';
+import { type TestDatabase, type TestNats, createTestDatabase, createTestNats } from '@condorhub/testing';
+
+const arg = (name: string, dflt: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const EVENTS = arg('events', 20_000);
+const ROUNDS = arg('rounds', 2);
+const WRITERS = arg('writers', 4);
+const STREAMS_PER_WRITER = arg('streams', 50);
+const RATE = arg('rate', 500);
+const LAG_SECONDS = arg('lag-seconds', 20);
+const READ_BATCH = arg('batch', 500);
+// Hard stop: a stuck phase must not keep the bench (and its schema) around.
+const DEADLINE_MS = arg('timeout-s', 600) * 1000;
+
+const log = (line: string) => console.log(`  ${line}`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function percentile(sorted: number[], p: number): number {
+  if (!sorted.length) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+/** CPU seconds (user+system) of a process, from /proc: to show who is busy during a phase. */
+function procCpuSeconds(pid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return 0;
+  }
+}
+
+/** The bench's PostgreSQL backends (by application name), to attribute server-side CPU. */
+async function backendPids(pool: Pool, applicationName: string): Promise<number[]> {
+  const { rows } = await pool.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [
+    applicationName,
+  ]);
+  return rows.map((r) => r.pid);
+}
+
+interface CpuSample {
+  node: number;
+  pg: number;
+  pids: number[];
+}
+async function cpuStart(pool: Pool, app: string): Promise<CpuSample> {
+  const pids = await backendPids(pool, app);
+  const u = process.cpuUsage();
+  return { node: (u.user + u.system) / 1e6, pg: pids.reduce((s, p) => s + procCpuSeconds(p), 0), pids };
+}
+function cpuSince(s: CpuSample): { node: number; pg: number } {
+  const u = process.cpuUsage();
+  return { node: (u.user + u.system) / 1e6 - s.node, pg: s.pids.reduce((t, p) => t + procCpuSeconds(p), 0) - s.pg };
+}
+
+/** Runs `count` operations over WRITERS concurrent loops; returns per-second rate. */
+async function timedWriters(
+  label: string,
+  count: number,
+  op: (writer: number, n: number) => Promise<void>,
+): Promise<number> {
+  let done = 0;
+  const t0 = performance.now();
+  const progress = setInterval(() => {
+    const s = (performance.now() - t0) / 1000;
+    log(`${label}: ${done}/${count} (${(done / s).toFixed(0)}/s)`);
+  }, 2_000);
+  try {
+    const perWriter = Math.ceil(count / WRITERS);
+    await Promise.all(
+      Array.from({ length: WRITERS }, async (_, w) => {
+        for (let n = 0; n < perWriter && w * perWriter + n < count; n++) {
+          await op(w, n);
+          done++;
+        }
+      }),
+    );
+  } finally {
+    clearInterval(progress);
+  }
+  return count / ((performance.now() - t0) / 1000);
+}
+
+/** A typical small spawn event on a server stream, as the poller appends them. */
+const jobIdle = () =>
+  newEvent('JobIdle', { spawnId: randomUUID(), jobId: `${1000 + Math.floor(Math.random() * 1e5)}.0` });
+
+async function benchAppends(db: TestDatabase): Promise<{ store: number; baseline: number }> {
+  const app = db.db.applicationName!;
+  await db.pool.query(`CREATE TABLE baseline_events (
+    id bigserial PRIMARY KEY, stream_id text NOT NULL, type text NOT NULL, data jsonb NOT NULL,
+    metadata jsonb NOT NULL DEFAULT '{}', recorded_at timestamptz NOT NULL DEFAULT now())`);
+  // Each writer owns its streams; versions are tracked so every append checks the real one.
+  const versions = new Map<string, number>();
+  const streamOf = (w: number, n: number) => serverStreamId('chbench', `w${w}-s${n % STREAMS_PER_WRITER}`);
+  const store = async (w: number, n: number) => {
+    const id = streamOf(w, n);
+    const v = versions.get(id) ?? 0;
+    const r = await appendToStream(db.pool, id, [jobIdle()], {
+      expectedVersion: v === 0 ? 'no_stream' : v,
+      metadata: { actor: 'bench' },
+    });
+    versions.set(id, r.nextVersion);
+  };
+  const baseline = async (w: number, n: number) => {
+    const e = jobIdle();
+    await db.pool.query('INSERT INTO baseline_events (stream_id, type, data, metadata) VALUES ($1, $2, $3, $4)', [
+      streamOf(w, n),
+      e.type,
+      JSON.stringify(e.data),
+      JSON.stringify({ actor: 'bench' }),
+    ]);
+  };
+  // Warm connections, plans and the streams rows' first insert out of the measurement.
+  await timedWriters('warm-up', 400, async (w, n) => {
+    await store(w, n);
+    await baseline(w, n);
+  });
+  const perRound = Math.ceil(EVENTS / ROUNDS);
+  const totals = { store: 0, baseline: 0, storeS: 0, baselineS: 0 };
+  for (let r = 0; r < ROUNDS; r++) {
+    // Alternate the order so drift in machine load hits both sides alike.
+    const order: ('store' | 'baseline')[] = r % 2 ? ['baseline', 'store'] : ['store', 'baseline'];
+    for (const side of order) {
+      const cpu = await cpuStart(db.pool, app);
+      const t0 = performance.now();
+      const rate = await timedWriters(
+        `${side} round ${r + 1}/${ROUNDS}`,
+        perRound,
+        side === 'store' ? store : baseline,
+      );
+      const s = (performance.now() - t0) / 1000;
+      const used = cpuSince(cpu);
+      const busyPct = Math.min(100, ((used.node + used.pg) / s / os.cpus().length) * 100);
+      log(
+        `${side} round ${r + 1}: ${rate.toFixed(0)}/s; CPU per op: node ${((used.node / perRound) * 1e6).toFixed(0)} µs, ` +
+          `postgres backends ${((used.pg / perRound) * 1e6).toFixed(0)} µs (${busyPct.toFixed(0)}% of the cores)`,
+      );
+      totals[side] += perRound;
+      totals[`${side}S`] += s;
+    }
+  }
+  return { store: totals.store / totals.storeS, baseline: totals.baseline / totals.baselineS };
+}
+
+async function benchRead(db: TestDatabase): Promise<{ rate: number; events: number }> {
+  const { rows } = await db.pool.query<{ n: string }>('SELECT count(*)::text AS n FROM events');
+  const total = Number(rows[0].n);
+  const rates: number[] = [];
+  // Three full passes, median: one pass is short enough to be swayed by a neighbour's burst.
+  for (let pass = 1; pass <= 3; pass++) {
+    let cp: Checkpoint = BEGINNING;
+    let read = 0;
+    const t0 = performance.now();
+    for (;;) {
+      const batch = await readAllForward(db.pool, cp, READ_BATCH);
+      if (!batch.length) break;
+      read += batch.length;
+      cp = checkpointOf(batch[batch.length - 1]);
+    }
+    const rate = read / ((performance.now() - t0) / 1000);
+    if (read !== total) throw new Error(`catch-up read ${read} of ${total} events`);
+    log(`read pass ${pass}/3: ${read} events in batches of ${READ_BATCH}: ${rate.toFixed(0)}/s`);
+    rates.push(rate);
+  }
+  rates.sort((a, b) => a - b);
+  return { rate: rates[1], events: total };
+}
+
+async function benchRelayLag(db: TestDatabase, nats: TestNats): Promise<{ p50: number; p99: number; max: number }> {
+  const committedAt = new Map<string, number>();
+  const receivedAt = new Map<string, number>();
+  const issuedAt = new Map<string, number>();
+  const relayErrors: unknown[] = [];
+  const relay = createRelay({
+    pool: db.pool,
+    db: db.db,
+    nc: nats.nc,
+    prefix: nats.prefix,
+    onError: (e) => relayErrors.push(e),
+  });
+  const consumer = new DurableConsumer({
+    nc: nats.nc,
+    streamName: nats.streamName,
+    prefix: nats.prefix,
+    durable: 'bench_lag',
+    handle: async (event) => {
+      if (!receivedAt.has(event.eventId)) receivedAt.set(event.eventId, performance.now());
+    },
+  });
+  // Catch the relay up on the append phase's events first: the lag measured is live-follow lag.
+  relay.start();
+  await consumer.start();
+  const backlog = Number((await db.pool.query<{ n: string }>('SELECT count(*)::text AS n FROM events')).rows[0].n);
+  const catchUp0 = performance.now();
+  while (receivedAt.size < backlog) {
+    if (performance.now() - catchUp0 > 120_000) throw new Error(`relay catch-up: ${receivedAt.size}/${backlog}`);
+    await sleep(200);
+  }
+  log(`relay caught up on ${backlog} stored events in ${((performance.now() - catchUp0) / 1000).toFixed(1)} s`);
+  receivedAt.clear();
+
+  const streams = 200;
+  const versions = new Array<number>(streams).fill(0);
+  const busy = new Array<boolean>(streams).fill(false);
+  const total = RATE * LAG_SECONDS;
+  let issued = 0;
+  let inFlight = 0;
+  let failures = 0;
+  const t0 = performance.now();
+  const appendOne = async (s: number) => {
+    busy[s] = true;
+    inFlight++;
+    const id = randomUUID();
+    issuedAt.set(id, performance.now());
+    try {
+      const r = await appendToStream(db.pool, serverStreamId('chbench', `lag-${s}`), [jobIdle()], {
+        expectedVersion: versions[s] === 0 ? 'no_stream' : versions[s],
+        eventIds: [id],
+      });
+      committedAt.set(id, performance.now());
+      versions[s] = r.nextVersion;
+    } catch {
+      failures++;
+    } finally {
+      busy[s] = false;
+      inFlight--;
+    }
+  };
+  let lastLog = t0;
+  // A steady rate: every 2 ms, issue whatever the schedule says is due by now.
+  while (issued < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * RATE));
+    while (issued < due) {
+      let s = issued % streams;
+      for (let k = 0; busy[s] && k < streams; k++) s = (s + 1) % streams;
+      void appendOne(s);
+      issued++;
+    }
+    if (performance.now() - lastLog > 2_000) {
+      lastLog = performance.now();
+      log(`relay lag: ${issued}/${total} appended, ${receivedAt.size} received, ${inFlight} appends in flight`);
+    }
+    await sleep(2);
+  }
+  const appendSeconds = (performance.now() - t0) / 1000;
+  const drain0 = performance.now();
+  while (receivedAt.size < total - failures && performance.now() - drain0 < 30_000) await sleep(50);
+  await consumer.stop();
+  await relay.stop();
+  log(
+    `relay lag: ${total} appends in ${appendSeconds.toFixed(1)} s (${(total / appendSeconds).toFixed(0)}/s), ` +
+      `${failures} failed, ${receivedAt.size} received, ${relayErrors.length} relay errors`,
+  );
+  if (failures || receivedAt.size < total) throw new Error('relay lag phase lost events');
+  const lags: number[] = [];
+  const fromIssue: number[] = [];
+  let early = 0;
+  for (const [id, c] of committedAt) {
+    const lag = receivedAt.get(id)! - c;
+    // Received before the commit ack reached the writer: the ack itself was the slow part.
+    if (lag < 0) early++;
+    lags.push(Math.max(0, lag));
+    fromIssue.push(receivedAt.get(id)! - issuedAt.get(id)!);
+  }
+  lags.sort((a, b) => a - b);
+  fromIssue.sort((a, b) => a - b);
+  log(
+    `relay lag: ${early} events arrived before their commit ack; from append call to consumer: ` +
+      `p50 ${percentile(fromIssue, 50).toFixed(1)} ms, p99 ${percentile(fromIssue, 99).toFixed(1)} ms`,
+  );
+  return { p50: percentile(lags, 50), p99: percentile(lags, 99), max: lags[lags.length - 1] };
+}
+
+async function main() {
+  const [l1, l5] = os.loadavg();
+  console.log(
+    `store bench: ${EVENTS} appends over ${WRITERS} writers (${ROUNDS} rounds), relay at ${RATE}/s for ${LAG_SECONDS} s; ` +
+      `${os.cpus().length} cpus, node ${process.version}, load ${l1.toFixed(2)}/${l5.toFixed(2)}`,
+  );
+  let db: TestDatabase | undefined;
+  let nats: TestNats | undefined;
+  const deadline = setTimeout(() => {
+    console.error(`store bench: over ${DEADLINE_MS / 1000} s, giving up`);
+    void Promise.allSettled([nats?.drop(), db?.drop()]).then(() => process.exit(2));
+  }, DEADLINE_MS);
+  try {
+    db = await createTestDatabase('bench_store');
+    nats = await createTestNats('bench_store');
+    const appends = await benchAppends(db);
+    const read = await benchRead(db);
+    const lag = await benchRelayLag(db, nats);
+    log(`relay lag p50 ${lag.p50.toFixed(1)} ms, max ${lag.max.toFixed(1)} ms`);
+    console.log(`store.append_per_s: ${appends.store.toFixed(0)}`);
+    console.log(`baseline.insert_per_s: ${appends.baseline.toFixed(0)}`);
+    console.log(`store.read_per_s: ${read.rate.toFixed(0)}`);
+    console.log(`store.relay_lag_p99_ms: ${lag.p99.toFixed(1)}`);
+    const [e1] = os.loadavg();
+    log(`load average at the end: ${e1.toFixed(2)}`);
+  } finally {
+    clearTimeout(deadline);
+    await nats?.drop().catch(() => undefined);
+    await db?.drop().catch(() => undefined);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);
