@@ -8,7 +8,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { newEvent, serverStreamId } from '@condorhub/contracts';
 import { appendToStream } from '@condorhub/event-store';
 import { PrivateNatsServer, type TestDatabase, createTestDatabase } from '@condorhub/testing';
-import { DurableConsumer, connectNats, ensureEventStream, idempotent } from './index';
+import { DurableConsumer, connectNats, createRelay, ensureEventStream, idempotent } from './index';
 
 const root = path.resolve(__dirname, '../../..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -111,5 +111,37 @@ describe('relay and durable consumer: nothing lost, nothing doubled (real Postgr
     const jsm = await jetstreamManager(nc);
     const info = await jsm.streams.info(streamName);
     assert.equal(info.state.messages, total, 'each event is in JetStream once');
+  });
+
+  it('two relays at once: only one publishes; the other takes over when it stops', async () => {
+    await killRelay();
+    const published = [0, 0];
+    const relays = [0, 1].map((i) =>
+      createRelay({
+        pool: t.pool,
+        db: t.db,
+        nc,
+        prefix,
+        onPublished: (events) => void (published[i] += events.length),
+      }),
+    );
+    relays.forEach((r) => r.start());
+    const spawnId = randomUUID();
+    const append = (n: number) =>
+      appendToStream(
+        t.pool,
+        serverStreamId('twin', ''),
+        Array.from({ length: n }, (_, k) => newEvent('JobIdle', { spawnId, jobId: `${k}.1` })),
+      );
+    await append(50);
+    for (let i = 0; i < 100 && published[0] + published[1] < 50; i++) await sleep(100);
+    assert.equal(published[0] + published[1], 50, JSON.stringify(published));
+    assert.ok(published[0] === 0 || published[1] === 0, `only one relay published: ${published}`);
+    const active = published[0] ? 0 : 1;
+    await relays[active].stop();
+    await append(10);
+    for (let i = 0; i < 100 && published[1 - active] < 10; i++) await sleep(100);
+    assert.equal(published[1 - active], 10, 'the standby took over');
+    await relays[1 - active].stop();
   });
 });
