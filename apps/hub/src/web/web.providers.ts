@@ -6,6 +6,11 @@ import { OAuthController } from '../oauth/oauth.controller';
 import { OAuthService } from '../oauth/oauth.service';
 import { OAuthStore } from '../oauth/oauth-store';
 import { LoginController } from './login/login.controller';
+import { AdminController } from './pages/admin.controller';
+import { PageAccess } from './pages/page-access';
+import { PagesController } from './pages/pages.controller';
+import { TimelineController } from './pages/timeline.controller';
+import { StaticController } from './static.controller';
 import { UserProvisioning } from './login/user-provisioning';
 import { Sessions } from './session/sessions';
 import { WEB_SETTINGS, type WebSettings, loadWebSettings } from './web-settings';
@@ -23,7 +28,15 @@ export function webProviders(overrides: Partial<WebSettings> = {}): Provider[] {
     WebExceptionFilter,
     OAuthStore,
     OAuthService,
+    PageAccess,
   ];
 }
 
-export const webControllers = [LoginController, OAuthController];
+export const webControllers = [
+  LoginController,
+  OAuthController,
+  PagesController,
+  AdminController,
+  TimelineController,
+  StaticController,
+];

@@ -18,10 +18,10 @@ export function errorPage(status: number, message: string, user?: PageUser, csrf
       <p class="status-code">${status}</p>
       <h1>${TITLES[status] ?? 'Something went wrong'}</h1>
       <p class="lead">${message}</p>
-      <p class="actions">
+      <div class="actions">
         <a class="button primary" href="/hub/home">Back to my servers</a>
         ${user ? '' : html`<a class="button" href="/hub/login">Log in</a>`}
-      </p>
+      </div>
     </section>`,
   });
 }

@@ -1,0 +1,36 @@
+// Pages with live lists (home, admin): show times as "3 min ago", and while a server is
+// starting or stopping, re-read the list every few seconds.
+(function () {
+  'use strict';
+  function ago(iso) {
+    var s = (Date.now() - Date.parse(iso)) / 1000;
+    if (!isFinite(s)) return null;
+    if (s < 45) return 'just now';
+    if (s < 3600) return Math.round(s / 60) + ' min ago';
+    if (s < 86400) return Math.round(s / 3600) + ' h ago';
+    return Math.round(s / 86400) + ' days ago';
+  }
+  function humanize(scope) {
+    var list = scope.querySelectorAll('time[datetime]');
+    for (var i = 0; i < list.length; i++) {
+      var text = ago(list[i].getAttribute('datetime'));
+      if (text) list[i].textContent = text;
+    }
+  }
+  humanize(document);
+  var live = document.querySelector('[data-live-url]');
+  if (!live) return;
+  setInterval(function () {
+    if (!live.querySelector('[data-busy]')) return;
+    fetch(live.getAttribute('data-live-url'), { credentials: 'same-origin' })
+      .then(function (r) {
+        return r.ok ? r.text() : null;
+      })
+      .then(function (html) {
+        if (html === null) return;
+        live.innerHTML = html;
+        humanize(live);
+      })
+      .catch(function () {});
+  }, 3000);
+})();
