@@ -73,6 +73,35 @@ describe('durable consumers and commands (real NATS JetStream + PostgreSQL)', ()
     await relay.stop();
   });
 
+  it('handles streams concurrently, each stream in order', async () => {
+    const relay = createRelay({ pool: t.pool, db: t.db, nc: n.nc, prefix: n.prefix });
+    relay.start();
+    const log: string[] = [];
+    const consumer = new DurableConsumer({
+      nc: n.nc,
+      streamName: n.streamName,
+      prefix: n.prefix,
+      durable: 'concurrent',
+      concurrency: 8,
+      types: ['JobHeld'],
+      handle: async (e: EventEnvelope) => {
+        const d = e.data as any;
+        // The slow stream's first event takes long; the fast stream must not wait for it.
+        if (d.holdReason === 'slow-1') await new Promise((r) => setTimeout(r, 500));
+        log.push(d.holdReason);
+      },
+    });
+    await consumer.start();
+    const spawnId = randomUUID();
+    const held = (reason: string) => newEvent('JobHeld', { spawnId, jobId: '1.0', holdReason: reason, code: 1 });
+    await appendToStream(t.pool, serverStreamId('slow', ''), [held('slow-1'), held('slow-2')]);
+    await appendToStream(t.pool, serverStreamId('fast', ''), [held('fast-1'), held('fast-2')]);
+    for (let i = 0; i < 100 && log.length < 4; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(log, ['fast-1', 'fast-2', 'slow-1', 'slow-2']);
+    await consumer.stop();
+    await relay.stop();
+  });
+
   it('commands: accepted, rejected with the bad field named, handler errors, and a timeout when nobody answers', async () => {
     const subs = serveCommands(n.nc, n.prefix, 'demo', {
       greet: {

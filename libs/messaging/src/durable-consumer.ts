@@ -16,6 +16,12 @@ export interface DurableConsumerOptions {
   /** Delay before each redelivery after a failure. */
   backoffMs?: number[];
   ackWaitMs?: number;
+  /**
+   * Events handled at once. Events of one stream (or `keyOf`) still run one after another, in
+   * order; different servers do not wait for each other's slow condor calls.
+   */
+  concurrency?: number;
+  keyOf?: (msg: JsMsg) => string;
   log?: (line: string) => void;
 }
 
@@ -69,12 +75,37 @@ export class DurableConsumer {
         const messages = await consumer.consume({ max_messages: 200, expires: 5_000 });
         this.stopCurrent = () => void messages.stop();
         if (!this.running) messages.stop();
-        for await (const msg of messages) await this.deliver(msg, maxDeliver, backoff);
+        await this.drain(messages, maxDeliver, backoff);
       } catch (error) {
         this.opts.log?.(`consumer ${this.opts.durable}: ${String(error)}; resuming`);
         if (this.running) await new Promise((r) => setTimeout(r, 500));
       }
     }
+  }
+
+  private async drain(messages: AsyncIterable<JsMsg>, maxDeliver: number, backoff: number[]) {
+    const limit = this.opts.concurrency ?? 1;
+    const tails = new Map<string, Promise<void>>();
+    const inFlight = new Set<Promise<void>>();
+    // The stream id travels in a header, so ordering needs no parse.
+    const keyOf = this.opts.keyOf ?? ((m: JsMsg) => m.headers?.get('Condorhub-Stream') || m.subject);
+    for await (const msg of messages) {
+      if (limit <= 1) {
+        await this.deliver(msg, maxDeliver, backoff);
+        continue;
+      }
+      while (inFlight.size >= limit) await Promise.race(inFlight);
+      const key = keyOf(msg);
+      const run = (tails.get(key) ?? Promise.resolve()).then(() => this.deliver(msg, maxDeliver, backoff));
+      const tail = run.catch(() => undefined);
+      tails.set(key, tail);
+      inFlight.add(tail);
+      void tail.finally(() => {
+        inFlight.delete(tail);
+        if (tails.get(key) === tail) tails.delete(key);
+      });
+    }
+    await Promise.all(inFlight);
   }
 
   private async deliver(msg: JsMsg, maxDeliver: number, backoff: number[]) {

@@ -50,6 +50,7 @@ export class SpawnSagaConsumer implements OnApplicationBootstrap, OnApplicationS
       prefix: config.CONDORHUB_NATS_PREFIX,
       durable: SPAWNER_CONSUMER,
       types: SAGA_EVENTS,
+      concurrency: 16,
       handle: (e) => handler.handle(e),
       log: (l) => this.log.warn(l),
     });
