@@ -27,8 +27,12 @@ export const WebSettingsSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9-]+$/)
     .default('X-Remote-User'),
-  /** header: addresses (or CIDR ranges) the front end connects from; others are refused. */
-  CONDORHUB_HEADER_TRUSTED: list.default(['127.0.0.1', '::1']),
+  /**
+   * header: addresses (or CIDR ranges) of the front end; the header counts only when both the
+   * peer and the last X-Forwarded-For hop (who reached condorhub's proxy) are in it. No default:
+   * trusting loopback would let every local user name themselves.
+   */
+  CONDORHUB_HEADER_TRUSTED: list,
   CONDORHUB_OIDC_ISSUER: z.string().url().optional(),
   CONDORHUB_OIDC_CLIENT_ID: z.string().min(1).optional(),
   CONDORHUB_OIDC_CLIENT_SECRET: z.string().min(1).optional(),

@@ -17,10 +17,12 @@ export function peerAddress(req: IncomingMessage): string {
 @Injectable()
 export class HeaderAuthenticator {
   private readonly trusted = new BlockList();
+  private readonly empty: boolean;
   readonly header: string;
 
   constructor(@Inject(WEB_SETTINGS) settings: WebSettings) {
     this.header = settings.CONDORHUB_HEADER_NAME.toLowerCase();
+    this.empty = settings.CONDORHUB_HEADER_TRUSTED.length === 0;
     for (const entry of settings.CONDORHUB_HEADER_TRUSTED) {
       const [addr, bits] = entry.split('/');
       const type = isIPv4(addr) ? 'ipv4' : isIPv6(addr) ? 'ipv6' : undefined;
@@ -36,14 +38,39 @@ export class HeaderAuthenticator {
     }
   }
 
-  /** The user the front end names, undefined when it names none; refused from an untrusted peer. */
+  private isTrusted(addr: string): boolean {
+    const a = addr.startsWith('::ffff:') && isIPv4(addr.slice(7)) ? addr.slice(7) : addr;
+    if (isIPv4(a)) return this.trusted.check(a, 'ipv4');
+    if (isIPv6(a)) return this.trusted.check(a, 'ipv6');
+    return false;
+  }
+
+  /**
+   * The user the front end names, undefined when it names none; refused unless it came from the
+   * front end. Through condorhub's proxy the peer is the proxy, so the last X-Forwarded-For hop
+   * (who connected to the proxy; the proxy appends it) must be trusted as well. Earlier hops
+   * are the client's own words and prove nothing.
+   */
   identify(req: IncomingMessage): string | undefined {
     const raw = req.headers[this.header];
     if (raw === undefined) return undefined;
+    if (this.empty) {
+      throw new LoginRefused(
+        `Header login is not set up: the hub's admins must list the front end's addresses in CONDORHUB_HEADER_TRUSTED.`,
+        500,
+      );
+    }
     const peer = peerAddress(req);
-    const type = isIPv4(peer) ? 'ipv4' : 'ipv6';
-    if (!peer || !this.trusted.check(peer, type)) {
-      throw new LoginRefused(`The ${this.header} header is only accepted from the site's front end, not from ${peer}.`);
+    const xff = String(req.headers['x-forwarded-for'] ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    const hops = xff.length ? [peer, xff[xff.length - 1]] : [peer];
+    const untrusted = hops.find((a) => !this.isTrusted(a));
+    if (untrusted !== undefined) {
+      throw new LoginRefused(
+        `The ${this.header} header is only accepted from the site's front end, not from ${untrusted || 'an unknown address'}.`,
+      );
     }
     if (Array.isArray(raw)) throw new LoginRefused(`More than one ${this.header} header.`, 400);
     return normalizeUserName(raw);
