@@ -3,6 +3,8 @@
 // cost at 1,000 tracked jobs against a per-job condor_q (what batchspawner does).
 // usage: npm run bench:spawn [-- --spawns 200 --hosts 10 --slots 20 --tracked 1000 --timeout-s 600]
 //        smoke: npm run bench:spawn -- --spawns 20 --tracked 100
+//        no backlog: npm run bench:spawn -- --spawns 30 --stagger-ms 1000 --tracked 0
+import fs from 'node:fs';
 import os from 'node:os';
 import { bootAll } from '../apps/all-in-one/src/boot-all';
 import { type TestCondorhub, createTestCondorhub } from '../apps/all-in-one/src/testing/test-condorhub';
@@ -20,6 +22,8 @@ const SPAWNS = arg('spawns', 200);
 const HOSTS = arg('hosts', 10);
 const SLOTS = arg('slots', 20);
 const TRACKED = arg('tracked', 1000);
+// 0: all at once. > 0: one request every N ms, to see condorhub's latency without a backlog.
+const STAGGER_MS = arg('stagger-ms', 0);
 const SPAWN_TIMEOUT_S = arg('spawn-timeout-s', 300);
 const DEADLINE_S = arg('timeout-s', 900);
 const USER = 'chbench';
@@ -74,9 +78,11 @@ async function benchSpawns(h: TestCondorhub, bin: CountingBin): Promise<SpawnRes
   const requestedAt = new Map<string, number>();
   const rejected: { server: string; detail: string }[] = [];
   const t0 = Date.now();
-  // All at once, as a lecture's students pressing Start together.
-  await Promise.all(
-    names.map(async (name) => {
+  // All at once, as a lecture's students pressing Start together (or staggered).
+  let answered = false;
+  const requests = Promise.all(
+    names.map(async (name, i) => {
+      if (STAGGER_MS) await sleep(i * STAGGER_MS);
       requestedAt.set(name, Date.now());
       try {
         const res = await api(`/users/${USER}/servers/${name}`, 'POST');
@@ -86,8 +92,10 @@ async function benchSpawns(h: TestCondorhub, bin: CountingBin): Promise<SpawnRes
         rejected.push({ server: name, detail: String(error) });
       }
     }),
-  );
-  log(`${SPAWNS} start requests answered in ${((Date.now() - t0) / 1000).toFixed(1)} s, ${rejected.length} rejected`);
+  ).then(() => {
+    answered = true;
+    log(`${SPAWNS} start requests answered in ${((Date.now() - t0) / 1000).toFixed(1)} s, ${rejected.length} rejected`);
+  });
 
   // Count condor_q per poll cycle over the window in which jobs are tracked and pending: both
   // counters are read at the window's ends (a cycle in flight at either end adds ≤ 1 of error).
@@ -96,8 +104,8 @@ async function benchSpawns(h: TestCondorhub, bin: CountingBin): Promise<SpawnRes
   const deadline = Date.now() + SPAWN_TIMEOUT_S * 1000;
   let lastLog = 0;
   let done = 0;
-  const expected = SPAWNS - rejected.length;
   for (;;) {
+    const expected = SPAWNS - rejected.length;
     const { rows } = await h.db.pool.query<{ type: string; n: number }>(
       `SELECT type, count(*)::int AS n FROM events WHERE stream_id LIKE $1
         AND type IN ('JobSubmitted', 'JobRunning', 'PortReported', 'ServerReady', 'SpawnFailed') GROUP BY type`,
@@ -109,7 +117,7 @@ async function benchSpawns(h: TestCondorhub, bin: CountingBin): Promise<SpawnRes
       windowStart = { calls: counts.condor_q, cycles: poller.cycles, at: Date.now() };
     }
     done = (n.ServerReady ?? 0) + (n.SpawnFailed ?? 0);
-    if (Date.now() - lastLog > 2_000 || done >= expected) {
+    if (Date.now() - lastLog > 2_000 || (answered && done >= expected)) {
       lastLog = Date.now();
       log(
         `t+${((Date.now() - t0) / 1000).toFixed(0)} s: submitted ${n.JobSubmitted ?? 0}, running ${n.JobRunning ?? 0}, ` +
@@ -118,7 +126,7 @@ async function benchSpawns(h: TestCondorhub, bin: CountingBin): Promise<SpawnRes
           `poll cycles ${poller.cycles}; load ${os.loadavg()[0].toFixed(1)}`,
       );
     }
-    if (done >= expected) {
+    if (answered && done >= expected) {
       windowEnd = { calls: counts.condor_q, cycles: poller.cycles, at: Date.now() };
       break;
     }
@@ -126,6 +134,7 @@ async function benchSpawns(h: TestCondorhub, bin: CountingBin): Promise<SpawnRes
     await sleep(250);
   }
   const wallS = (Date.now() - t0) / 1000;
+  await requests;
 
   // Every stage's recordedAt per server, from the store (one spawn per server here).
   const { rows: events } = await h.db.pool.query<{ stream_id: string; type: string; recorded_at: Date; data: any }>(
@@ -176,7 +185,7 @@ async function benchSpawns(h: TestCondorhub, bin: CountingBin): Promise<SpawnRes
 async function main() {
   const [l1, l5] = os.loadavg();
   console.log(
-    `spawn bench: ${SPAWNS} concurrent spawns on ${HOSTS} hosts × ${SLOTS} slots, poller CPU at ${TRACKED} tracked jobs; ` +
+    `spawn bench: ${SPAWNS} ${STAGGER_MS ? `spawns ${STAGGER_MS} ms apart` : 'concurrent spawns'} on ${HOSTS} hosts × ${SLOTS} slots, poller CPU at ${TRACKED} tracked jobs; ` +
       `${os.cpus().length} cpus, node ${process.version}, load ${l1.toFixed(2)}/${l5.toFixed(2)}`,
   );
   if (SPAWNS > HOSTS * SLOTS) throw new Error(`--spawns ${SPAWNS} exceeds ${HOSTS * SLOTS} slots`);
@@ -184,8 +193,10 @@ async function main() {
   let h: TestCondorhub | undefined;
   const bin = countingCondorBin(CONDOR_SIM_BIN);
   const cleanup = async () => {
+    const home = h?.sim.home;
     await h?.close().catch(() => undefined);
     h = undefined;
+    if (home) fs.rmSync(home, { recursive: true, force: true });
     bin.remove();
   };
   // Whatever hangs, the run ends, and sims, schema and stream go with it.

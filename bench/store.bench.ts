@@ -28,6 +28,8 @@ const DEADLINE_MS = arg('timeout-s', 600) * 1000;
 const log = (line: string) => console.log(`  ${line}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
+
 function percentile(sorted: number[], p: number): number {
   if (!sorted.length) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
@@ -65,6 +67,46 @@ async function cpuStart(pool: Pool, app: string): Promise<CpuSample> {
 function cpuSince(s: CpuSample): { node: number; pg: number } {
   const u = process.cpuUsage();
   return { node: (u.user + u.system) / 1e6 - s.node, pg: s.pids.reduce((t, p) => t + procCpuSeconds(p), 0) - s.pg };
+}
+
+/**
+ * What the writers' backends are doing (pg_stat_activity.wait_event, or CPU / client round trip),
+ * sampled every 10 ms from a separate connection: the evidence for what limits the append rate.
+ */
+function sampleWaits(db: TestDatabase, pids: number[]): { stop(): Promise<string> } {
+  const counts = new Map<string, number>();
+  let running = true;
+  const loop = (async () => {
+    const { Client } = await import('pg');
+    const c = new Client({ connectionString: db.db.url, application_name: 'bench-sampler' });
+    await c.connect();
+    try {
+      while (running) {
+        const { rows } = await c.query<{ w: string }>(
+          `SELECT CASE WHEN state = 'active' THEN coalesce(wait_event_type || ':' || wait_event, 'on CPU')
+                  ELSE 'idle (client side)' END AS w
+             FROM pg_stat_activity WHERE pid = ANY($1)`,
+          [pids],
+        );
+        for (const r of rows) counts.set(r.w, (counts.get(r.w) ?? 0) + 1);
+        await sleep(10);
+      }
+    } finally {
+      await c.end();
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      const total = [...counts.values()].reduce((a, b) => a + b, 0) || 1;
+      return [...counts.entries()]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 5)
+        .map(([w, n]) => `${w} ${((n / total) * 100).toFixed(0)}%`)
+        .join(', ');
+    },
+  };
 }
 
 /** Runs `count` operations over WRITERS concurrent loops; returns per-second rate. */
@@ -137,6 +179,7 @@ async function benchAppends(db: TestDatabase): Promise<{ store: number; baseline
     const order: ('store' | 'baseline')[] = r % 2 ? ['baseline', 'store'] : ['store', 'baseline'];
     for (const side of order) {
       const cpu = await cpuStart(db.pool, app);
+      const waits = sampleWaits(db, cpu.pids);
       const t0 = performance.now();
       const rate = await timedWriters(
         `${side} round ${r + 1}/${ROUNDS}`,
@@ -145,6 +188,7 @@ async function benchAppends(db: TestDatabase): Promise<{ store: number; baseline
       );
       const s = (performance.now() - t0) / 1000;
       const used = cpuSince(cpu);
+      log(`${side} round ${r + 1}: writers' backends were, by share of samples: ${await waits.stop()}`);
       const busyPct = Math.min(100, ((used.node + used.pg) / s / os.cpus().length) * 100);
       log(
         `${side} round ${r + 1}: ${rate.toFixed(0)}/s; CPU per op: node ${((used.node / perRound) * 1e6).toFixed(0)} µs, ` +
@@ -241,6 +285,21 @@ async function benchRelayLag(db: TestDatabase, nats: TestNats): Promise<{ p50: n
       inFlight--;
     }
   };
+  // Readers only see transactions older than every one in flight, cluster-wide: sample how
+  // long other sessions' writing transactions stay open, to tell relay lag from held-back xmin.
+  const horizon: number[] = [];
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      const { rows } = await db.pool.query<{ ms: number | null }>(
+        `SELECT (extract(epoch FROM max(clock_timestamp() - xact_start)) * 1000)::float8 AS ms FROM pg_stat_activity
+          WHERE backend_xid IS NOT NULL AND application_name <> $1`,
+        [db.db.applicationName],
+      );
+      horizon.push(rows[0].ms ?? 0);
+      await sleep(100);
+    }
+  })();
   let lastLog = t0;
   // A steady rate: every 2 ms, issue whatever the schedule says is due by now.
   while (issued < total) {
@@ -258,6 +317,14 @@ async function benchRelayLag(db: TestDatabase, nats: TestNats): Promise<{ p50: n
     await sleep(2);
   }
   const appendSeconds = (performance.now() - t0) / 1000;
+  sampling = false;
+  await sampler;
+  const held = sorted(horizon);
+  log(
+    `relay lag: other sessions' open write transactions, sampled every 100 ms: p50 ${percentile(held, 50).toFixed(0)} ms, ` +
+      `p99 ${percentile(held, 99).toFixed(0)} ms, max ${held[held.length - 1].toFixed(0)} ms; ` +
+      `${held.filter((x) => x > 50).length} of ${held.length} samples over 50 ms`,
+  );
   const drain0 = performance.now();
   while (receivedAt.size < total - failures && performance.now() - drain0 < 30_000) await sleep(50);
   await consumer.stop();
