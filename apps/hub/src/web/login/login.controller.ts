@@ -21,6 +21,17 @@ const OIDC_PURPOSE = 'oidc-login';
 const formOf = (body: unknown) =>
   body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
 
+/** The user a /user/<name>/… path belongs to. */
+function ownerOf(path: string): string | undefined {
+  const raw = /^\/user\/([^/?#]+)/.exec(path)?.[1];
+  if (raw === undefined) return undefined;
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
+
 /** /hub/login, /hub/logout and the OpenID Connect round trip. */
 @Controller('hub')
 @UseFilters(WebExceptionFilter)
@@ -46,7 +57,19 @@ export class LoginController {
   @Get('login')
   async loginForm(@Req() req: IncomingMessage, @Res() res: ServerResponse, @Query('next') rawNext: unknown) {
     const next = safeNext(rawNext);
-    if (await this.sessions.current(req)) return redirect(res, next);
+    const login = await this.sessions.current(req);
+    if (login) {
+      // The proxy sends a browser here when its session may not open a notebook; going back
+      // would loop. Say whose it is instead (log out to switch user).
+      const owner = ownerOf(next);
+      if (owner !== undefined && owner !== login.user.name && !login.user.admin) {
+        throw new HubError(
+          403,
+          `You are logged in as ${login.user.name}; ${next.split('?')[0]} belongs to ${owner}. Only its owner can open it.`,
+        );
+      }
+      return redirect(res, next);
+    }
     if (this.kind === 'header') {
       let name: string | undefined;
       try {

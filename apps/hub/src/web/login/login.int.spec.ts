@@ -139,3 +139,15 @@ describe('logout', () => {
     assert.equal((await b.get('/hub/login')).status, 200);
   });
 });
+
+describe('the proxy’s refusals', () => {
+  it('a logged-in user sent back from another user’s notebook gets a 403 page, not a redirect loop', async () => {
+    const b = new TestBrowser(h.server);
+    await b.login('alice', 'sesame');
+    const res = await b.get(`/hub/login?next=${encodeURIComponent('/user/root/tree?x=1')}`);
+    assert.equal(res.status, 403);
+    assert.match(res.text, /belongs to root/);
+    const own = await b.get(`/hub/login?next=${encodeURIComponent('/user/alice/tree')}`);
+    assert.equal(own.status, 303);
+  });
+});

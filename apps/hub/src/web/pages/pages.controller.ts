@@ -1,10 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Body, Controller, Get, Inject, Param, Post, Req, Res, UseFilters } from '@nestjs/common';
-import { HttpException } from '@nestjs/common';
 import { ServerName, type SpawnOptions } from '@condorhub/contracts';
 import { isActive, isPending } from '@condorhub/server-lifecycle';
 import { progressUrl } from '../../api/users/models';
-import { StartServerHandler } from '../../api/servers/start-server/start-server.handler';
+import { SpawnerClient } from '../../events/spawner-client';
 import { StopServerHandler } from '../../api/servers/stop-server/stop-server.handler';
 import { HubError } from '../../http/hub-error';
 import { HubStore } from '../../store/hub-store';
@@ -30,7 +29,7 @@ export class PagesController {
   constructor(
     @Inject(PageAccess) private readonly access: PageAccess,
     @Inject(HubStore) private readonly store: HubStore,
-    @Inject(StartServerHandler) private readonly starter: StartServerHandler,
+    @Inject(SpawnerClient) private readonly spawner: SpawnerClient,
     @Inject(StopServerHandler) private readonly stopper: StopServerHandler,
     @Inject(WEB_SETTINGS) private readonly settings: WebSettings,
   ) {}
@@ -146,18 +145,7 @@ export class PagesController {
       if (error instanceof FormError) return this.renderHome(req, res, login, 400, error.message, form);
       throw error;
     }
-    try {
-      await this.starter.handle(req, target.owner, target.serverName, options);
-    } catch (error) {
-      // Already running or starting: the pending page shows (or opens) what is there.
-      if (!(error instanceof HttpException) || !/already running/.test(String((error.getResponse() as any)?.message))) {
-        // A failed start still has a page that explains it.
-        if (error instanceof HubError && error.getStatus() === 500) {
-          return redirect(res, serverPath('spawn-pending', target.owner, target.serverName));
-        }
-        throw error;
-      }
-    }
+    await this.start(target.owner, target.serverName, options, login.user.name);
     redirect(res, serverPath('spawn-pending', target.owner, target.serverName));
   }
 
@@ -202,6 +190,25 @@ export class PagesController {
         progressUrl: progressUrl(owner, serverName),
       }),
     );
+  }
+
+  /**
+   * Asks the spawner to start, without waiting for the server: the pending page follows the
+   * progress stream. A server already starting or running is not an error: the pending page
+   * shows (or opens) it.
+   */
+  private async start(owner: string, serverName: string, options: SpawnOptions, by: string): Promise<void> {
+    if (!(await this.store.user(owner))) throw new HubError(404, `There is no user ${owner}.`);
+    const before = await this.store.server(owner, serverName);
+    if (isPending(before) || before.phase === 'ready') return;
+    if (before.phase === 'stopping') throw new HubError(400, 'The server is still stopping. Try again in a moment.');
+    const reply = await this.spawner.start({ user: owner, serverName, options, by });
+    if (reply.accepted || reply.code === 'already-active') return;
+    if (reply.code === 'stopping') throw new HubError(400, 'The server is still stopping. Try again in a moment.');
+    if (reply.code === 'unavailable') {
+      throw new HubError(503, `The hub cannot reach the spawner right now (${reply.reason}). Try again in a minute.`);
+    }
+    throw new HubError(400, `The server could not be started: ${reply.reason}`);
   }
 
   /** CPUs and memory from the form, within the site's limits. */

@@ -69,7 +69,11 @@ function failureBox(v: PendingView): Raw {
         : ''
     }
     <div class="actions">
-      ${isActive(v.state) ? html`<span class="muted">Cleaning up the job…</span>` : startForm(v.owner, v.serverName, v.state, v.csrf, 'Try again')}
+      ${
+        isActive(v.state)
+          ? html`<span class="muted" data-reload-soon>Cleaning up the job…</span>`
+          : startForm(v.owner, v.serverName, v.state, v.csrf, 'Try again')
+      }
       <a class="button" href="${serverPath('timeline', v.owner, v.serverName)}">Timeline</a>
       <a class="button" href="/hub/home">Back to my servers</a>
     </div>
@@ -142,7 +146,7 @@ export function pendingPage(v: PendingView): string {
     title: pending ? 'Starting…' : 'Server',
     user: v.user,
     csrf: v.csrf,
-    scripts: pending ? ['pending.js'] : [],
+    scripts: pending ? ['pending.js'] : ['home.js'],
     body: html`<div class="page-head">
         <div>
           <h1>${pending ? `Starting ${whose.replace(/^Your/, 'your')}` : whose}</h1>

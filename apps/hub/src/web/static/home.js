@@ -18,6 +18,11 @@
     }
   }
   humanize(document);
+  // A page about something that is finishing (a failed spawn being cleaned up) looks again soon.
+  if (document.querySelector('[data-reload-soon]'))
+    setTimeout(function () {
+      window.location.reload();
+    }, 2000);
   var live = document.querySelector('[data-live-url]');
   if (!live) return;
   setInterval(function () {

@@ -73,7 +73,7 @@
       message.textContent = 'Your server is ready. Opening it…';
       setTimeout(function () {
         window.location.assign(e.url || root.getAttribute('data-server-url'));
-      }, 600);
+      }, 1200);
     } else if (e.failed) {
       source.close();
       bar.classList.add('failed');
