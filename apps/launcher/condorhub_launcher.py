@@ -725,7 +725,11 @@ def run_notebook(cfg, command, env, host, ctx, warnings):
     log("starting: %s" % " ".join(shlex.quote(a) for a in command))
     started = time.monotonic()
     try:
-        child = subprocess.Popen(command, env=env, stderr=subprocess.PIPE)
+        # Start in $HOME, as batchspawner's jobs do: the job's own working directory (the
+        # submit directory or a scratch dir) is often not the user's to write notebooks in.
+        home = env.get("HOME")
+        cwd = home if home and os.path.isdir(home) else None
+        child = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, cwd=cwd)
     except OSError as exc:
         code = EXIT_NOT_FOUND if exc.errno == errno.ENOENT else EXIT_NOT_EXECUTABLE
         if code == EXIT_NOT_FOUND:

@@ -73,7 +73,8 @@ export class HandshakeProber {
         // Not listening yet: keep asking.
       }
       if (attempt % 10 === 0 && !(await this.stillWaiting(t)).ok) return;
-      await new Promise((r) => setTimeout(r, this.opts.intervalMs ?? 300));
+      // The launcher reports before the notebook listens: ask again soon, then back off.
+      await new Promise((r) => setTimeout(r, Math.min(this.opts.intervalMs ?? 300, 20 * 2 ** (attempt - 1))));
     }
   }
 

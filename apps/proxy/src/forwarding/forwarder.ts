@@ -139,6 +139,7 @@ export class Forwarder {
    * with an ETIMEDOUT error routes it through the library's normal error path (→ 503).
    */
   private armTimeouts(proxyReq: http.ClientRequest, socket: Socket | undefined): void {
+    stripSessionCookie(proxyReq);
     const arm = (s: Socket): void => {
       if (s.connecting && this.connectTimeoutMs > 0) {
         const t = setTimeout(() => proxyReq.destroy(timeoutError('connect timeout')), this.connectTimeoutMs);
@@ -158,4 +159,16 @@ export class Forwarder {
       proxyReq.once('close', clear);
     }
   }
+}
+
+/** The hub session never reaches a notebook: an admin's session must not be handed to a user's process. */
+function stripSessionCookie(proxyReq: http.ClientRequest): void {
+  const cookie = proxyReq.getHeader('cookie');
+  if (typeof cookie !== 'string' || !cookie.includes('condorhub-session=')) return;
+  const kept = cookie
+    .split(';')
+    .map((c) => c.trim())
+    .filter((c) => c && !c.startsWith('condorhub-session='));
+  if (kept.length) proxyReq.setHeader('cookie', kept.join('; '));
+  else proxyReq.removeHeader('cookie');
 }
