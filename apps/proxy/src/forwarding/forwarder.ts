@@ -163,6 +163,8 @@ export class Forwarder {
 
 /** The hub session never reaches a notebook: an admin's session must not be handed to a user's process. */
 function stripSessionCookie(proxyReq: http.ClientRequest): void {
+  // Only notebooks (/user/…): the hub itself needs the session.
+  if (!proxyReq.path.startsWith('/user/')) return;
   const cookie = proxyReq.getHeader('cookie');
   if (typeof cookie !== 'string' || !cookie.includes('condorhub-session=')) return;
   const kept = cookie
