@@ -727,7 +727,8 @@ def run_notebook(cfg, command, env, host, ctx, warnings):
     try:
         # Start in $HOME, as batchspawner's jobs do: the job's own working directory (the
         # submit directory or a scratch dir) is often not the user's to write notebooks in.
-        home = env.get("HOME")
+        # HOME may be missing from a job's environment; the account's home is then the pw entry.
+        home = env.get("HOME") or os.path.expanduser("~")
         cwd = home if home and os.path.isdir(home) else None
         child = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, cwd=cwd)
     except OSError as exc:

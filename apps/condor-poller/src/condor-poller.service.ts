@@ -2,9 +2,11 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { Pool } from 'pg';
 import { CondorClient } from '@condorhub/condor';
+import { parseEnvelope } from '@condorhub/contracts';
 import type { Config } from '@condorhub/config';
 import { CONFIG, NATS, PG_POOL } from '@condorhub/runtime';
 import { PollCycle } from './poll-cycle/poll-cycle';
+import { TrackedJobs } from './tracked-jobs/tracked-jobs';
 
 /** `<prefix>.poke.condor-poller`: anyone may ask for a poll now (a new submit, an early port report). */
 export const pokeSubject = (prefix: string) => `${prefix}.poke.condor-poller`;
@@ -17,6 +19,7 @@ export const pokeSubject = (prefix: string) => `${prefix}.poke.condor-poller`;
 export class CondorPollerService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = new Logger('condor-poller');
   private readonly cycle: PollCycle;
+  private readonly tracked: TrackedJobs;
   private running = false;
   private loop?: Promise<void>;
   private wake?: () => void;
@@ -32,7 +35,8 @@ export class CondorPollerService implements OnApplicationBootstrap, OnApplicatio
       binDir: config.CONDORHUB_CONDOR_BIN,
       timeoutMs: config.CONDORHUB_CONDOR_TIMEOUT_S * 1000,
     });
-    this.cycle = new PollCycle(pool, condor, {
+    this.tracked = new TrackedJobs(pool);
+    this.cycle = new PollCycle(pool, this.tracked, condor, {
       unknownAfter: config.CONDORHUB_UNKNOWN_AFTER_FAILURES,
       log: (l) => this.log.warn(l),
     });
@@ -40,9 +44,21 @@ export class CondorPollerService implements OnApplicationBootstrap, OnApplicatio
 
   onApplicationBootstrap() {
     const prefix = this.config.CONDORHUB_NATS_PREFIX;
-    for (const subject of [`${prefix}.events.server.JobSubmitted`, pokeSubject(prefix)]) {
-      this.subs.push(this.nc.subscribe(subject, { callback: () => this.wake?.() }));
-    }
+    // A JobSubmitted is tracked from the event itself: the read model may show it seconds later.
+    this.subs.push(
+      this.nc.subscribe(`${prefix}.events.server.JobSubmitted`, {
+        callback: (error, msg) => {
+          if (error) return;
+          try {
+            this.tracked.noteSubmitted(parseEnvelope(msg.json()));
+          } catch (e) {
+            this.log.warn(`ignored a malformed JobSubmitted on ${msg.subject}: ${String(e)}`);
+          }
+          this.wake?.();
+        },
+      }),
+      this.nc.subscribe(pokeSubject(prefix), { callback: () => this.wake?.() }),
+    );
     this.running = true;
     this.loop = this.run();
   }

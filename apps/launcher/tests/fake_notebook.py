@@ -6,7 +6,7 @@
   fake_notebook.py spam N CODE                    print N numbered lines to stderr, exit CODE
   fake_notebook.py sleep SECONDS CODE             sleep, then exit CODE
 
-If FAKE_NB_STATE names a file, it receives {"pid", "env", "argv", "signals", "ready"} as JSON
+If FAKE_NB_STATE names a file, it receives {"pid", "env", "argv", "cwd", "signals", "ready"} as JSON
 when the process starts, when `serve` is listening with its signal handlers set, and on
 every signal.
 """
@@ -30,7 +30,14 @@ def save_state():
     tmp = path + ".tmp"
     with open(tmp, "w") as f:
         json.dump(
-            {"pid": os.getpid(), "env": dict(os.environ), "argv": sys.argv, "signals": signals, "ready": bool(ready)}, f
+            {
+                "pid": os.getpid(),
+                "env": dict(os.environ),
+                "argv": sys.argv,
+                "cwd": os.getcwd(),
+                "signals": signals,
+                "ready": bool(ready),
+            }, f
         )
     os.replace(tmp, path)
 

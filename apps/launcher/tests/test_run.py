@@ -56,6 +56,19 @@ class SuccessTest(LauncherCase):
         # The child's stderr still reaches the job's stderr.
         self.assertIn(b"fake notebook listening on 127.0.0.2:%d" % port, err)
 
+    def test_starts_the_notebook_in_home_even_when_the_job_has_no_HOME(self):
+        import pwd
+
+        for env, want in ((self.env(), self.home), (self.env(HOME=None), pwd.getpwuid(os.getuid()).pw_dir)):
+            if os.path.exists(self.state_file):
+                os.remove(self.state_file)
+            proc = self.start_launcher(self.notebook("serve", 0), env=env)
+            self.addCleanup(self.stop, proc)
+            self.assertEqual(self.notebook_state(want=lambda s: s["ready"])["cwd"], want)
+            # SIGTERM reaches the notebook through the launcher, so both are gone before the next.
+            proc.send_signal(signal.SIGTERM)
+            proc.communicate(timeout=20)
+
     def test_forwards_sighup_and_sigint(self):
         proc = self.start_launcher(self.notebook("serve", 0))
         self.addCleanup(self.stop, proc)

@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import type { CondorClient } from '@condorhub/condor';
 import { type NewEvent, newEvent } from '@condorhub/contracts';
 import { appendToStream } from '@condorhub/event-store';
-import { type JobMark, type TrackedJob, loadTrackedJobs } from '../tracked-jobs/tracked-jobs';
+import { type JobMark, type TrackedJob, type TrackedJobs } from '../tracked-jobs/tracked-jobs';
 import { jobTransition } from './job-transition';
 
 export interface PollCycleResult {
@@ -26,12 +26,13 @@ export class PollCycle {
 
   constructor(
     private readonly pool: Pool,
+    readonly tracked: TrackedJobs,
     private readonly condor: CondorClient,
     private readonly opts: { unknownAfter: number; log?: (l: string) => void },
   ) {}
 
   async run(): Promise<PollCycleResult> {
-    const tracked = await loadTrackedJobs(this.pool);
+    const tracked = await this.tracked.load();
     const anyPending = tracked.some((j) => j.phase !== 'ready');
     // Nothing to ask condor about; keep looking often (a local query), since a JobSubmitted
     // wake-up can arrive before the read model shows the new job.
@@ -87,6 +88,7 @@ export class PollCycle {
     const t = jobTransition(job.spawnId, state, this.marks.get(job.jobId) ?? job.known);
     if (!t) return 0;
     this.marks.set(job.jobId, t.mark);
+    if (t.mark === 'gone') this.tracked.forget(job.jobId);
     return this.append(job, [t.event]);
   }
 
@@ -96,6 +98,7 @@ export class PollCycle {
     this.vanished.set(job.jobId, seen);
     if (seen < 5 || this.marks.get(job.jobId) === 'gone') return 0;
     this.marks.set(job.jobId, 'gone');
+    this.tracked.forget(job.jobId);
     return this.append(job, [
       newEvent('JobRemoved', {
         spawnId: job.spawnId,

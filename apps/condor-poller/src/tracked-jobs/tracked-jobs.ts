@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { type EventEnvelope, isEvent } from '@condorhub/contracts';
 
 export interface TrackedJob {
   jobId: string;
@@ -13,10 +14,59 @@ export type JobMark = 'idle' | 'running' | 'held' | 'gone';
 
 const PENDING = ['requested', 'submitted', 'queued', 'starting', 'port-reported', 'routing'];
 
+/** A job seen only in its JobSubmitted event is forgotten after this, read model or not. */
+const FRESH_MAX_AGE_MS = 60 * 60_000;
+
 /**
- * Every live job, re-read from the servers read model each cycle: on start that is the
- * "re-read every live job" of a restart, and later it picks up new submissions by itself.
+ * Every live job. The servers read model is the durable source (on start it is the "re-read
+ * every live job" of a restart); JobSubmitted events seen on NATS are tracked at once, because
+ * under load the projection can lag the submit by seconds and the job would go unpolled.
  */
+export class TrackedJobs {
+  /** Jobs known from their JobSubmitted event and not yet from the read model. */
+  private readonly fresh = new Map<string, TrackedJob & { seenAt: number }>();
+
+  constructor(private readonly pool: Pool) {}
+
+  /** Takes a JobSubmitted envelope off the wire; anything else is ignored. */
+  noteSubmitted(event: EventEnvelope): void {
+    if (!isEvent(event, 'JobSubmitted')) return;
+    const { jobId, spawnId } = event.data;
+    this.fresh.set(jobId, {
+      jobId,
+      spawnId,
+      streamId: event.streamId,
+      phase: 'submitted',
+      known: undefined,
+      seenAt: Date.now(),
+    });
+  }
+
+  /** Forgets a fresh job this process has seen leave condor. */
+  forget(jobId: string): void {
+    this.fresh.delete(jobId);
+  }
+
+  get freshCount(): number {
+    return this.fresh.size;
+  }
+
+  async load(): Promise<TrackedJob[]> {
+    const live = await loadTrackedJobs(this.pool);
+    if (!this.fresh.size) return live;
+    // A fresh job the read model knows in any phase (even stopped) is the read model's now.
+    const { rows } = await this.pool.query<{ job_id: string }>(
+      `SELECT job_id FROM servers WHERE job_id = ANY($1::text[])`,
+      [[...this.fresh.keys()]],
+    );
+    for (const r of rows) this.fresh.delete(r.job_id);
+    const now = Date.now();
+    for (const [id, job] of this.fresh) if (now - job.seenAt > FRESH_MAX_AGE_MS) this.fresh.delete(id);
+    return [...live, ...[...this.fresh.values()].map(({ seenAt: _, ...job }) => job)];
+  }
+}
+
+/** Every live job in the servers read model. */
 export async function loadTrackedJobs(pool: Pool): Promise<TrackedJob[]> {
   const { rows } = await pool.query<{
     job_id: string;

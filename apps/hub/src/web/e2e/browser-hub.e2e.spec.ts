@@ -27,7 +27,6 @@ const ARGS = [
 ];
 
 let h: TestCondorhub;
-let previousCwd: string | undefined;
 let base: string;
 const contexts: BrowserContext[] = [];
 const dirs: string[] = [];
@@ -57,11 +56,6 @@ async function login(page: Page, name: string) {
 before(async () => {
   fs.mkdirSync(SHOTS, { recursive: true });
   for (const u of [ALICE, BOB, READONLY]) ensureUser(u);
-  // The job's initial directory is condor_submit's working directory (the spawner sets no
-  // initialdir yet, unlike batchspawner's Remote_Initialdir = home), and the notebook saves new
-  // files there. Submitting from alice's home gives the notebook the directory it should have.
-  previousCwd = process.cwd();
-  process.chdir(ensureUser(ALICE).home);
   h = await createTestCondorhub({
     label: 'e2e_browser',
     env: {
@@ -78,7 +72,6 @@ after(async () => {
   for (const c of contexts) await c.close().catch(() => undefined);
   await h?.close();
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-  if (previousCwd) process.chdir(previousCwd);
 });
 
 describe('the browser hub, end to end', () => {
