@@ -6,6 +6,7 @@
 //        no backlog: npm run bench:spawn -- --spawns 30 --stagger-ms 1000 --tracked 0
 import fs from 'node:fs';
 import os from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { bootAll } from '../apps/all-in-one/src/boot-all';
 import { type TestCondorhub, createTestCondorhub } from '../apps/all-in-one/src/testing/test-condorhub';
 import { CondorPollerService } from '../apps/condor-poller/src/condor-poller.service';
@@ -25,6 +26,9 @@ const TRACKED = arg('tracked', 1000);
 // 0: all at once. > 0: one request every N ms, to see condorhub's latency without a backlog.
 const STAGGER_MS = arg('stagger-ms', 0);
 const SPAWN_TIMEOUT_S = arg('spawn-timeout-s', 300);
+// The sim's worker nodes are this machine's cores too; their jobs (launcher + notebook, 400
+// Python processes at 200 spawns) run at this nice level, as if on other machines. 0: no.
+const JOB_NICE = arg('job-nice', 10);
 const DEADLINE_S = arg('timeout-s', 900);
 const USER = 'chbench';
 
@@ -49,6 +53,9 @@ const STAGES = [
 interface SpawnResult {
   readyS: number[];
   overheadMs: number[];
+  slowest?: { server: string; overheadMs: number; steps: string };
+  /** The services' shared event loop: delay percentiles (ms) and CPU used per wall second. */
+  loop: { p50: number; p99: number; max: number; cpuShare: number };
   failed: { server: string; detail: string }[];
   stageGaps: Map<string, number[]>;
   condorQPerCycle: number;
@@ -78,6 +85,10 @@ async function benchSpawns(h: TestCondorhub, bin: CountingBin): Promise<SpawnRes
   const requestedAt = new Map<string, number>();
   const rejected: { server: string; detail: string }[] = [];
   const t0 = Date.now();
+  // Every service runs in this one process here: how long its event loop kept events waiting.
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
+  const cpu0 = process.cpuUsage();
   // All at once, as a lecture's students pressing Start together (or staggered).
   let answered = false;
   const requests = Promise.all(
@@ -134,6 +145,14 @@ async function benchSpawns(h: TestCondorhub, bin: CountingBin): Promise<SpawnRes
     await sleep(250);
   }
   const wallS = (Date.now() - t0) / 1000;
+  loopDelay.disable();
+  const cpu = process.cpuUsage(cpu0);
+  const loop = {
+    p50: loopDelay.percentile(50) / 1e6,
+    p99: loopDelay.percentile(99) / 1e6,
+    max: loopDelay.max / 1e6,
+    cpuShare: (cpu.user + cpu.system) / 1e3 / (wallS * 1000),
+  };
   await requests;
 
   // Every stage's recordedAt per server, from the store (one spawn per server here).
@@ -154,11 +173,22 @@ async function benchSpawns(h: TestCondorhub, bin: CountingBin): Promise<SpawnRes
   const readyS: number[] = [];
   const overheadMs: number[] = [];
   const stageGaps = new Map<string, number[]>(STAGES.map((s) => [s, []]));
+  let slowest: { server: string; overheadMs: number; steps: string } | undefined;
   for (const [server, m] of byServer) {
     const ready = m.get('ServerReady');
     if (ready === undefined) continue;
     readyS.push((ready - requestedAt.get(server)!) / 1000);
-    overheadMs.push(ready - m.get('PortReported')!);
+    const overhead = ready - m.get('PortReported')!;
+    overheadMs.push(overhead);
+    if (!slowest || overhead > slowest.overheadMs) {
+      // Its events from the port report on, in ms after it: where the slowest one waited.
+      const port = m.get('PortReported')!;
+      const steps = [...m]
+        .filter(([, at]) => at >= port)
+        .map(([type, at]) => `${type} +${at - port}`)
+        .join(', ');
+      slowest = { server, overheadMs: overhead, steps };
+    }
     let prev = requestedAt.get(server)!;
     for (const stage of STAGES) {
       const at = m.get(stage);
@@ -172,6 +202,7 @@ async function benchSpawns(h: TestCondorhub, bin: CountingBin): Promise<SpawnRes
   return {
     readyS,
     overheadMs,
+    slowest,
     failed,
     stageGaps,
     condorQCalls: calls,
@@ -179,6 +210,7 @@ async function benchSpawns(h: TestCondorhub, bin: CountingBin): Promise<SpawnRes
     condorQPerCycle: cycles ? calls / cycles : NaN,
     windowS: (windowEnd!.at - windowStart!.at) / 1000,
     wallS,
+    loop,
   };
 }
 
@@ -211,16 +243,20 @@ async function main() {
     if (SPAWNS > 0) {
       h = await createTestCondorhub({
         label: 'bench_spawn',
-        sim: { hosts: HOSTS, slots: SLOTS, delayMs: 100 },
+        sim: { hosts: HOSTS, slots: SLOTS, delayMs: 100, config: { jobNice: JOB_NICE } },
         env: { CONDORHUB_CONDOR_BIN: bin.dir, CONDORHUB_LOG_LEVEL: 'error' },
         boot: (config) => bootAll(config),
       });
-      log(`condorhub up (schema ${h.db.schema}, sim ${h.sim.home})`);
+      log(`condorhub up (schema ${h.db.schema}, sim ${h.sim.home}, jobs at nice ${JOB_NICE})`);
       spawn = await benchSpawns(h, bin);
       await cleanup();
       const r = spawn;
       log(`${r.readyS.length}/${SPAWNS} ready in ${r.wallS.toFixed(1)} s; ${r.failed.length} failed`);
       for (const f of r.failed.slice(0, 5)) log(`  failed ${f.server}: ${f.detail}`);
+      log(
+        `services' event loop (one process): delay p50 ${r.loop.p50.toFixed(0)} / p99 ${r.loop.p99.toFixed(0)} / max ${r.loop.max.toFixed(0)} ms, CPU ${(r.loop.cpuShare * 100).toFixed(0)} % of one core`,
+      );
+      if (r.slowest) log(`slowest overhead: ${r.slowest.server} ${r.slowest.overheadMs} ms: ${r.slowest.steps}`);
       log('stage gaps (from the previous stage; request for SpawnRequested), ms p50 / p99 / max:');
       for (const [stage, gaps] of r.stageGaps) {
         const s = sorted(gaps);

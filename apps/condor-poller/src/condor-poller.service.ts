@@ -34,6 +34,7 @@ export class CondorPollerService implements OnApplicationBootstrap, OnApplicatio
     const condor = new CondorClient({
       binDir: config.CONDORHUB_CONDOR_BIN,
       timeoutMs: config.CONDORHUB_CONDOR_TIMEOUT_S * 1000,
+      nice: config.CONDORHUB_CONDOR_NICE,
     });
     this.tracked = new TrackedJobs(pool);
     this.cycle = new PollCycle(pool, this.tracked, condor, {

@@ -112,6 +112,36 @@ describe('port registry (real PostgreSQL, batchspawner wire format)', () => {
     assert.equal((await post('/hub/api/batchspawner', token, JSON.stringify({ port: 1234 }))).status, 409);
   });
 
+  it('takes a report that comes before the spawner recorded the submit, while others keep appending', async () => {
+    const user = 'early';
+    const stream = serverStreamId(user, '');
+    const spawnId = randomUUID();
+    await appendToStream(t.pool, stream, [
+      newEvent('SpawnRequested', { spawnId, user, serverName: '', options: {}, requestedBy: user }),
+    ]);
+    const token = await issueToken(t.pool, {
+      owner: user,
+      kind: 'server',
+      spawnId,
+      serverName: '',
+      scopes: serverTokenScopes(user, ''),
+    });
+    const report = post('/hub/api/batchspawner', token, JSON.stringify({ port: notebookPort }));
+    // The submit is recorded late; then the poller sees the job idle, then running.
+    await new Promise((r) => setTimeout(r, 300));
+    await appendToStream(t.pool, stream, [newEvent('JobSubmitted', { spawnId, jobId: '7.0', submitHost: 'sim' })]);
+    await new Promise((r) => setTimeout(r, 100));
+    await appendToStream(t.pool, stream, [newEvent('JobIdle', { spawnId, jobId: '7.0' })]);
+    await appendToStream(t.pool, stream, [
+      newEvent('JobRunning', { spawnId, jobId: '7.0', host: '127.0.0.2', slot: 'slot1_1@127.0.0.2' }),
+    ]);
+    const res = await report;
+    assert.equal(res.status, 200, await res.text());
+    const events = await readStream(t.pool, stream);
+    const reported = events.find((e) => e.type === 'PortReported');
+    assert.deepEqual(reported?.data, { spawnId, host: '127.0.0.2', port: notebookPort });
+  });
+
   it('refuses bad reports with a clear JSON error and stores nothing', async () => {
     const { spawnId, token } = await spawnWaitingForPort('bob');
     const userToken = await issueToken(t.pool, { owner: 'bob', kind: 'user', scopes: [] });

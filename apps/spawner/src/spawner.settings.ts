@@ -38,6 +38,7 @@ export function spawnerSettings(config: Config): SpawnerSettings {
       commandPrefix: config.CONDORHUB_CONDOR_PREFIX || undefined,
       timeoutMs: config.CONDORHUB_CONDOR_TIMEOUT_S * 1000,
       submitTemplate: config.CONDORHUB_SUBMIT_TEMPLATE,
+      nice: config.CONDORHUB_CONDOR_NICE,
     },
     removalAttempts: 5,
   };

@@ -27,6 +27,11 @@ export interface CondorClientConfig {
   instance?: string;
   /** Site submit template (see render-submit-description.ts); unset = the built-in one. */
   submitTemplate?: string;
+  /**
+   * Nice level (0–19) for the tools: a storm of condor_submits then cannot starve the service's
+   * own event handling of the spawns already in flight. 0 = as the service.
+   */
+  nice?: number;
 }
 
 export type CondorTool = 'condor_submit' | 'condor_q' | 'condor_history' | 'condor_rm';
@@ -42,6 +47,7 @@ export interface ResolvedCondorConfig {
   env: Record<string, string>;
   instance: string;
   submitTemplate?: string;
+  nice: number;
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -84,7 +90,16 @@ export function resolveCondorConfig(config: CondorClientConfig = {}): ResolvedCo
     env: { ...(config.env ?? {}) },
     instance,
     submitTemplate: config.submitTemplate,
+    nice: niceLevel(config.nice),
   };
+}
+
+function niceLevel(nice: number | undefined): number {
+  if (nice === undefined) return 0;
+  if (!Number.isInteger(nice) || nice < 0 || nice > 19) {
+    throw new CondorInvalidInputError(`nice must be an integer from 0 to 19, got ${nice}`);
+  }
+  return nice;
 }
 
 /** `-name`/`-pool` arguments, which every tool we use accepts in the same spelling. */

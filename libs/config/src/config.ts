@@ -46,6 +46,8 @@ export const ConfigSchema = z.object({
   CONDORHUB_LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug']).default('log'),
   CONDORHUB_CONDOR_BIN: z.string().optional(),
   CONDORHUB_CONDOR_PREFIX: z.string().default(''),
+  // condor tool calls run this much nicer than the services (0–19; 0 = same priority).
+  CONDORHUB_CONDOR_NICE: z.coerce.number().int().min(0).max(19).default(10),
   CONDORHUB_SUBMIT_TEMPLATE: z.string().optional(),
   CONDORHUB_LAUNCHER: z.string().optional(),
   CONDORHUB_NOTEBOOK_CMD: z.string().default('jupyterhub-singleuser'),

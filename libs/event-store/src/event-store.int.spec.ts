@@ -4,7 +4,13 @@ import { randomUUID } from 'node:crypto';
 import { type EventEnvelope, ContractError, newEvent, serverStreamId } from '@condorhub/contracts';
 import { type TestDatabase, createTestDatabase } from '@condorhub/testing';
 import {
+  BEGINNING,
   EventProcessor,
+  WakeUpListener,
+  createPool,
+  ensureDatabase,
+  noAppendApplicationName,
+  readAllForward,
   WrongExpectedVersionError,
   DuplicateEventError,
   appendToStream,
@@ -163,5 +169,122 @@ describe('event store (real PostgreSQL)', () => {
     assert.equal(await count(), 0);
     await appendToStream(t.pool, stream, [idle(randomUUID())]);
     assert.equal(await count(), 1);
+  });
+  it('delivers an event held back by an older open transaction soon after that ends, with no notification and no poll', async () => {
+    const stream = serverStreamId('dave', '');
+    const seen: string[] = [];
+    let arrived: () => void = () => undefined;
+    const got = new Promise<void>((r) => (arrived = r));
+    const p = new EventProcessor({
+      name: 'held-back',
+      pool: t.pool,
+      db: t.db,
+      mode: 'transaction',
+      pollMs: 120_000, // a poll would never come within this test
+      handle: async (events) => {
+        for (const e of events) seen.push(e.eventId);
+        if (events.some((e) => e.streamId === stream)) arrived();
+      },
+    });
+    p.start();
+    await p.caughtUp();
+    // An older transaction with an xid (not an append: it will never notify) stays open…
+    const blocker = await t.pool.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('SELECT pg_current_xact_id()');
+      // …while the event commits and notifies: the reader must not read it yet.
+      const eventId = randomUUID();
+      await appendToStream(t.pool, stream, [idle(randomUUID())], { eventIds: [eventId] });
+      await new Promise((r) => setTimeout(r, 300));
+      assert.ok(!seen.includes(eventId), 'not readable while an older transaction is open');
+      await blocker.query('COMMIT');
+      const timeout = new Promise((_, reject) =>
+        setTimeout(() => reject(new Error('the held-back event never arrived')), 10_000),
+      );
+      await Promise.race([got, timeout]);
+      assert.ok(seen.includes(eventId));
+    } finally {
+      blocker.release();
+      await p.stop();
+    }
+  });
+
+  it('does not lose a notification that arrives while the reader is busy', async () => {
+    const listener = new WakeUpListener(t.db);
+    await listener.connect();
+    try {
+      await t.pool.query(`NOTIFY ${listener.channel}`);
+      await new Promise((r) => setTimeout(r, 200)); // delivered while nobody waits
+      const woke = await Promise.race([
+        listener.wait(120_000).then(() => 'notified'),
+        new Promise((r) => setTimeout(() => r('timed out'), 5_000)),
+      ]);
+      assert.equal(woke, 'notified');
+      // Taken once: the next wait waits.
+      const second = await Promise.race([
+        listener.wait(120_000).then(() => 'notified'),
+        new Promise((r) => setTimeout(() => r('waited'), 300)),
+      ]);
+      assert.equal(second, 'waited');
+    } finally {
+      await listener.close();
+    }
+  });
+  it('reads past open transactions that cannot append: no-append sessions and other databases', async () => {
+    const stream = serverStreamId('erin', '');
+    const readableNow = async (eventId: string) =>
+      (await readAllForward(t.pool, BEGINNING, 100_000)).some((e) => e.eventId === eventId);
+    // Other test files share the database: their short transactions may hold the horizon a
+    // moment; the ones this test holds open never end while it waits.
+    const readable = async (eventId: string) => {
+      for (const deadline = Date.now() + 5_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50)))
+        if (await readableNow(eventId)) return true;
+      return false;
+    };
+    const projector = createPool({ ...t.db, applicationName: noAppendApplicationName('test-projector'), max: 1 });
+    const otherDb = new URL(t.db.url);
+    otherDb.pathname = otherDb.pathname === '/condorhub_other' ? '/postgres' : '/condorhub_other';
+    await ensureDatabase(otherDb.toString());
+    const elsewhere = createPool({ ...t.db, url: otherDb.toString(), max: 1 });
+    const ordinary = await t.pool.connect();
+    const clients = [await projector.connect(), await elsewhere.connect()];
+    try {
+      for (const c of clients) {
+        await c.query('BEGIN');
+        await c.query('SELECT pg_current_xact_id()'); // holds an xid, like a projector's batch
+      }
+      const first = randomUUID();
+      await appendToStream(t.pool, stream, [idle(randomUUID())], { eventIds: [first] });
+      assert.ok(await readable(first), 'a no-append session and another database hold nothing back');
+
+      // An ordinary session's open transaction still does (it could append behind us).
+      await ordinary.query('BEGIN');
+      await ordinary.query('SELECT pg_current_xact_id()');
+      const second = randomUUID();
+      await appendToStream(t.pool, stream, [idle(randomUUID())], { eventIds: [second] });
+      assert.equal(await readableNow(second), false);
+      await ordinary.query('COMMIT');
+      assert.ok(await readable(second));
+    } finally {
+      for (const c of clients) {
+        await c.query('ROLLBACK').catch(() => undefined);
+        c.release();
+      }
+      ordinary.release();
+      await projector.end();
+      await elsewhere.end();
+    }
+  });
+
+  it('refuses an append from a session that promised not to append, storing nothing', async () => {
+    const projector = createPool({ ...t.db, applicationName: noAppendApplicationName('test-projector'), max: 1 });
+    const stream = serverStreamId('frank', '');
+    try {
+      await assert.rejects(appendToStream(projector, stream, [idle(randomUUID())]), /promised not to append/);
+      assert.equal((await readStream(t.pool, stream)).length, 0);
+    } finally {
+      await projector.end();
+    }
   });
 });

@@ -16,6 +16,7 @@ import {
   createPool,
   ensureDatabase,
   eventStoreMigrations,
+  noAppendApplicationName,
   migrate,
   type Migration,
 } from '@condorhub/event-store';
@@ -47,9 +48,19 @@ class RuntimeShutdown implements OnApplicationShutdown {
 @Global()
 @Module({})
 export class RuntimeModule {
-  static forRoot(opts: { service: string; config?: Config; migrations?: Migration[] }): DynamicModule {
+  static forRoot(opts: {
+    service: string;
+    config?: Config;
+    migrations?: Migration[];
+    /** false: the service never appends events, so readers need not wait for its transactions. */
+    appendsEvents?: boolean;
+  }): DynamicModule {
     const config = opts.config ?? loadConfig();
-    const db: DatabaseOptions = databaseOptions(config, `condorhub-${opts.service}`);
+    const name = `condorhub-${opts.service}`;
+    const db: DatabaseOptions = databaseOptions(
+      config,
+      opts.appendsEvents === false ? noAppendApplicationName(name) : name,
+    );
     const log = new Logger('runtime');
     return {
       module: RuntimeModule,

@@ -437,9 +437,22 @@ function start(job, host, slot) {
   };
   const hang = takeFault('hang', job, host) ? '1' : '0';
   const args = job.sim.args || [];
+  const wrapper = [
+    '-c',
+    WRAPPER,
+    'condor_exec',
+    statusFile,
+    job.ad.Iwd,
+    job.ad.Out,
+    job.ad.Err,
+    hang,
+    job.ad.Cmd,
+    ...args,
+  ];
+  const nice = Number(cfg.jobNice) || 0;
   const child = spawn(
-    '/bin/sh',
-    ['-c', WRAPPER, 'condor_exec', statusFile, job.ad.Iwd, job.ad.Out, job.ad.Err, hang, job.ad.Cmd, ...args],
+    nice ? '/usr/bin/nice' : '/bin/sh',
+    nice ? ['-n', String(nice), '/bin/sh', ...wrapper] : wrapper,
     {
       uid: owner.uid,
       gid: owner.gid,
@@ -449,6 +462,15 @@ function start(job, host, slot) {
       stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
     },
   );
+  // The job is its own session, so with the kernel's autogroup scheduling its nice value only
+  // ranks it against itself: set the session group's nice too.
+  if (nice && child.pid) {
+    try {
+      fs.writeFileSync(`/proc/${child.pid}/autogroup`, String(nice));
+    } catch {
+      // no autogroup on this kernel: the nice level alone applies
+    }
+  }
   Object.assign(job.sim, {
     pid: child.pid,
     host: host.ip,

@@ -34,6 +34,9 @@ const DEFAULT_CONFIG = {
   // Each dynamic slot gets a fixed port range (CondorSimPortLow/High in its machine ad).
   portBase: 42000,
   portsPerSlot: 10,
+  // Run jobs at this nice level. The sim's worker nodes share the submit host's CPUs; a
+  // benchmark of the hub's own latency sets this so the "workers" behave as other machines.
+  jobNice: 0,
   faults: [],
 };
 

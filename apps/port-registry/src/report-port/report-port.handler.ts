@@ -6,7 +6,13 @@ import { type ServerState, foldServer } from '@condorhub/server-lifecycle';
 import { RegistryError, requireServerToken } from '../auth/server-token';
 import type { HandshakeProber } from '../handshake/handshake-prober';
 
-const WAITING_FOR_PORT = new Set(['submitted', 'queued', 'starting']);
+/**
+ * 'requested' too: the token exists before condor_submit returns, and a fast job can report
+ * before the spawner has recorded JobSubmitted; such a report waits for the job to run.
+ */
+const WAITING_FOR_PORT = new Set(['requested', 'submitted', 'queued', 'starting']);
+/** Appends lost to concurrent writers (poller, spawner) before giving up with a retryable 503. */
+const APPEND_ATTEMPTS = 20;
 
 /**
  * batchspawner's port report: the token names exactly one spawn, which must be waiting for
@@ -27,7 +33,9 @@ export class ReportPortHandler {
     const serverName = record.serverName ?? '';
     const stream = serverStreamId(user, serverName);
 
-    for (let attempt = 0; attempt < 5; attempt++) {
+    for (let attempt = 0; attempt < APPEND_ATTEMPTS; attempt++) {
+      // Spread concurrent retries a little; a conflict means another writer just got in.
+      if (attempt) await new Promise((r) => setTimeout(r, Math.random() * 20 * Math.min(attempt, 5)));
       let state = await this.load(stream);
       if (state.spawnId !== record.spawnId) throw new RegistryError(409, 'stale token: that spawn is over');
       if (!WAITING_FOR_PORT.has(state.phase)) {
@@ -54,7 +62,8 @@ export class ReportPortHandler {
       this.prober.start({ user, serverName, spawnId: state.spawnId!, host: state.host, port });
       return { message: 'BatchSpawner data configured' };
     }
-    throw new RegistryError(409, 'the server kept changing; retry');
+    // Retryable: the launcher asks again on a 5xx, but gives up on a 4xx.
+    throw new RegistryError(503, 'the server kept changing; retry');
   }
 
   private async load(stream: string): Promise<ServerState> {
@@ -66,7 +75,7 @@ export class ReportPortHandler {
     this.opts.poke?.();
     const deadline = Date.now() + this.opts.hostWaitMs;
     while (Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 200));
+      await new Promise((r) => setTimeout(r, 50));
       state = await this.load(stream);
       if (state.host || !WAITING_FOR_PORT.has(state.phase)) return state;
     }

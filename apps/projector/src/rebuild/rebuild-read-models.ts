@@ -1,4 +1,4 @@
-import { type DatabaseOptions, createPool, migrate } from '@condorhub/event-store';
+import { type DatabaseOptions, createPool, migrate, noAppendApplicationName } from '@condorhub/event-store';
 import { READ_MODEL_TABLES, openReadModels, readModelMigrations } from '@condorhub/read-models';
 import { createReadModelsProcessor } from '../projections/read-models.processor';
 
@@ -21,7 +21,12 @@ export async function rebuildReadModels(
 ): Promise<RebuildResult> {
   const liveSchema = live.schema ?? 'public';
   const schema = `${liveSchema.slice(0, 40)}_rebuild_${Date.now().toString(36)}`;
-  const db: DatabaseOptions = { ...live, schema, extraSearchPath: [liveSchema], applicationName: 'condorhub-rebuild' };
+  const db: DatabaseOptions = {
+    ...live,
+    schema,
+    extraSearchPath: [liveSchema],
+    applicationName: noAppendApplicationName('condorhub-rebuild'),
+  };
   const pool = createPool(db);
   let events = 0;
   try {

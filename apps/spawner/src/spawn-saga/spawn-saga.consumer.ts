@@ -7,7 +7,10 @@ import { TimerScheduler } from '@condorhub/event-store';
 import { DurableConsumer } from '@condorhub/messaging';
 import { CONFIG, NATS, PG_POOL } from '@condorhub/runtime';
 import { spawnerSettings } from '../spawner.settings';
-import { SPAWNER_CONSUMER, SpawnSagaHandler } from './spawn-saga.handler';
+import { SPAWNER_CONDOR_CONSUMER, SPAWNER_CONSUMER, SpawnSagaHandler } from './spawn-saga.handler';
+
+/** Events whose reaction is a condor call (condor_submit, condor_rm): seconds each under load. */
+export const CONDOR_CALL_EVENTS = ['SpawnRequested', 'JobRemovalRequested'];
 
 // Events the sagas react to; everything else is acked and skipped by the consumer.
 export const SAGA_EVENTS = [
@@ -31,11 +34,17 @@ export const SAGA_EVENTS = [
   'ServerStopped',
 ];
 
-/** The JetStream transport side of the sagas, and the durable timers they arm. */
+/**
+ * The JetStream transport side of the sagas, and the durable timers they arm. Two lanes, one
+ * handler: events that call condor get their own durable consumer, so a burst of 200
+ * condor_submits cannot hold back a NotebookResponded or a RouteAdded queued behind them.
+ * Across lanes a stream's events may be handled out of order; the handler already copes
+ * (every decision is re-made on the stream as it is when it commits, as with two replicas).
+ */
 @Injectable()
 export class SpawnSagaConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = new Logger('spawner');
-  private readonly consumer: DurableConsumer;
+  private readonly consumers: DurableConsumer[];
   readonly timers: TimerScheduler;
 
   constructor(@Inject(CONFIG) config: Config, @Inject(PG_POOL) pool: Pool, @Inject(NATS) nc: NatsConnection) {
@@ -44,25 +53,34 @@ export class SpawnSagaConsumer implements OnApplicationBootstrap, OnApplicationS
     const handler = new SpawnSagaHandler(pool, new CondorClient(settings.condor), settings, this.timers, (l) =>
       this.log.log(l),
     );
-    this.consumer = new DurableConsumer({
-      nc,
-      streamName: config.CONDORHUB_NATS_STREAM,
-      prefix: config.CONDORHUB_NATS_PREFIX,
-      durable: SPAWNER_CONSUMER,
-      types: SAGA_EVENTS,
-      concurrency: 16,
-      handle: (e) => handler.handle(e),
-      log: (l) => this.log.warn(l),
-    });
+    const lane = (durable: string, types: string[], concurrency: number) =>
+      new DurableConsumer({
+        nc,
+        streamName: config.CONDORHUB_NATS_STREAM,
+        prefix: config.CONDORHUB_NATS_PREFIX,
+        durable,
+        types,
+        concurrency,
+        handle: (e) => handler.handle(e),
+        log: (l) => this.log.warn(l),
+      });
+    this.consumers = [
+      lane(
+        SPAWNER_CONSUMER,
+        SAGA_EVENTS.filter((t) => !CONDOR_CALL_EVENTS.includes(t)),
+        32,
+      ),
+      lane(SPAWNER_CONDOR_CONSUMER, CONDOR_CALL_EVENTS, 16),
+    ];
   }
 
   async onApplicationBootstrap() {
     this.timers.start();
-    await this.consumer.start();
+    for (const c of this.consumers) await c.start();
   }
 
   async onApplicationShutdown() {
-    await this.consumer.stop();
+    for (const c of this.consumers) await c.stop();
     await this.timers.stop();
   }
 }

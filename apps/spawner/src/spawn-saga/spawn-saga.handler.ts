@@ -18,7 +18,10 @@ import { loadServerStream } from '../server-stream';
 import type { SpawnerSettings } from '../spawner.settings';
 import { submitSpawn } from '../submit/submit-spawn';
 
+/** The inbox and saga lane's name (kept as the original durable, so upgrades resume in place). */
 export const SPAWNER_CONSUMER = 'spawner';
+/** The lane for events that call condor. */
+export const SPAWNER_CONDOR_CONSUMER = 'spawner-condor';
 
 /**
  * The spawn and removal sagas: for each server event, fold the stream, ask the pure `react`

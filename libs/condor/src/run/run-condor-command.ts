@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { type CondorTool, type ResolvedCondorConfig } from '../config';
 import { CondorInvalidInputError, CondorOutputTooLargeError, CondorSpawnError, CondorTimeoutError } from '../errors';
@@ -62,6 +64,7 @@ export function runCondorCommand(
       detached: true,
       env: { ...process.env, ...config.env },
     });
+    if (config.nice && child.pid) lowerPriority(child.pid, config.nice);
     const killGroup = () => {
       try {
         if (child.pid) process.kill(-child.pid, 'SIGKILL');
@@ -111,4 +114,23 @@ export function runCondorCommand(
     child.stdin.on('error', () => undefined);
     child.stdin.end(opts.stdin ?? '');
   });
+}
+
+/**
+ * The tool runs in its own session, and with the kernel's autogroup scheduling each session is
+ * scheduled as one group: a nice value alone would only rank it within that group, so the
+ * group's nice is set as well. Best effort: a tool that already exited, or a kernel without
+ * autogroups, just runs as it is.
+ */
+function lowerPriority(pid: number, nice: number) {
+  try {
+    os.setPriority(pid, nice);
+  } catch {
+    /* gone already */
+  }
+  try {
+    fs.writeFileSync(`/proc/${pid}/autogroup`, String(nice));
+  } catch {
+    /* no autogroup */
+  }
 }

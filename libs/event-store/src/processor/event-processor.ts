@@ -2,6 +2,7 @@ import type { EventEnvelope } from '@condorhub/contracts';
 import type { Pool, PoolClient } from 'pg';
 import { type DatabaseOptions, type Sql, withTransaction } from '../db';
 import { CheckpointConflictError } from '../errors';
+import { hasHeldBackEvents } from '../sql/has-held-back-events';
 import { type Checkpoint, checkpointOf, readAllForward } from '../sql/read-all-forward';
 import { readCheckpoint } from '../sql/read-checkpoint';
 import { storeCheckpoint } from '../sql/store-checkpoint';
@@ -93,6 +94,7 @@ export class EventProcessor {
 
   private async run() {
     const pollMs = this.opts.pollMs ?? 1_000;
+    let heldBackDelay = 0;
     while (this.running) {
       try {
         const client = await this.listener.ensureConnected();
@@ -113,9 +115,18 @@ export class EventProcessor {
         const batch = await readAllForward(this.opts.pool, this.checkpoint, this.opts.batchSize ?? 500);
         if (!batch.length) {
           await this.resolveCaughtUp();
+          // Committed events held back by an older open transaction: that transaction may end
+          // without notifying, so look again soon (5, 10, 20 … 80 ms) rather than after pollMs.
+          if (await hasHeldBackEvents(this.opts.pool, this.checkpoint)) {
+            heldBackDelay = Math.min(heldBackDelay ? heldBackDelay * 2 : 5, 80);
+            await this.listener.wait(Math.min(heldBackDelay, pollMs));
+            continue;
+          }
+          heldBackDelay = 0;
           await this.listener.wait(this.caughtUpWaiters.length ? Math.min(pollMs, 100) : pollMs);
           continue;
         }
+        heldBackDelay = 0;
         await this.apply(batch);
       } catch (error) {
         if (error instanceof CheckpointConflictError) this.checkpoint = undefined;

@@ -10,6 +10,8 @@ export class WakeUpListener {
   private client?: Client;
   private waiters = new Set<() => void>();
   private closed = false;
+  /** A notification no waiter took yet (it came while the reader was busy reading). */
+  private notified = false;
   private reconnecting?: Promise<void>;
   onConnectionLost?: () => void;
 
@@ -22,7 +24,10 @@ export class WakeUpListener {
   async connect(): Promise<Client> {
     if (this.client) return this.client;
     const client = new Client({ ...poolConfig(this.db), application_name: 'condorhub-listener' });
-    client.on('notification', () => this.wakeAll());
+    client.on('notification', () => {
+      this.notified = true;
+      this.wakeAll();
+    });
     client.on('error', () => this.lost(client));
     client.on('end', () => this.lost(client));
     await client.connect();
@@ -54,12 +59,20 @@ export class WakeUpListener {
     return this.client;
   }
 
-  /** Resolves on the next notification, or after `ms` at the latest. */
+  /**
+   * Resolves on the next notification, or after `ms` at the latest; at once if one came since
+   * the last wait returned, so a notification during a read is not lost.
+   */
   wait(ms: number): Promise<void> {
+    if (this.notified) {
+      this.notified = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
         this.waiters.delete(done);
+        this.notified = false;
         resolve();
       };
       const timer = setTimeout(done, ms);

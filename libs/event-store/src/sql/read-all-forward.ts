@@ -1,5 +1,6 @@
 import type { EventEnvelope } from '@condorhub/contracts';
 import type { Sql } from '../db';
+import { READ_HORIZON_SQL } from './read-horizon';
 import { EVENT_COLUMNS, type EventRow, toEnvelope } from './to-envelope';
 
 /** A reader's place in the global log: (transaction id, global position). */
@@ -15,13 +16,13 @@ export function checkpointOf(event: EventEnvelope): Checkpoint {
 
 /**
  * The next events after a checkpoint, never skipping one: only rows whose transaction is older
- * than every transaction still in flight are visible, so nothing can commit "behind" the
- * checkpoint later (the gap problem of sequence-ordered readers).
+ * than every transaction still in flight that could append (READ_HORIZON_SQL) are visible, so
+ * nothing can commit "behind" the checkpoint later (the gap problem of sequence-ordered readers).
  */
 export async function readAllForward(sql: Sql, after: Checkpoint, limit = 500): Promise<EventEnvelope[]> {
   const { rows } = await sql.query<EventRow>(
     `SELECT ${EVENT_COLUMNS} FROM events
-      WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+      WHERE transaction_id < ${READ_HORIZON_SQL}
         AND (transaction_id, global_position) > ($1::xid8, $2::bigint)
       ORDER BY events.transaction_id, events.global_position
       LIMIT $3`,
