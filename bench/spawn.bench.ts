@@ -31,6 +31,9 @@ const SPAWN_TIMEOUT_S = arg('spawn-timeout-s', 300);
 const JOB_NICE = arg('job-nice', 10);
 const DEADLINE_S = arg('timeout-s', 900);
 const USER = 'chbench';
+// Store connections per service (CONDORHUB_DATABASE_POOL_MAX); 0: the default.
+const POOL_MAX = arg('pool-max', 0);
+const poolEnv: Record<string, string> = POOL_MAX ? { CONDORHUB_DATABASE_POOL_MAX: String(POOL_MAX) } : {};
 
 const log = (line: string) => console.log(`  ${line}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -244,7 +247,7 @@ async function main() {
       h = await createTestCondorhub({
         label: 'bench_spawn',
         sim: { hosts: HOSTS, slots: SLOTS, delayMs: 100, config: { jobNice: JOB_NICE } },
-        env: { CONDORHUB_CONDOR_BIN: bin.dir, CONDORHUB_LOG_LEVEL: 'error' },
+        env: { CONDORHUB_CONDOR_BIN: bin.dir, CONDORHUB_LOG_LEVEL: 'error', ...poolEnv },
         boot: (config) => bootAll(config),
       });
       log(`condorhub up (schema ${h.db.schema}, sim ${h.sim.home}, jobs at nice ${JOB_NICE})`);
@@ -272,6 +275,7 @@ async function main() {
     if (spawn) {
       console.log(`spawn.ready_p99_s: ${percentile(sorted(spawn.readyS), 99).toFixed(2)}`);
       console.log(`spawn.overhead_p99_ms: ${percentile(sorted(spawn.overheadMs), 99).toFixed(0)}`);
+      console.log(`spawn.overhead_p50_ms: ${percentile(sorted(spawn.overheadMs), 50).toFixed(0)}`);
       console.log(`poller.condor_q_per_cycle: ${spawn.condorQPerCycle.toFixed(2)}`);
     }
     if (cpu) console.log(`poller.cpu_ratio_vs_per_job: ${cpu.ratio.toFixed(0)}`);

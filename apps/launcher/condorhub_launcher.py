@@ -2,8 +2,9 @@
 """condorhub launcher: the HTCondor job's executable on a worker node.
 
 Preflight checks ($HOME and the Jupyter runtime dir are writable, user config is sane),
-pick a free port on the slot's address, report it to the hub (batchspawner's wire format),
-then run the notebook command as a child, forwarding signals. Preflight failures and early
+pick a free port on the slot's address, run the notebook command on it as a child
+(forwarding signals), and report the port to the hub (batchspawner's wire format) once the
+notebook accepts connections there. Preflight failures and early
 exits are reported to the hub with a classified diagnosis and the stderr tail.
 
 Python 3 standard library only: workers have Python and Jupyter, not Node. See README.md.
@@ -117,6 +118,8 @@ class Config(object):
         self.report_backoff_s = _env_number(env, "CONDORHUB_REPORT_BACKOFF_S", 0.5)
         self.preflight_timeout_s = _env_number(env, "CONDORHUB_PREFLIGHT_TIMEOUT_S", 30.0, 0.1)
         self.preflight_bytes = int(_env_number(env, "CONDORHUB_PREFLIGHT_BYTES", 16384, 1))
+        # The port is reported once the notebook accepts connections, or after this long anyway.
+        self.listen_wait_s = _env_number(env, "CONDORHUB_LISTEN_WAIT_S", 20.0)
         mode = env.get("CONDORHUB_USER_CONFIG_CHECK", "").strip().lower() or "default"
         if mode not in ("default", "strict", "off"):
             raise UsageError("CONDORHUB_USER_CONFIG_CHECK must be default, strict or off, got %r" % mode)
@@ -700,9 +703,49 @@ def exit_code_of(returncode):
     return 128 - returncode if returncode < 0 else returncode
 
 
-def run_notebook(cfg, command, env, host, ctx, warnings):
+def accepts_connections(host, port, timeout=0.5):
+    # A wildcard bind answers on loopback.
+    target = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+    try:
+        socket.create_connection((target, port), timeout=timeout).close()
+        return True
+    except OSError:
+        return False
+
+
+def report_when_listening(cfg, child, state, listen, report):
+    """Reports the port once the notebook listens: the hub's handshake then answers at once."""
+    host, port = listen
+    deadline = time.monotonic() + cfg.listen_wait_s
+    delay = 0.01
+    while child.poll() is None and not state["signalled"]:
+        if accepts_connections(host, port):
+            break
+        if time.monotonic() > deadline:
+            log("the notebook is not listening on port %d after %g s; reporting it anyway" % (port, cfg.listen_wait_s))
+            break
+        time.sleep(delay)
+        delay = min(delay * 2, 0.2)
+    if child.poll() is not None or state["signalled"]:
+        return  # it exited first: the main thread diagnoses that
+    rc = report()
+    if not rc:
+        return
+    # Refused or unreachable hub: nobody will ever use this notebook.
+    state["refused"] = rc
+    log("stopping the notebook: its port could not be reported")
+    try:
+        child.send_signal(signal.SIGTERM)
+        child.wait(10)
+    except subprocess.TimeoutExpired:
+        child.kill()
+    except OSError:
+        pass
+
+
+def run_notebook(cfg, command, env, host, ctx, warnings, listen=None, report=None):
     pending = []
-    state = {"child": None, "signalled": False}
+    state = {"child": None, "signalled": False, "refused": 0}
 
     def forward(signum, _frame):
         state["signalled"] = True
@@ -748,10 +791,15 @@ def run_notebook(cfg, command, env, host, ctx, warnings):
     for sig in pending:
         forward(sig, None)
     tee = StderrTee(child.stderr)
+    if report:
+        threading.Thread(target=report_when_listening, args=(cfg, child, state, listen, report), daemon=True).start()
     returncode = child.wait()
     uptime = time.monotonic() - started
     code = exit_code_of(returncode)
     tail = tee.tail(secret=cfg.token)
+    if state["refused"]:
+        log("notebook stopped after the port report failed")
+        return state["refused"]
     if state["signalled"]:
         log("notebook exited with %d after a forwarded signal" % code)
     elif uptime < cfg.early_exit_s:
@@ -794,18 +842,22 @@ def main(argv=None, env=None):
         report_diagnosis(cfg, ctx, "preflight", failure, address)
         return EXIT_NO_PORT
 
-    rc = report_port(cfg, port, ctx)
-    if rc:
-        return rc
-
     command = list(cfg.command)
     child_env = dict(env)
-    if env.get("JUPYTERHUB_SERVICE_URL"):
-        child_env["JUPYTERHUB_SERVICE_URL"] = service_url_with(env["JUPYTERHUB_SERVICE_URL"], address, port)
-    else:
-        # JupyterHub < 2.0 passed no service URL; batchspawner appends --port then.
+    if not env.get("JUPYTERHUB_SERVICE_URL"):
+        # JupyterHub < 2.0 passed no service URL; batchspawner reports first, then appends --port.
+        # Where such a notebook listens is its own business, so the report cannot wait for it.
+        rc = report_port(cfg, port, ctx)
+        if rc:
+            return rc
         command.append("--port=%d" % port)
-    return run_notebook(cfg, command, child_env, address, ctx, warnings)
+        return run_notebook(cfg, command, child_env, address, ctx, warnings)
+    # The port is reported when the notebook listens on it (batchspawner reports before it
+    # starts): "port reported" then means "answers", and the hub's first handshake succeeds.
+    child_env["JUPYTERHUB_SERVICE_URL"] = service_url_with(env["JUPYTERHUB_SERVICE_URL"], address, port)
+    return run_notebook(
+        cfg, command, child_env, address, ctx, warnings, listen=(address, port), report=lambda: report_port(cfg, port, ctx)
+    )
 
 
 if __name__ == "__main__":

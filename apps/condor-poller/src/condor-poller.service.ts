@@ -33,8 +33,8 @@ export class CondorPollerService implements OnApplicationBootstrap, OnApplicatio
   ) {
     const condor = new CondorClient({
       binDir: config.CONDORHUB_CONDOR_BIN,
+      // Not niced: one condor_q per cycle is on every pending spawn's critical path.
       timeoutMs: config.CONDORHUB_CONDOR_TIMEOUT_S * 1000,
-      nice: config.CONDORHUB_CONDOR_NICE,
     });
     this.tracked = new TrackedJobs(pool);
     this.cycle = new PollCycle(pool, this.tracked, condor, {

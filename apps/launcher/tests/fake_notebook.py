@@ -6,6 +6,9 @@
   fake_notebook.py spam N CODE                    print N numbered lines to stderr, exit CODE
   fake_notebook.py sleep SECONDS CODE             sleep, then exit CODE
 
+FAKE_NB_LISTEN_DELAY_S delays `serve`'s bind; FAKE_NB_PORT_TAKEN makes it fail as if another
+process took the port first.
+
 If FAKE_NB_STATE names a file, it receives {"pid", "env", "argv", "cwd", "signals", "ready"} as JSON
 when the process starts, when `serve` is listening with its signal handlers set, and on
 every signal.
@@ -14,6 +17,7 @@ import http.server
 import json
 import os
 import signal
+import socket
 import sys
 import threading
 import time
@@ -57,8 +61,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 def serve(term_code):
     url = urllib.parse.urlsplit(os.environ["JUPYTERHUB_SERVICE_URL"])
-    # Binds like the real server: an occupied port raises "Address already in use" here.
-    server = http.server.HTTPServer((url.hostname, url.port), Handler)
     stop = threading.Event()
 
     def on_signal(signum, _frame):
@@ -69,6 +71,16 @@ def serve(term_code):
 
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, on_signal)
+    # A slow start (FAKE_NB_LISTEN_DELAY_S), or a neighbour that took the port first
+    # (FAKE_NB_PORT_TAKEN): the bind below then fails with the kernel's own error.
+    if stop.wait(float(os.environ.get("FAKE_NB_LISTEN_DELAY_S") or 0)):
+        sys.exit(term_code)
+    if os.environ.get("FAKE_NB_PORT_TAKEN"):
+        squatter = socket.socket()
+        squatter.bind((url.hostname, url.port))
+        squatter.listen(1)
+    # Binds like the real server: an occupied port raises "Address already in use" here.
+    server = http.server.HTTPServer((url.hostname, url.port), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     ready.append(True)
     save_state()  # now signals are handled and the port is bound

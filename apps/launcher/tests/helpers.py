@@ -21,14 +21,10 @@ class FakeHub(object):
     """The hub's API on a real socket. Records every request; answers port reports with the
     statuses in `port_statuses` in turn (the last one repeats)."""
 
-    def __init__(self, port_statuses=(200,), launcher_status=200, squat_on=None):
+    def __init__(self, port_statuses=(200,), launcher_status=200):
         self.requests = []
         self.port_statuses = list(port_statuses)
         self.launcher_status = launcher_status
-        # When set, the hub binds the reported port on this address before answering: the
-        # notebook then meets a real "Address already in use".
-        self.squat_on = squat_on
-        self.squatters = []
         self.version = "3.0.0"
         self.cond = threading.Condition()
         hub = self
@@ -77,11 +73,6 @@ class FakeHub(object):
         if path.endswith("/batchspawner"):
             with self.cond:
                 status = self.port_statuses.pop(0) if len(self.port_statuses) > 1 else self.port_statuses[0]
-            if self.squat_on and status < 300 and isinstance(body, dict):
-                s = socket.socket()
-                s.bind((self.squat_on, body["port"]))
-                s.listen(1)
-                self.squatters.append(s)
             return status
         if path.endswith("/condorhub/launcher"):
             return self.launcher_status
@@ -106,8 +97,6 @@ class FakeHub(object):
     def close(self):
         self.server.shutdown()
         self.server.server_close()
-        for s in self.squatters:
-            s.close()
 
 
 class LauncherCase(unittest.TestCase):

@@ -122,9 +122,9 @@ class EarlyExitTest(LauncherCase):
         self.assertTrue(body["message"])
         # tee'd: the job's stderr file still gets the notebook's output.
         self.assertIn(b"No module named 'jupyterhub'", result.stderr)
-        # The port was reported first, the failure after it.
+        # It never listened, so no port was reported: only the failure.
         paths = [r["path"] for r in self.hub.requests]
-        self.assertEqual(paths, ["/hub/api/batchspawner", "/hub/api/condorhub/launcher"])
+        self.assertEqual(paths, ["/hub/api/condorhub/launcher"])
 
     def test_generic_exit_keeps_only_the_tail(self):
         result = self.run_launcher(self.notebook("spam", 500, 3))
@@ -154,10 +154,9 @@ class EarlyExitTest(LauncherCase):
         self.assertEqual(self.diagnostics()["exitCode"], 128 + signal.SIGKILL)
 
     def test_port_bind_failure(self):
-        # The hub takes the reported port before the notebook binds it: the race batchspawner
-        # users meet (jupyterhub#3005), with the real kernel error.
-        self.hub.squat_on = "127.0.0.1"
-        result = self.run_launcher(self.notebook("serve"))
+        # Another process takes the port between the launcher's pick and the notebook's bind:
+        # the race batchspawner users meet (jupyterhub#3005), with the real kernel error.
+        result = self.run_launcher(self.notebook("serve"), env=self.env(FAKE_NB_PORT_TAKEN="1"))
         self.assertFailed(result, 1)
         body = self.diagnostics()
         self.assertEqual(body["diagnosis"], "port-bind-failure")
@@ -200,35 +199,76 @@ class EarlyExitTest(LauncherCase):
 
 
 class PortReportTest(LauncherCase):
+    """The port is reported once the notebook listens; a failed report stops the notebook."""
+
+    def serve_until_reported(self, env=None):
+        proc = self.start_launcher(self.notebook("serve", 0), env=env)
+        self.addCleanup(self.stop, proc)
+        return proc
+
+    def finish(self, proc):
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=20)
+        return proc.returncode, err
+
+    def test_reports_only_once_the_notebook_listens(self):
+        env = self.env(FAKE_NB_LISTEN_DELAY_S="1.0")
+        proc = self.serve_until_reported(env)
+        report = self.hub.wait_for("/batchspawner")
+        state = self.notebook_state()
+        self.assertTrue(state["ready"], "reported before the notebook listened")
+        port = report["body"]["port"]
+        with socket.create_connection(("127.0.0.1", port), timeout=2):
+            pass
+        self.finish(proc)
+
+    def test_reports_anyway_after_the_listen_wait(self):
+        env = self.env(FAKE_NB_LISTEN_DELAY_S="30", CONDORHUB_LISTEN_WAIT_S="0.5")
+        proc = self.serve_until_reported(env)
+        self.hub.wait_for("/batchspawner", timeout=10)
+        self.assertFalse(self.notebook_state()["ready"])
+        _, err = self.finish(proc)
+        self.assertIn(b"reporting it anyway", err)
+
     def test_retries_5xx_then_succeeds(self):
         self.hub.port_statuses = [503, 502, 200]
-        result = self.run_launcher(self.notebook("fail", 0))
+        proc = self.serve_until_reported()
+        self.notebook_state(want=lambda s: s["ready"])
+        deadline = time.monotonic() + 15
+        while len(self.hub.of("/batchspawner")) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
         reports = self.hub.of("/batchspawner")
         self.assertEqual(len(reports), 3)
         self.assertEqual(len({r["body"]["port"] for r in reports}), 1)
-        self.assertFailed(result, 0)
-        self.assertTrue(os.path.exists(self.state_file), "the notebook should have started")
+        code, _ = self.finish(proc)
+        self.assertEqual(code, 0)  # stopped by our SIGTERM, not by the report
 
     def test_409_after_an_unclear_attempt_counts_as_reported(self):
         self.hub.port_statuses = [502, 409]
-        result = self.run_launcher(self.notebook("fail", 0))
-        self.assertEqual(len(self.hub.of("/batchspawner")), 2)
-        self.assertFailed(result, 0)
-        self.assertTrue(os.path.exists(self.state_file), "the notebook should have started")
+        proc = self.serve_until_reported()
+        deadline = time.monotonic() + 15
+        while len(self.hub.of("/batchspawner")) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.3)
+        self.assertIsNone(proc.poll(), "the notebook keeps running")
+        self.assertEqual(self.notebook_state()["signals"], [])
+        self.finish(proc)
 
-    def test_409_at_once_is_a_refusal(self):
+    def test_409_at_once_is_a_refusal_that_stops_the_notebook(self):
         self.hub.port_statuses = [409]
-        self.assertFailed(self.run_launcher(self.notebook("fail", 0)), 4)
-        self.assertFalse(os.path.exists(self.state_file))
+        result = self.run_launcher(self.notebook("serve", 0))
+        self.assertFailed(result, 4)
+        self.assertEqual(self.notebook_state()["signals"], [signal.SIGTERM])
 
-    def test_4xx_gives_up_without_starting_the_notebook(self):
+    def test_4xx_stops_the_notebook(self):
         self.hub.port_statuses = [403]
-        result = self.run_launcher(self.notebook("serve"))
+        result = self.run_launcher(self.notebook("serve", 0))
         self.assertFailed(result, 4)
         self.assertEqual(len(self.hub.of("/batchspawner")), 1)
         self.assertIn(b"refused the port report", result.stderr)
         self.assertIn(b"403", result.stderr)
-        self.assertFalse(os.path.exists(self.state_file), "the notebook must not start")
+        self.assertEqual(self.notebook_state()["signals"], [signal.SIGTERM])
+        self.assertEqual(self.hub.of("/condorhub/launcher"), [], "a refusal is not a notebook failure")
 
     def test_unreachable_hub_gives_up_after_the_attempts(self):
         s = socket.socket()
@@ -236,10 +276,10 @@ class PortReportTest(LauncherCase):
         dead = "http://127.0.0.1:%d/hub/api" % s.getsockname()[1]
         s.close()
         env = self.env(JUPYTERHUB_API_URL=dead, CONDORHUB_REPORT_ATTEMPTS="3")
-        result = self.run_launcher(self.notebook("serve"), env=env)
+        result = self.run_launcher(self.notebook("serve", 0), env=env)
         self.assertFailed(result, 5)
         self.assertEqual(result.stderr.count(b"/hub/api/batchspawner failed (attempt"), 3)
-        self.assertFalse(os.path.exists(self.state_file))
+        self.assertEqual(self.notebook_state()["signals"], [signal.SIGTERM])
 
     def test_a_silent_hub_times_out(self):
         # Accepts the connection, never answers.
@@ -253,9 +293,15 @@ class PortReportTest(LauncherCase):
             CONDORHUB_REPORT_ATTEMPTS="2",
         )
         started = time.monotonic()
-        result = self.run_launcher(self.notebook("serve"), env=env, timeout=30)
+        result = self.run_launcher(self.notebook("serve", 0), env=env, timeout=30)
         self.assertFailed(result, 5)
         self.assertLess(time.monotonic() - started, 20)
+
+    def test_a_notebook_that_exits_before_listening_is_diagnosed_not_reported(self):
+        result = self.run_launcher(self.notebook("fail", 3, "boom"))
+        self.assertFailed(result, 3)
+        self.assertEqual(self.hub.of("/batchspawner"), [])
+        self.assertEqual(len(self.hub.of("/condorhub/launcher")), 1)
 
     def test_missing_hub_env_is_a_usage_error(self):
         result = self.run_launcher(self.notebook("serve"), env=self.env(JUPYTERHUB_API_TOKEN=None))

@@ -17,6 +17,8 @@ const list = z
 
 export const ConfigSchema = z.object({
   CONDORHUB_DATABASE_URL: url('postgres://postgres@127.0.0.1:5432/condorhub'),
+  // Connections per service process (each service has its own pool).
+  CONDORHUB_DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
   CONDORHUB_DATABASE_SCHEMA: z
     .string()
     .regex(/^[a-z_][a-z0-9_]{0,62}$/)
@@ -46,7 +48,8 @@ export const ConfigSchema = z.object({
   CONDORHUB_LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug']).default('log'),
   CONDORHUB_CONDOR_BIN: z.string().optional(),
   CONDORHUB_CONDOR_PREFIX: z.string().default(''),
-  // condor tool calls run this much nicer than the services (0–19; 0 = same priority).
+  // The spawner's condor_submit/condor_rm run this much nicer than the services (0–19; 0 = same
+  // priority), so a submit storm cannot starve the spawns already in flight.
   CONDORHUB_CONDOR_NICE: z.coerce.number().int().min(0).max(19).default(10),
   CONDORHUB_SUBMIT_TEMPLATE: z.string().optional(),
   CONDORHUB_LAUNCHER: z.string().optional(),
@@ -87,5 +90,10 @@ export function logLevels(config: Config): ('error' | 'warn' | 'log' | 'debug')[
 }
 
 export function databaseOptions(config: Config, applicationName: string) {
-  return { url: config.CONDORHUB_DATABASE_URL, schema: config.CONDORHUB_DATABASE_SCHEMA, applicationName };
+  return {
+    url: config.CONDORHUB_DATABASE_URL,
+    schema: config.CONDORHUB_DATABASE_SCHEMA,
+    applicationName,
+    max: config.CONDORHUB_DATABASE_POOL_MAX,
+  };
 }

@@ -1,4 +1,5 @@
 import { Pool, type PoolClient, type PoolConfig } from 'pg';
+import { notifyAppended } from './sql/notify-appended';
 
 /** What every store function needs: a pool, a pooled client or a transaction. */
 export interface Sql {
@@ -47,14 +48,37 @@ export function createPool(opts: DatabaseOptions): Pool {
 }
 
 /** Runs fn in one transaction; rolls back on any error. */
+/** Clients inside withTransaction, and those of them that appended events. */
+const inTransaction = new WeakSet<object>();
+const appendedIn = new WeakSet<object>();
+
+/**
+ * Called by appendToStream: true when `sql` is a withTransaction client, which then wakes the
+ * readers after its commit; false when the caller must do it (the append has committed).
+ */
+export function deferNotifyToCommit(sql: Sql): boolean {
+  if (!inTransaction.has(sql)) return false;
+  appendedIn.add(sql);
+  return true;
+}
+
 export async function withTransaction<T>(pool: Pool, fn: (tx: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
+    inTransaction.add(client);
     const result = await fn(client);
     await client.query('COMMIT');
+    inTransaction.delete(client);
+    if (appendedIn.has(client)) {
+      appendedIn.delete(client);
+      // After the commit (see notify-appended.ts); readers poll if this is lost.
+      await notifyAppended(client).catch(() => undefined);
+    }
     return result;
   } catch (error) {
+    inTransaction.delete(client);
+    appendedIn.delete(client);
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   } finally {

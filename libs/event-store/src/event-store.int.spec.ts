@@ -287,4 +287,30 @@ describe('event store (real PostgreSQL)', () => {
       await projector.end();
     }
   });
+  it('wakes readers after each append commits, from a pool or a transaction, and not for a rollback', async () => {
+    const listener = new WakeUpListener(t.db);
+    await listener.connect();
+    const woken = () =>
+      Promise.race([
+        listener.wait(120_000).then(() => true),
+        new Promise<boolean>((r) => setTimeout(() => r(false), 3_000)),
+      ]);
+    try {
+      const stream = serverStreamId('gina', '');
+      await appendToStream(t.pool, stream, [idle(randomUUID())]);
+      assert.equal(await woken(), true, 'autocommit append');
+      await withTransaction(t.pool, (tx) => appendToStream(tx, stream, [idle(randomUUID())]));
+      assert.equal(await woken(), true, 'append in a transaction');
+      await assert.rejects(
+        withTransaction(t.pool, async (tx) => {
+          await appendToStream(tx, stream, [idle(randomUUID())]);
+          throw new Error('changed my mind');
+        }),
+      );
+      // Other test files share nothing with this schema's channel, so silence means none was sent.
+      assert.equal(await woken(), false, 'a rolled-back append wakes nobody');
+    } finally {
+      await listener.close();
+    }
+  });
 });

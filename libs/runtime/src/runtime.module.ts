@@ -92,7 +92,8 @@ export class RuntimeModule {
             return nc;
           },
         },
-        { provide: READ_MODELS, inject: [PG_POOL], useFactory: () => openReadModels(db) },
+        // Read models are read mostly; the pool size setting is for the store's pool.
+        { provide: READ_MODELS, inject: [PG_POOL], useFactory: () => openReadModels({ ...db, max: undefined }) },
         RuntimeShutdown,
       ],
       exports: [CONFIG, DB_OPTIONS, PG_POOL, NATS, READ_MODELS],

@@ -2,7 +2,7 @@ import type { EventEnvelope } from '@condorhub/contracts';
 import type { Pool, PoolClient } from 'pg';
 import { type DatabaseOptions, type Sql, withTransaction } from '../db';
 import { CheckpointConflictError } from '../errors';
-import { hasHeldBackEvents } from '../sql/has-held-back-events';
+import { hasEventsAfter } from '../sql/has-events-after';
 import { type Checkpoint, checkpointOf, readAllForward } from '../sql/read-all-forward';
 import { readCheckpoint } from '../sql/read-checkpoint';
 import { storeCheckpoint } from '../sql/store-checkpoint';
@@ -115,9 +115,10 @@ export class EventProcessor {
         const batch = await readAllForward(this.opts.pool, this.checkpoint, this.opts.batchSize ?? 500);
         if (!batch.length) {
           await this.resolveCaughtUp();
-          // Committed events held back by an older open transaction: that transaction may end
-          // without notifying, so look again soon (5, 10, 20 … 80 ms) rather than after pollMs.
-          if (await hasHeldBackEvents(this.opts.pool, this.checkpoint)) {
+          // Events committed after the checkpoint yet not read: held back by an older open
+          // transaction (which may end without notifying) or readable since the read. Look
+          // again soon (5, 10, 20 … 80 ms) rather than after pollMs.
+          if (await hasEventsAfter(this.opts.pool, this.checkpoint)) {
             heldBackDelay = Math.min(heldBackDelay ? heldBackDelay * 2 : 5, 80);
             await this.listener.wait(Math.min(heldBackDelay, pollMs));
             continue;

@@ -8,7 +8,8 @@ import {
   EventMetadata as EventMetadataSchema,
   streamCategory,
 } from '@condorhub/contracts';
-import type { Sql } from '../db';
+import { type Sql, deferNotifyToCommit } from '../db';
+import { notifyAppended } from './notify-appended';
 import { DuplicateEventError, type ExpectedVersion, WrongExpectedVersionError } from '../errors';
 
 export interface AppendOptions {
@@ -67,6 +68,9 @@ export async function appendToStream(
       ],
     );
     const row = rows[0];
+    // Outside withTransaction the append has committed (or the caller's own transaction
+    // delivers the notification at its commit).
+    if (!deferNotifyToCommit(sql)) await notifyAppended(sql).catch(() => undefined);
     return { nextVersion: Number(row.next_version), lastPosition: row.last_position, transactionId: row.tx_id };
   } catch (error: any) {
     if (error?.code === 'CH409') throw new WrongExpectedVersionError(streamId, expected, Number(error.detail));
