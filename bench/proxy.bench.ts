@@ -29,6 +29,8 @@ const DURATION = arg('duration', 10);
 const ROUNDS = arg('rounds', 3);
 const CONNECTIONS = arg('connections', 64);
 const SOAK_SECONDS = arg('soak-seconds', 300);
+// --wrk: wrk (C) generates the HTTP load instead of autocannon (Node), for every proxy alike.
+const GENERATOR: 'wrk' | 'autocannon' = process.argv.includes('--wrk') ? 'wrk' : 'autocannon';
 // Which forwarding library the websocket soak runs on (default: the proxy's default).
 const SOAK_LIBRARY = process.argv.includes('--soak-http-proxy') ? 'http-proxy' : 'http-proxy-3';
 const DEAD_ROUTES = 100;
@@ -267,7 +269,15 @@ async function main(): Promise<void> {
       `load on ${t.name}`,
       (durationS + 60) * 1000,
     );
-    load.send({ kind: 'http', url: `http://127.0.0.1:${t.port}`, paths, headers, connections: CONNECTIONS, durationS });
+    load.send({
+      kind: 'http',
+      generator: GENERATOR,
+      url: `http://127.0.0.1:${t.port}`,
+      paths,
+      headers,
+      connections: CONNECTIONS,
+      durationS,
+    });
     const reply = await pending;
     if (reply.error || !reply.result) throw new Error(reply.error ?? 'no result');
     const r = reply.result;

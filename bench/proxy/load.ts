@@ -3,11 +3,15 @@
  * websocket churn loop. Runs apart from the proxies so the proxy under test keeps its core.
  * Parent sends one job over IPC; the result comes back the same way.
  */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import autocannon from 'autocannon';
 import { WebSocket } from 'ws';
 
 interface HttpJob {
   kind: 'http';
+  /** autocannon (Node, in this process) or wrk (C, a child: leaves more CPU to the proxies). */
+  generator?: 'autocannon' | 'wrk';
   url: string;
   paths: string[];
   headers: Record<string, string>;
@@ -25,7 +29,63 @@ interface ChurnJob {
   durationS: number;
 }
 
+/** wrk's "1.23ms" / "512.00us" / "1.02s" in ms. */
+function wrkMs(value: string): number {
+  const m = /^([\d.]+)(us|ms|s)$/.exec(value.trim());
+  if (!m) return NaN;
+  const n = Number(m[1]);
+  return m[2] === 'us' ? n / 1000 : m[2] === 's' ? n * 1000 : n;
+}
+
+/** The same paths (in turn) and headers through wrk 4 and bench/proxy/wrk-round-robin.lua. */
+function runWrk(job: HttpJob): Promise<object> {
+  const script = path.join(__dirname, 'wrk-round-robin.lua');
+  const args = [
+    '-t1',
+    `-c${job.connections}`,
+    `-d${job.durationS}s`,
+    '--latency',
+    '--timeout',
+    '10s',
+    '-s',
+    script,
+    job.url,
+  ];
+  return new Promise((resolve, reject) => {
+    const child = spawn('wrk', args, {
+      env: { ...process.env, BENCH_ROUTES: String(job.paths.length), BENCH_COOKIE: job.headers.cookie ?? '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const killer = setTimeout(() => child.kill('SIGKILL'), (job.durationS + 30) * 1000);
+    child.on('error', (e) => reject(new Error(`wrk: ${e.message} (apt-get install wrk)`)));
+    child.on('close', (code) => {
+      clearTimeout(killer);
+      const rps = /Requests\/sec:\s+([\d.]+)/.exec(out);
+      const total = /(\d+) requests in/.exec(out);
+      if (code !== 0 || !rps || !total) return reject(new Error(`wrk failed (${code}): ${out.slice(-500)}`));
+      const pct = (p: string) => wrkMs(new RegExp(`^\\s+${p}%\\s+(\\S+)`, 'm').exec(out)?.[1] ?? '');
+      const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
+      const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+      const errors = sock ? Number(sock[1]) + Number(sock[2]) + Number(sock[3]) : 0;
+      resolve({
+        rps: Number(rps[1]),
+        total: Number(total[1]),
+        p50: pct('50'),
+        p99: pct('99'),
+        non2xx,
+        errors,
+        timeouts: sock ? Number(sock[4]) : 0,
+        statusCodeStats: { non2xx },
+      });
+    });
+  });
+}
+
 function runHttp(job: HttpJob): Promise<object> {
+  if (job.generator === 'wrk') return runWrk(job);
   let next = 0;
   return new Promise((resolve, reject) => {
     const instance = autocannon(

@@ -1,5 +1,35 @@
+import cluster from 'node:cluster';
 import { loadConfig } from '@condorhub/config';
 import { runService } from '@condorhub/runtime';
 import { bootstrapProxy } from './bootstrap';
 
-runService('proxy', () => bootstrapProxy(loadConfig()));
+const config = loadConfig();
+const workers = config.CONDORHUB_PROXY_WORKERS;
+
+if (workers > 1 && cluster.isPrimary) {
+  // Replicas in one host: each worker builds its table from the projection and follows events
+  // (as a second proxy host would); the kernel spreads accepted connections between them.
+  cluster.schedulingPolicy = cluster.SCHED_NONE;
+  let stopping = false;
+  const fork = () => cluster.fork();
+  for (let i = 0; i < workers; i++) fork();
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) {
+      if (!Object.keys(cluster.workers ?? {}).length) process.exit(0);
+      return;
+    }
+    console.error(`proxy: worker ${worker.process.pid} exited (${signal ?? code}); starting another in 1 s`);
+    setTimeout(fork, 1_000);
+  });
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    console.error(`proxy: ${signal}, stopping ${workers} workers`);
+    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill(signal);
+    setTimeout(() => process.exit(1), 20_000).unref();
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+} else {
+  runService('proxy', () => bootstrapProxy(config));
+}

@@ -164,6 +164,8 @@ export class ProxyServer {
   health(): object {
     return {
       status: 'ok',
+      // Which process answered: with CONDORHUB_PROXY_WORKERS > 1 several share the port.
+      pid: process.pid,
       routes: this.routes.size,
       uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),
       websocketsOpen: this.metrics.websocketsOpen,

@@ -35,6 +35,8 @@ export const ConfigSchema = z.object({
   CONDORHUB_PUBLIC_URL: url('http://127.0.0.1:8000'),
   CONDORHUB_PROXY_PORT: port(8000),
   CONDORHUB_PROXY_HOST: z.string().default('127.0.0.1'),
+  // Proxy processes sharing the port on this host (apps/proxy/src/main.ts), each a full replica.
+  CONDORHUB_PROXY_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
   CONDORHUB_HUB_PORT: port(8081),
   CONDORHUB_PORT_REGISTRY_PORT: port(8082),
   CONDORHUB_BIND_HOST: z.string().default('127.0.0.1'),

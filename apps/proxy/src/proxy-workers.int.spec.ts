@@ -1,0 +1,103 @@
+// `CONDORHUB_PROXY_WORKERS=2`: the proxy's main as a real process tree on one port; workers are
+// replaced when they die and stop with the primary.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import http from 'node:http';
+import path from 'node:path';
+import { type TestDatabase, type TestNats, createTestDatabase, createTestNats, freePort } from '@condorhub/testing';
+
+const root = path.resolve(__dirname, '../../..');
+
+function health(port: number): Promise<{ pid: number } | undefined> {
+  return new Promise((resolve) => {
+    const req = http.get(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/_condorhub/health',
+        agent: false,
+        headers: { connection: 'close' },
+        timeout: 2_000,
+      },
+      (res) => {
+        let body = '';
+        res.on('data', (d) => (body += d));
+        res.on('end', () => {
+          try {
+            resolve(JSON.parse(body));
+          } catch {
+            resolve(undefined);
+          }
+        });
+      },
+    );
+    req.on('error', () => resolve(undefined));
+    req.on('timeout', () => req.destroy());
+  });
+}
+
+/** Asks until `want` holds for the set of pids seen answering since the call began. */
+async function pidsAnswering(port: number, want: (pids: Set<number>) => boolean, timeoutMs = 60_000) {
+  const seen = new Set<number>();
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline;) {
+    const h = await health(port);
+    if (h?.pid) seen.add(h.pid);
+    if (want(seen)) return seen;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`pids seen: ${[...seen].join(', ')}`);
+}
+
+describe('proxy workers', () => {
+  let t: TestDatabase;
+  let n: TestNats;
+  let primary: ChildProcess;
+  let port: number;
+
+  before(async () => {
+    t = await createTestDatabase('proxy_workers');
+    n = await createTestNats('proxy_workers');
+    port = await freePort();
+    primary = spawn(process.execPath, ['-r', path.join(root, 'tools/register.js'), 'apps/proxy/src/main.ts'], {
+      cwd: root,
+      env: {
+        ...process.env,
+        CONDORHUB_DATABASE_URL: t.db.url,
+        CONDORHUB_DATABASE_SCHEMA: t.schema,
+        CONDORHUB_NATS_URL: n.url,
+        CONDORHUB_NATS_PREFIX: n.prefix,
+        CONDORHUB_NATS_STREAM: n.streamName,
+        CONDORHUB_PROXY_PORT: String(port),
+        CONDORHUB_PROXY_WORKERS: '2',
+        CONDORHUB_COOKIE_SECRET: 'cookie-secret-for-tests-0123456789abcdef',
+        CONDORHUB_LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+  });
+  after(async () => {
+    if (primary && primary.exitCode === null) primary.kill('SIGKILL');
+    await n?.drop();
+    await t?.drop();
+  });
+
+  it(
+    'serves from two processes, replaces one that dies, and stops with the primary',
+    { timeout: 120_000 },
+    async () => {
+      const first = await pidsAnswering(port, (p) => p.size >= 2);
+      assert.ok(!first.has(primary.pid!), 'the primary only supervises');
+
+      const [victim] = first;
+      process.kill(victim, 'SIGKILL');
+      // A new worker answers (the want), in place of the killed one.
+      await pidsAnswering(port, (p) => [...p].some((pid) => !first.has(pid)));
+
+      const exited = new Promise<number | null>((r) => primary.once('exit', (code) => r(code)));
+      primary.kill('SIGTERM');
+      assert.equal(await exited, 0);
+      assert.equal(await health(port), undefined, 'no worker left listening');
+    },
+  );
+});
