@@ -77,15 +77,10 @@ describe('port registry (real PostgreSQL, batchspawner wire format)', () => {
       newEvent('JobSubmitted', { spawnId, jobId: '1.0', submitHost: 'sim' }),
       newEvent('JobRunning', { spawnId, jobId: '1.0', host: '127.0.0.2', slot: 'slot1_1@127.0.0.2' }),
     ]);
-    const token = await issueToken(t.pool, {
-      owner: user,
-      kind: 'server',
-      spawnId,
-      serverName: '',
-      scopes: serverTokenScopes(user, ''),
-    });
-    return { spawnId, token };
+    return { spawnId, token: await serverToken(user, spawnId) };
   }
+  const serverToken = (user: string, spawnId: string) =>
+    issueToken(t.pool, { owner: user, kind: 'server', spawnId, serverName: '', scopes: serverTokenScopes(user, '') });
   const post = (path: string, token: string | undefined, body: string) =>
     fetch(`${base}${path}`, {
       method: 'POST',
@@ -119,13 +114,7 @@ describe('port registry (real PostgreSQL, batchspawner wire format)', () => {
     await appendToStream(t.pool, stream, [
       newEvent('SpawnRequested', { spawnId, user, serverName: '', options: {}, requestedBy: user }),
     ]);
-    const token = await issueToken(t.pool, {
-      owner: user,
-      kind: 'server',
-      spawnId,
-      serverName: '',
-      scopes: serverTokenScopes(user, ''),
-    });
+    const token = await serverToken(user, spawnId);
     const report = post('/hub/api/batchspawner', token, JSON.stringify({ port: notebookPort }));
     // The submit is recorded late; then the poller sees the job idle, then running.
     await new Promise((r) => setTimeout(r, 300));
