@@ -10,7 +10,10 @@ import { SpawnerModule } from './spawner.module';
 /** The spawner: sagas on JetStream, commands on NATS request/reply (a Nest microservice). */
 export async function bootstrapSpawner(config: Config): Promise<INestApplication> {
   @Module({
-    imports: [RuntimeModule.forRoot({ service: 'spawner', config, migrations: spawnerMigrations }), SpawnerModule],
+    imports: [
+      RuntimeModule.forRoot({ service: 'spawner', config, migrations: spawnerMigrations, defaultPoolMax: 24 }),
+      SpawnerModule,
+    ],
   })
   class SpawnerApp {}
   const app = await NestFactory.create(SpawnerApp, { logger: logLevels(config) });

@@ -17,8 +17,9 @@ const list = z
 
 export const ConfigSchema = z.object({
   CONDORHUB_DATABASE_URL: url('postgres://postgres@127.0.0.1:5432/condorhub'),
-  // Connections per service process (each service has its own pool).
-  CONDORHUB_DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  // Store connections per service process (each has its own pool). Unset: the service's own
+  // default (the spawner, which handles up to 48 events at once, 24; the others 10).
+  CONDORHUB_DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).optional(),
   CONDORHUB_DATABASE_SCHEMA: z
     .string()
     .regex(/^[a-z_][a-z0-9_]{0,62}$/)
@@ -91,11 +92,11 @@ export function logLevels(config: Config): ('error' | 'warn' | 'log' | 'debug')[
   return all.slice(0, all.indexOf(config.CONDORHUB_LOG_LEVEL) + 1);
 }
 
-export function databaseOptions(config: Config, applicationName: string) {
+export function databaseOptions(config: Config, applicationName: string, defaultPoolMax = 10) {
   return {
     url: config.CONDORHUB_DATABASE_URL,
     schema: config.CONDORHUB_DATABASE_SCHEMA,
     applicationName,
-    max: config.CONDORHUB_DATABASE_POOL_MAX,
+    max: config.CONDORHUB_DATABASE_POOL_MAX ?? defaultPoolMax,
   };
 }

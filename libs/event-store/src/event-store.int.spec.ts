@@ -11,6 +11,7 @@ import {
   ensureDatabase,
   noAppendApplicationName,
   readAllForward,
+  readCheckpoint,
   WrongExpectedVersionError,
   DuplicateEventError,
   appendToStream,
@@ -311,6 +312,32 @@ describe('event store (real PostgreSQL)', () => {
       assert.equal(await woken(), false, 'a rolled-back append wakes nobody');
     } finally {
       await listener.close();
+    }
+  });
+  it('with checkpointEveryMs stores the checkpoint when it goes idle, not after every batch', async () => {
+    const stream = serverStreamId('hank', '');
+    let last = '';
+    const p = new EventProcessor({
+      name: 'lazy-checkpoint',
+      pool: t.pool,
+      db: t.db,
+      mode: 'after',
+      batchSize: 2,
+      checkpointEveryMs: 60_000,
+      handle: async (events) => void (last = events[events.length - 1].globalPosition),
+    });
+    p.start();
+    try {
+      await p.caughtUp();
+      await appendToStream(t.pool, stream, [idle(randomUUID()), idle(randomUUID()), idle(randomUUID())]);
+      await p.caughtUp();
+      // Idle now: whatever the interval, the stored checkpoint has caught up with what was handled.
+      for (const deadline = Date.now() + 5_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 20))) {
+        if ((await readCheckpoint(t.pool, 'lazy-checkpoint')).globalPosition === last) break;
+      }
+      assert.equal((await readCheckpoint(t.pool, 'lazy-checkpoint')).globalPosition, last);
+    } finally {
+      await p.stop();
     }
   });
 });

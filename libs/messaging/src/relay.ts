@@ -33,6 +33,9 @@ export function createRelay(opts: RelayOptions): EventProcessor {
     exclusive: true,
     batchSize: 200,
     pollMs: 500,
+    // The next batch is not held back by a checkpoint commit; a crash repeats ≤ 200 ms of the
+    // log, which JetStream's duplicate window (msgID = event id) drops.
+    checkpointEveryMs: 200,
     onError: opts.onError,
     handle: async (events) => {
       // Pipelined on one connection: the server receives them in this order.

@@ -54,12 +54,15 @@ export class RuntimeModule {
     migrations?: Migration[];
     /** false: the service never appends events, so readers need not wait for its transactions. */
     appendsEvents?: boolean;
+    /** Store pool size when CONDORHUB_DATABASE_POOL_MAX is unset. */
+    defaultPoolMax?: number;
   }): DynamicModule {
     const config = opts.config ?? loadConfig();
     const name = `condorhub-${opts.service}`;
     const db: DatabaseOptions = databaseOptions(
       config,
       opts.appendsEvents === false ? noAppendApplicationName(name) : name,
+      opts.defaultPoolMax,
     );
     const log = new Logger('runtime');
     return {

@@ -40,13 +40,14 @@ export class SpawnSagaHandler {
 
   async handle(event: EventEnvelope): Promise<void> {
     if (!parseServerStreamId(event.streamId)) return;
-    const seen = await this.pool.query('SELECT 1 FROM inbox WHERE consumer = $1 AND event_id = $2', [
-      SPAWNER_CONSUMER,
-      event.eventId,
+    // Both reads at once: one round trip less per event on the spawn's critical path.
+    const [seen, loaded] = await Promise.all([
+      this.pool.query('SELECT 1 FROM inbox WHERE consumer = $1 AND event_id = $2', [SPAWNER_CONSUMER, event.eventId]),
+      loadServerStream(this.pool, event.streamId),
     ]);
     if (seen.rowCount) return;
 
-    let state = await loadServerStream(this.pool, event.streamId);
+    let state = loaded;
     let reaction = react(state, event, this.settings.lifecycle);
     // The condor call happens once; its outcome is recorded whatever else changes meanwhile.
     const outcome: NewEvent[] = [];

@@ -30,6 +30,12 @@ export interface EventProcessorOptions {
   pollMs?: number;
   /** Hold a session advisory lock so only one instance of this processor runs at a time. */
   exclusive?: boolean;
+  /**
+   * `after` mode only: store the checkpoint at most this often while batches keep coming (and
+   * always before waiting), instead of after every batch. A crash then repeats up to this much
+   * of the log; fine for a relay, whose repeats JetStream drops by message id.
+   */
+  checkpointEveryMs?: number;
   onError?: (error: unknown) => void;
 }
 
@@ -39,6 +45,9 @@ export class EventProcessor {
   private running = false;
   private loop?: Promise<void>;
   private checkpoint?: Checkpoint;
+  /** The checkpoint as last stored (differs from `checkpoint` only with checkpointEveryMs). */
+  private stored?: Checkpoint;
+  private storedAt = 0;
   private lockHeld = false;
   private caughtUpWaiters: { upTo: string; resolve: () => void }[] = [];
 
@@ -61,6 +70,8 @@ export class EventProcessor {
     this.running = false;
     this.listener.wakeAll();
     await this.loop;
+    // Still holding the lock (the listener's session): leave the checkpoint where we are.
+    if (this.lockHeld || !this.opts.exclusive) await this.storeIfBehind().catch(() => undefined);
     await this.listener.close();
   }
 
@@ -111,9 +122,13 @@ export class EventProcessor {
           }
           this.checkpoint = undefined;
         }
-        this.checkpoint ??= await readCheckpoint(this.opts.pool, this.opts.name);
+        if (!this.checkpoint) {
+          this.checkpoint = await readCheckpoint(this.opts.pool, this.opts.name);
+          this.stored = this.checkpoint;
+        }
         const batch = await readAllForward(this.opts.pool, this.checkpoint, this.opts.batchSize ?? 500);
         if (!batch.length) {
+          await this.storeIfBehind();
           await this.resolveCaughtUp();
           // Events committed after the checkpoint yet not read: held back by an older open
           // transaction (which may end without notifying) or readable since the read. Look
@@ -130,7 +145,7 @@ export class EventProcessor {
         heldBackDelay = 0;
         await this.apply(batch);
       } catch (error) {
-        if (error instanceof CheckpointConflictError) this.checkpoint = undefined;
+        if (error instanceof CheckpointConflictError) this.checkpoint = this.stored = undefined;
         this.opts.onError?.(error);
         if (this.running) await this.listener.wait(Math.min(pollMs, 1_000));
       }
@@ -147,10 +162,22 @@ export class EventProcessor {
         await this.opts.handle(batch, tx, context);
         await storeCheckpoint(tx, this.opts.name, from, to);
       });
-    } else {
-      await this.opts.handle(batch, undefined);
-      await storeCheckpoint(this.opts.pool, this.opts.name, from, to);
+      this.stored = to;
+      this.checkpoint = to;
+      return;
     }
+    await this.opts.handle(batch, undefined);
     this.checkpoint = to;
+    if (!this.opts.checkpointEveryMs || Date.now() - this.storedAt >= this.opts.checkpointEveryMs) {
+      await this.storeIfBehind();
+    }
+  }
+
+  private async storeIfBehind() {
+    const { stored, checkpoint } = this;
+    if (!stored || !checkpoint || stored === checkpoint) return;
+    await storeCheckpoint(this.opts.pool, this.opts.name, stored, checkpoint);
+    this.stored = checkpoint;
+    this.storedAt = Date.now();
   }
 }
