@@ -1,6 +1,7 @@
 import { type DynamicModule, Module, type Provider } from '@nestjs/common';
 import { ActivityController } from './api/activity/activity.controller';
 import { ActivityHandler } from './api/activity/activity.handler';
+import { ProxyActivitySubscriber } from './api/activity/proxy-activity.subscriber';
 import { CondorhubController } from './api/condorhub/condorhub.controller';
 import { OperationsHandler } from './api/condorhub/operations.handler';
 import { TimelineHandler } from './api/condorhub/timeline.handler';
@@ -88,6 +89,7 @@ export class HubModule {
         StopServerHandler,
         ProgressHandler,
         ActivityHandler,
+        ProxyActivitySubscriber,
         TimelineHandler,
         OperationsHandler,
         ...webProviders(web),

@@ -9,13 +9,13 @@ import {
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Pool } from 'pg';
 import type { Config } from '@condorhub/config';
-import { newEvent, serverStreamId } from '@condorhub/contracts';
+import { newEvent, proxyActivitySubject, serverStreamId } from '@condorhub/contracts';
 import { CONFIG, NATS, PG_POOL } from '@condorhub/runtime';
 import { RouteSync } from './events/route-sync';
 import { ProxyServer } from './proxy-server';
 
 /** `<prefix>.activity.proxy`: batches of {routeSpec, spawnId, lastActivity}, for idle culling. */
-export const activitySubject = (prefix: string) => `${prefix}.activity.proxy`;
+export const activitySubject = proxyActivitySubject;
 
 /** The proxy as a service: the data plane, kept equal to the routes projection by events. */
 @Injectable()

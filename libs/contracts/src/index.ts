@@ -3,6 +3,7 @@ export * from './contract-error';
 export * from './registry';
 export * from './envelope';
 export * from './subjects';
+export * from './proxy-activity';
 export * from './events/server.events';
 export * from './events/node.events';
 export * from './events/removal.events';

@@ -18,3 +18,11 @@ export function commandSubject(prefix: string, service: string, verb: string): s
 export function deadLetterSubject(prefix: string, consumer: string): string {
   return `${prefix}.dead-letter.${consumer}`;
 }
+/**
+ * Activity the proxy saw, batched (no message per request): a JSON array of
+ * ProxyActivityRecord. Core NATS, not the event log: it is a hint for idle culling, and the
+ * next batch repeats what a lost one said.
+ */
+export function proxyActivitySubject(prefix: string): string {
+  return `${prefix}.activity.proxy`;
+}

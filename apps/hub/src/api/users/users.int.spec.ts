@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
+import { proxyActivitySubject } from '@condorhub/contracts';
 import { issueToken, serverTokenScopes } from '@condorhub/tokens';
 import { ADMIN_TOKEN, HubHarness } from '../../testing/hub-harness';
 
@@ -216,6 +217,37 @@ describe('activity', () => {
     assert.equal(rows[0].last_activity.toISOString(), recent.toISOString());
     const user = await request(h.server).get('/hub/api/users/alice').set(admin).expect(200);
     assert.ok(Date.parse(user.body.last_activity) >= recent.getTime());
+  });
+
+  it('takes browser activity the proxy publishes, forward only, ignoring malformed batches', async () => {
+    const subject = proxyActivitySubject(h.n.prefix);
+    const at = new Date(Date.now() - 1_000);
+    h.n.nc.publish(subject, 'not json');
+    h.n.nc.publish(subject, JSON.stringify([{ routeSpec: '/hub/', spawnId: 's', lastActivity: at.getTime() }]));
+    h.n.nc.publish(
+      subject,
+      JSON.stringify([
+        { routeSpec: '/user/bob/', spawnId: 's1', lastActivity: at.getTime() },
+        { routeSpec: '/user/bob/gpu/', spawnId: 's2', lastActivity: at.getTime() - 5_000 },
+      ]),
+    );
+    const serverActivity = async () =>
+      (
+        await h.t.pool.query(
+          "SELECT server_name, last_activity FROM server_activity WHERE user_name = 'bob' ORDER BY server_name",
+        )
+      ).rows.map((r) => [r.server_name, r.last_activity.getTime()]);
+    for (let i = 0; i < 100 && (await serverActivity()).length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(await serverActivity(), [
+      ['', at.getTime()],
+      ['gpu', at.getTime() - 5_000],
+    ]);
+    const user = await request(h.server).get('/hub/api/users/bob').set(admin).expect(200);
+    assert.ok(Date.parse(user.body.last_activity) >= at.getTime());
+    // An older batch arriving late moves nothing back.
+    h.n.nc.publish(subject, JSON.stringify([{ routeSpec: '/user/bob/', spawnId: 's1', lastActivity: 1_000 }]));
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual((await serverActivity())[0], ['', at.getTime()]);
   });
 
   it("refuses another user's activity", async () => {
