@@ -5,7 +5,8 @@ import { z } from 'zod';
 const seconds = (def: number) => z.coerce.number().positive().default(def);
 const url = (def: string) => z.string().url().default(def);
 const port = (def: number) => z.coerce.number().int().min(0).max(65535).default(def);
-const list = z
+/** A comma-separated list, trimmed, empties dropped. */
+export const envList = z
   .string()
   .default('')
   .transform((s) =>
@@ -45,7 +46,7 @@ export const ConfigSchema = z.object({
   CONDORHUB_HUB_URL: z.string().url().optional(),
   CONDORHUB_PORT_REGISTRY_URL: z.string().url().optional(),
   CONDORHUB_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
-  CONDORHUB_ADMIN_USERS: list,
+  CONDORHUB_ADMIN_USERS: envList,
   CONDORHUB_AUTHENTICATOR: z.enum(['dummy', 'header', 'oidc']).default('dummy'),
   CONDORHUB_COOKIE_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   CONDORHUB_LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug']).default('log'),
@@ -75,15 +76,23 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-/** Reads and validates the configuration; throws ConfigError naming every bad key. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/**
+ * The CONDORHUB_* variables (empty ones count as unset) parsed with `schema`; throws
+ * ConfigError naming every bad key. Shared by the services' config and the hub's web settings.
+ */
+export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.infer<S> {
   const picked = Object.fromEntries(Object.entries(env).filter(([k, v]) => k.startsWith('CONDORHUB_') && v !== ''));
-  const result = ConfigSchema.safeParse(picked);
+  const result = schema.safeParse(picked);
   if (!result.success) {
     const lines = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   return result.data;
+}
+
+/** Reads and validates the configuration; throws ConfigError naming every bad key. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  return parseEnv(ConfigSchema, env);
 }
 
 /** Nest logger levels for CONDORHUB_LOG_LEVEL. */

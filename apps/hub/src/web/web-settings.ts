@@ -1,18 +1,9 @@
 import { z } from 'zod';
+import { envList, parseEnv } from '@condorhub/config';
 
 // Settings of the browser side that @condorhub/config does not carry (that module is shared by
 // every service; these only matter to the hub's pages and login). Read once, validated, and a
 // bad value stops the hub at start naming the key, as the shared config does.
-const list = z
-  .string()
-  .default('')
-  .transform((s) =>
-    s
-      .split(',')
-      .map((x) => x.trim())
-      .filter(Boolean),
-  );
-
 export const WebSettingsSchema = z.object({
   /** dummy: a shared password every user must type (none: any name logs in). */
   CONDORHUB_DUMMY_PASSWORD: z.string().optional(),
@@ -32,7 +23,7 @@ export const WebSettingsSchema = z.object({
    * peer and the last X-Forwarded-For hop (who reached condorhub's proxy) are in it. No default:
    * trusting loopback would let every local user name themselves.
    */
-  CONDORHUB_HEADER_TRUSTED: list,
+  CONDORHUB_HEADER_TRUSTED: envList,
   CONDORHUB_OIDC_ISSUER: z.string().url().optional(),
   CONDORHUB_OIDC_CLIENT_ID: z.string().min(1).optional(),
   CONDORHUB_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
@@ -58,13 +49,7 @@ export function loadWebSettings(
   env: NodeJS.ProcessEnv = process.env,
   overrides: Partial<WebSettings> = {},
 ): WebSettings {
-  const picked = Object.fromEntries(Object.entries(env).filter(([k, v]) => k.startsWith('CONDORHUB_') && v !== ''));
-  const result = WebSettingsSchema.safeParse(picked);
-  if (!result.success) {
-    const lines = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-    throw new Error(`invalid configuration:\n  ${lines.join('\n  ')}`);
-  }
-  const settings = { ...result.data, ...overrides };
+  const settings = { ...parseEnv(WebSettingsSchema, env), ...overrides };
   if (settings.CONDORHUB_DEFAULT_CPUS > settings.CONDORHUB_MAX_CPUS) settings.CONDORHUB_DEFAULT_CPUS = 1;
   if (settings.CONDORHUB_DEFAULT_MEMORY_MB > settings.CONDORHUB_MAX_MEMORY_MB)
     settings.CONDORHUB_DEFAULT_MEMORY_MB = settings.CONDORHUB_MAX_MEMORY_MB;

@@ -2,6 +2,7 @@ import { type ServerState, isActive, isPending } from '@condorhub/server-lifecyc
 import { type PageUser, type Raw, html, layout, timeEl } from '../html/render';
 import type { WebSettings } from '../web-settings';
 import { badge, resources, serverLabel, serverPath, serverUrl } from './labels';
+import { resourceFields } from './resource-fields';
 
 export interface ServerItem {
   name: string;
@@ -93,12 +94,6 @@ export interface HomeView {
 
 export function homePage(v: HomeView): string {
   const s = v.settings;
-  const memoryChoices = [512, 1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072].filter(
-    (m) => m <= s.CONDORHUB_MAX_MEMORY_MB,
-  );
-  const selectedMemory = v.form?.memoryMb ?? s.CONDORHUB_DEFAULT_MEMORY_MB;
-  if (!memoryChoices.includes(selectedMemory)) memoryChoices.push(selectedMemory);
-  memoryChoices.sort((a, b) => a - b);
   return layout({
     title: 'My servers',
     user: v.user,
@@ -128,27 +123,7 @@ export function homePage(v: HomeView): string {
               maxlength="64"
               value="${v.form?.serverName ?? ''}"
           /></label>
-          <label
-            >CPUs
-            <input
-              type="number"
-              name="cpus"
-              min="1"
-              max="${s.CONDORHUB_MAX_CPUS}"
-              required
-              value="${v.form?.cpus ?? s.CONDORHUB_DEFAULT_CPUS}"
-          /></label>
-          <label
-            >Memory
-            <select name="memory_mb">
-              ${memoryChoices.map(
-                (m) =>
-                  html`<option value="${m}" ${m === selectedMemory ? 'selected' : ''}>
-                    ${m >= 1024 ? `${m / 1024} GB` : `${m} MB`}
-                  </option>`,
-              )}
-            </select></label
-          >
+          ${resourceFields(s, v.form ?? {})}
           <button class="primary" type="submit">Start</button>
         </form>
         <p class="muted small">

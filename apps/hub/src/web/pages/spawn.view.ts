@@ -2,6 +2,7 @@ import type { ServerState } from '@condorhub/server-lifecycle';
 import { type PageUser, html, layout } from '../html/render';
 import type { WebSettings } from '../web-settings';
 import { serverLabel, serverPath, serverUrl } from './labels';
+import { resourceFields } from './resource-fields';
 
 export interface SpawnView {
   user: PageUser;
@@ -21,7 +22,6 @@ export function spawnPage(v: SpawnView): string {
     v.owner === v.user.name ? `Your ${serverLabel(v.serverName)}` : `${v.owner}'s ${serverLabel(v.serverName)}`;
   const s = v.settings;
   const running = v.state.phase === 'ready';
-  const o = v.state.options ?? {};
   const body = running
     ? html`<section class="card">
         <p class="lead">
@@ -49,25 +49,7 @@ export function spawnPage(v: SpawnView): string {
         ${v.state.failure ? html`<p class="alert">${v.state.failure.userMessage}</p>` : ''}
         <form method="post" action="${serverPath('spawn', v.owner, v.serverName)}" class="row">
           <input type="hidden" name="_xsrf" value="${v.csrf}" />
-          <label
-            >CPUs
-            <input
-              type="number"
-              name="cpus"
-              min="1"
-              max="${s.CONDORHUB_MAX_CPUS}"
-              value="${o.cpus ?? s.CONDORHUB_DEFAULT_CPUS}"
-          /></label>
-          <label
-            >Memory (MB)
-            <input
-              type="number"
-              name="memory_mb"
-              min="256"
-              step="256"
-              max="${s.CONDORHUB_MAX_MEMORY_MB}"
-              value="${o.memoryMb ?? s.CONDORHUB_DEFAULT_MEMORY_MB}"
-          /></label>
+          ${resourceFields(s, v.state.options ?? {})}
           <button class="primary" type="submit">Start it</button>
           <a class="button" href="/hub/home">Back to my servers</a>
         </form>
