@@ -4,14 +4,11 @@
 import os from 'node:os';
 import { CondorClient, type JobId } from '@condorhub/condor';
 import { ensureUser, startCondorSim } from '../tools/condor-sim/harness';
+import { numberArg } from './lib/args';
 
-const arg = (name: string, dflt: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
-};
-const JOBS = arg('jobs', 2000);
-const CONCURRENCY = arg('concurrency', 4);
-const QUERIES = arg('queries', 5);
+const JOBS = numberArg('jobs', 2000);
+const CONCURRENCY = numberArg('concurrency', 4);
+const QUERIES = numberArg('queries', 5);
 const USER = 'chbench';
 
 async function main() {

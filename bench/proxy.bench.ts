@@ -16,23 +16,22 @@ import { cpus, totalmem } from 'node:os';
 import * as path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { signSession, SESSION_COOKIE_NAME } from '../apps/proxy/src/ownership/session-cookie';
+import { flag, numberArg } from './lib/args';
+import { processCpuSeconds } from './lib/proc-cpu';
+import { median } from './lib/stats';
 
 const root = path.resolve(__dirname, '..');
 const register = path.join(root, 'tools/register.js');
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-const ROUTES = arg('routes', 1000);
-const DURATION = arg('duration', 10);
-const ROUNDS = arg('rounds', 3);
-const CONNECTIONS = arg('connections', 64);
-const SOAK_SECONDS = arg('soak-seconds', 300);
+const ROUTES = numberArg('routes', 1000);
+const DURATION = numberArg('duration', 10);
+const ROUNDS = numberArg('rounds', 3);
+const CONNECTIONS = numberArg('connections', 64);
+const SOAK_SECONDS = numberArg('soak-seconds', 300);
 // --wrk: wrk (C) generates the HTTP load instead of autocannon (Node), for every proxy alike.
-const GENERATOR: 'wrk' | 'autocannon' = process.argv.includes('--wrk') ? 'wrk' : 'autocannon';
+const GENERATOR: 'wrk' | 'autocannon' = flag('wrk') ? 'wrk' : 'autocannon';
 // Which forwarding library the websocket soak runs on (default: the proxy's default).
-const SOAK_LIBRARY = process.argv.includes('--soak-http-proxy') ? 'http-proxy' : 'http-proxy-3';
+const SOAK_LIBRARY = flag('soak-http-proxy') ? 'http-proxy' : 'http-proxy-3';
 const DEAD_ROUTES = 100;
 const SECRET = 'bench-cookie-secret-0123456789';
 
@@ -132,11 +131,6 @@ async function waitForPort(port: number, timeoutMs = 20_000): Promise<void> {
 }
 
 /** CPU seconds (user+system) a process has used, from /proc (Linux). */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ=100)
-}
-
 function rssMb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
@@ -157,11 +151,6 @@ interface Target {
   port: number;
   pids: number[];
 }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 async function main(): Promise<void> {
   log(
@@ -261,7 +250,7 @@ async function main(): Promise<void> {
   ];
   const runs = new Map<string, (HttpResult & { cpuUsPerReq: number })[]>(targets.map((t) => [t.name, []]));
   const measure = async (t: Target, durationS: number): Promise<HttpResult & { cpuUsPerReq: number }> => {
-    const cpuOf = (): number => t.pids.reduce((a, pid) => a + cpuSeconds(pid), 0);
+    const cpuOf = (): number => t.pids.reduce((a, pid) => a + processCpuSeconds(pid), 0);
     const cpu0 = cpuOf();
     const pending = once<{ result?: HttpResult; error?: string }>(
       load,

@@ -14,32 +14,27 @@ import { ensureUser } from '../tools/condor-sim/harness';
 import { type CountingBin, countingCondorBin } from './spawn/counting-condor-bin';
 import { measurePollerCpu } from './spawn/poller-cpu';
 import { CONDOR_SIM_BIN } from '../tools/condor-sim/harness';
+import { numberArg } from './lib/args';
+import { percentile, sorted } from './lib/stats';
 
-const arg = (name: string, dflt: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
-};
-const SPAWNS = arg('spawns', 200);
-const HOSTS = arg('hosts', 10);
-const SLOTS = arg('slots', 20);
-const TRACKED = arg('tracked', 1000);
+const SPAWNS = numberArg('spawns', 200);
+const HOSTS = numberArg('hosts', 10);
+const SLOTS = numberArg('slots', 20);
+const TRACKED = numberArg('tracked', 1000);
 // 0: all at once. > 0: one request every N ms, to see condorhub's latency without a backlog.
-const STAGGER_MS = arg('stagger-ms', 0);
-const SPAWN_TIMEOUT_S = arg('spawn-timeout-s', 300);
+const STAGGER_MS = numberArg('stagger-ms', 0);
+const SPAWN_TIMEOUT_S = numberArg('spawn-timeout-s', 300);
 // The sim's worker nodes are this machine's cores too; their jobs (launcher + notebook, 400
 // Python processes at 200 spawns) run at this nice level, as if on other machines. 0: no.
-const JOB_NICE = arg('job-nice', 10);
-const DEADLINE_S = arg('timeout-s', 900);
+const JOB_NICE = numberArg('job-nice', 10);
+const DEADLINE_S = numberArg('timeout-s', 900);
 const USER = 'chbench';
 // Store connections per service (CONDORHUB_DATABASE_POOL_MAX); 0: the default.
-const POOL_MAX = arg('pool-max', 0);
+const POOL_MAX = numberArg('pool-max', 0);
 const poolEnv: Record<string, string> = POOL_MAX ? { CONDORHUB_DATABASE_POOL_MAX: String(POOL_MAX) } : {};
 
 const log = (line: string) => console.log(`  ${line}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const percentile = (sorted: number[], p: number) =>
-  sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : NaN;
-const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
 
 /** The stages of a spawn, in order, as events on its server stream. */
 const STAGES = [

@@ -3,48 +3,28 @@
 // lag from committed append to a durable JetStream consumer at a steady 500 events/s.
 // usage: npm run bench:store [-- --events 20000 --rounds 2 --rate 500 --lag-seconds 20 --batch 500]
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
 import os from 'node:os';
 import type { Pool } from 'pg';
 import { newEvent, serverStreamId } from '@condorhub/contracts';
 import { BEGINNING, type Checkpoint, appendToStream, checkpointOf, readAllForward } from '@condorhub/event-store';
 import { DurableConsumer, createRelay } from '@condorhub/messaging';
 import { type TestDatabase, type TestNats, createTestDatabase, createTestNats } from '@condorhub/testing';
+import { numberArg } from './lib/args';
+import { processCpuSeconds } from './lib/proc-cpu';
+import { percentile, sorted } from './lib/stats';
 
-const arg = (name: string, dflt: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
-};
-const EVENTS = arg('events', 20_000);
-const ROUNDS = arg('rounds', 2);
-const WRITERS = arg('writers', 4);
-const STREAMS_PER_WRITER = arg('streams', 50);
-const RATE = arg('rate', 500);
-const LAG_SECONDS = arg('lag-seconds', 20);
-const READ_BATCH = arg('batch', 500);
+const EVENTS = numberArg('events', 20_000);
+const ROUNDS = numberArg('rounds', 2);
+const WRITERS = numberArg('writers', 4);
+const STREAMS_PER_WRITER = numberArg('streams', 50);
+const RATE = numberArg('rate', 500);
+const LAG_SECONDS = numberArg('lag-seconds', 20);
+const READ_BATCH = numberArg('batch', 500);
 // Hard stop: a stuck phase must not keep the bench (and its schema) around.
-const DEADLINE_MS = arg('timeout-s', 600) * 1000;
+const DEADLINE_MS = numberArg('timeout-s', 600) * 1000;
 
 const log = (line: string) => console.log(`  ${line}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
-
-function percentile(sorted: number[], p: number): number {
-  if (!sorted.length) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
-
-/** CPU seconds (user+system) of a process, from /proc: to show who is busy during a phase. */
-function procCpuSeconds(pid: number): number {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
-  } catch {
-    return 0;
-  }
-}
 
 /** The bench's PostgreSQL backends (by application name), to attribute server-side CPU. */
 async function backendPids(pool: Pool, applicationName: string): Promise<number[]> {
@@ -62,11 +42,11 @@ interface CpuSample {
 async function cpuStart(pool: Pool, app: string): Promise<CpuSample> {
   const pids = await backendPids(pool, app);
   const u = process.cpuUsage();
-  return { node: (u.user + u.system) / 1e6, pg: pids.reduce((s, p) => s + procCpuSeconds(p), 0), pids };
+  return { node: (u.user + u.system) / 1e6, pg: pids.reduce((s, p) => s + processCpuSeconds(p), 0), pids };
 }
 function cpuSince(s: CpuSample): { node: number; pg: number } {
   const u = process.cpuUsage();
-  return { node: (u.user + u.system) / 1e6 - s.node, pg: s.pids.reduce((t, p) => t + procCpuSeconds(p), 0) - s.pg };
+  return { node: (u.user + u.system) / 1e6 - s.node, pg: s.pids.reduce((t, p) => t + processCpuSeconds(p), 0) - s.pg };
 }
 
 /**

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { CondorClient, type JobId } from '@condorhub/condor';
 import { startCondorSim } from '../../tools/condor-sim/harness';
-import { processCpuSeconds, reapedChildrenCpuSeconds } from './proc-cpu';
+import { processCpuSeconds, reapedChildrenCpuSeconds } from '../lib/proc-cpu';
 
 export interface PollerCpuResult {
   jobs: number;
