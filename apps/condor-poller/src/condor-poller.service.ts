@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { Pool } from 'pg';
 import { CondorClient } from '@condorhub/condor';
-import { parseEnvelope } from '@condorhub/contracts';
+import { eventSubjectFilter, parseEnvelope } from '@condorhub/contracts';
 import type { Config } from '@condorhub/config';
 import { CONFIG, NATS, PG_POOL } from '@condorhub/runtime';
 import { PollCycle } from './poll-cycle/poll-cycle';
@@ -47,7 +47,7 @@ export class CondorPollerService implements OnApplicationBootstrap, OnApplicatio
     const prefix = this.config.CONDORHUB_NATS_PREFIX;
     // A JobSubmitted is tracked from the event itself: the read model may show it seconds later.
     this.subs.push(
-      this.nc.subscribe(`${prefix}.events.server.JobSubmitted`, {
+      this.nc.subscribe(eventSubjectFilter(prefix, 'server', 'JobSubmitted'), {
         callback: (error, msg) => {
           if (error) return;
           try {

@@ -47,7 +47,6 @@ export function createPool(opts: DatabaseOptions): Pool {
   return pool;
 }
 
-/** Runs fn in one transaction; rolls back on any error. */
 /** Clients inside withTransaction, and those of them that appended events. */
 const inTransaction = new WeakSet<object>();
 const appendedIn = new WeakSet<object>();
@@ -62,26 +61,23 @@ export function deferNotifyToCommit(sql: Sql): boolean {
   return true;
 }
 
+/** Runs fn in one transaction; rolls back on any error; wakes event readers after a commit that appended. */
 export async function withTransaction<T>(pool: Pool, fn: (tx: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  inTransaction.add(client);
   try {
     await client.query('BEGIN');
-    inTransaction.add(client);
     const result = await fn(client);
     await client.query('COMMIT');
-    inTransaction.delete(client);
-    if (appendedIn.has(client)) {
-      appendedIn.delete(client);
-      // After the commit (see notify-appended.ts); readers poll if this is lost.
-      await notifyAppended(client).catch(() => undefined);
-    }
+    // After the commit (see notify-appended.ts); readers poll if this is lost.
+    if (appendedIn.has(client)) await notifyAppended(client).catch(() => undefined);
     return result;
   } catch (error) {
-    inTransaction.delete(client);
-    appendedIn.delete(client);
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   } finally {
+    inTransaction.delete(client);
+    appendedIn.delete(client);
     client.release();
   }
 }

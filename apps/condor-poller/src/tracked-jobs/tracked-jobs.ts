@@ -12,8 +12,6 @@ export interface TrackedJob {
 
 export type JobMark = 'idle' | 'running' | 'held' | 'gone';
 
-const PENDING = ['requested', 'submitted', 'queued', 'starting', 'port-reported', 'routing'];
-
 /** A job seen only in its JobSubmitted event is forgotten after this, read model or not. */
 const FRESH_MAX_AGE_MS = 60 * 60_000;
 
@@ -47,38 +45,36 @@ export class TrackedJobs {
     this.fresh.delete(jobId);
   }
 
-  get freshCount(): number {
-    return this.fresh.size;
-  }
-
   async load(): Promise<TrackedJob[]> {
-    const live = await loadTrackedJobs(this.pool);
-    if (!this.fresh.size) return live;
-    // A fresh job the read model knows in any phase (even stopped) is the read model's now.
-    const { rows } = await this.pool.query<{ job_id: string }>(
-      `SELECT job_id FROM servers WHERE job_id = ANY($1::text[])`,
+    // One query: the live jobs, and whether the read model knows the fresh ones yet (in any
+    // phase, even stopped: then they are the read model's business, not ours).
+    const { rows } = await this.pool.query<{
+      job_id: string;
+      spawn_id: string;
+      stream_id: string;
+      phase: string;
+      held: string | null;
+    }>(
+      `SELECT job_id, spawn_id, stream_id, phase, state->>'heldReason' AS held
+         FROM servers WHERE job_id IS NOT NULL AND (phase NOT IN ('none', 'stopped') OR job_id = ANY($1::text[]))`,
       [[...this.fresh.keys()]],
     );
     for (const r of rows) this.fresh.delete(r.job_id);
     const now = Date.now();
     for (const [id, job] of this.fresh) if (now - job.seenAt > FRESH_MAX_AGE_MS) this.fresh.delete(id);
+    const live = rows.filter((r) => r.phase !== 'none' && r.phase !== 'stopped').map(toTrackedJob);
     return [...live, ...[...this.fresh.values()].map(({ seenAt: _, ...job }) => job)];
   }
 }
 
-/** Every live job in the servers read model. */
-export async function loadTrackedJobs(pool: Pool): Promise<TrackedJob[]> {
-  const { rows } = await pool.query<{
-    job_id: string;
-    spawn_id: string;
-    stream_id: string;
-    phase: string;
-    held: string | null;
-  }>(
-    `SELECT job_id, spawn_id, stream_id, phase, state->>'heldReason' AS held
-       FROM servers WHERE job_id IS NOT NULL AND phase NOT IN ('none', 'stopped')`,
-  );
-  return rows.map((r) => ({
+function toTrackedJob(r: {
+  job_id: string;
+  spawn_id: string;
+  stream_id: string;
+  phase: string;
+  held: string | null;
+}): TrackedJob {
+  return {
     jobId: r.job_id,
     spawnId: r.spawn_id,
     streamId: r.stream_id,
@@ -90,7 +86,5 @@ export async function loadTrackedJobs(pool: Pool): Promise<TrackedJob[]> {
         : ['starting', 'port-reported', 'routing', 'ready'].includes(r.phase)
           ? 'running'
           : undefined,
-  }));
+  };
 }
-
-export const isPendingPhase = (phase: string) => PENDING.includes(phase);
