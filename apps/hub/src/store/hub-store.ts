@@ -160,21 +160,37 @@ export class HubStore {
     return new Map(rows.map((r) => [r.server_name, r.last_activity]));
   }
 
-  /** Records activity; an older timestamp than the stored one changes nothing (as JupyterHub). */
-  async recordActivity(user: string, userActivity: Date | undefined, servers: Map<string, Date>): Promise<void> {
-    if (userActivity) {
+  /**
+   * Moves users' and servers' last_activity forward; an older timestamp than the stored one
+   * changes nothing (as JupyterHub). One statement per table, however many entries.
+   */
+  async recordActivity(
+    users: Iterable<[user: string, at: Date]>,
+    servers: Iterable<[user: string, server: string, at: Date]>,
+  ): Promise<void> {
+    // One row per key: a statement's ON CONFLICT may touch each row once.
+    const u = new Map<string, Date>();
+    for (const [user, at] of users) u.set(user, latest(u.get(user) ?? null, at)!);
+    const sv = new Map<string, [string, string, Date]>();
+    for (const [user, server, at] of servers) {
+      const key = JSON.stringify([user, server]);
+      sv.set(key, [user, server, latest(sv.get(key)?.[2] ?? null, at)!]);
+    }
+    if (u.size) {
       await this.pool.query(
-        `INSERT INTO user_activity (user_name, last_activity) VALUES ($1, $2)
+        `INSERT INTO user_activity (user_name, last_activity) SELECT * FROM unnest($1::text[], $2::timestamptz[])
          ON CONFLICT (user_name) DO UPDATE SET last_activity = GREATEST(user_activity.last_activity, EXCLUDED.last_activity)`,
-        [user, userActivity],
+        [[...u.keys()], [...u.values()]],
       );
     }
-    for (const [server, at] of servers) {
+    if (sv.size) {
+      const rows = [...sv.values()];
       await this.pool.query(
-        `INSERT INTO server_activity (user_name, server_name, last_activity) VALUES ($1, $2, $3)
+        `INSERT INTO server_activity (user_name, server_name, last_activity)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[])
          ON CONFLICT (user_name, server_name)
          DO UPDATE SET last_activity = GREATEST(server_activity.last_activity, EXCLUDED.last_activity)`,
-        [user, server, at],
+        [rows.map((r) => r[0]), rows.map((r) => r[1]), rows.map((r) => r[2])],
       );
     }
   }

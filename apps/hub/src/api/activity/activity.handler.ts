@@ -6,7 +6,7 @@ import { HubStore } from '../../store/hub-store';
 import { ServerAccess, pathUserName } from '../servers/server-access';
 
 /** JupyterHub accepts activity up to this far ahead (clock skew), not further. */
-const MAX_FUTURE_MS = 59 * 60_000;
+export const MAX_FUTURE_MS = 59 * 60_000;
 const ISO = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/i;
 
 /** An ISO 8601 timestamp as jupyterhub-singleuser sends it; naive times are UTC, as in JupyterHub. */
@@ -57,6 +57,9 @@ export class ActivityHandler {
       await this.auth.require(req, ['users:activity'], { user: name, server: serverName });
       serverAt.set(serverName, parseActivityTimestamp((info as Record<string, unknown>).last_activity));
     }
-    await this.store.recordActivity(name, userAt, serverAt);
+    await this.store.recordActivity(
+      userAt ? [[name, userAt]] : [],
+      [...serverAt].map(([server, at]) => [name, server, at]),
+    );
   }
 }

@@ -4,9 +4,7 @@ import type { Config } from '@condorhub/config';
 import { parseProxyActivityBatch, proxyActivitySubject, routeSpecOwner } from '@condorhub/contracts';
 import { CONFIG, NATS } from '@condorhub/runtime';
 import { HubStore } from '../../store/hub-store';
-
-/** As for the notebooks' own reports: activity from further ahead than this is clock trouble. */
-const MAX_FUTURE_MS = 59 * 60_000;
+import { MAX_FUTURE_MS } from './activity.handler';
 
 /**
  * Browser traffic through the proxy counts as activity, as JupyterHub takes it from CHP: each
@@ -30,7 +28,7 @@ export class ProxyActivitySubscriber implements OnApplicationBootstrap, OnApplic
       callback: (error, msg) => {
         if (error) return;
         // One batch at a time: a burst of batches must not open a connection each.
-        this.chain = this.chain.then(async () => void (await this.record(msg.data))).catch(() => undefined);
+        this.chain = this.chain.then(() => this.record(msg.data)).catch(() => undefined);
       },
     });
   }
@@ -40,32 +38,31 @@ export class ProxyActivitySubscriber implements OnApplicationBootstrap, OnApplic
     await this.chain;
   }
 
-  async record(data: Uint8Array): Promise<number> {
+  async record(data: Uint8Array): Promise<void> {
     let batch;
     try {
       batch = parseProxyActivityBatch(JSON.parse(new TextDecoder().decode(data)));
     } catch (error) {
       this.log.warn(`ignored a proxy activity batch: ${String(error).slice(0, 300)}`);
-      return 0;
+      return;
     }
     const now = Date.now();
-    let recorded = 0;
+    const servers: [string, string, Date][] = [];
     for (const r of batch) {
+      // Further ahead than the notebooks' own reports may be: clock trouble, not activity.
       if (r.lastActivity > now + MAX_FUTURE_MS) continue;
-      let owner;
       try {
-        owner = routeSpecOwner(r.routeSpec);
+        const { user, serverName } = routeSpecOwner(r.routeSpec);
+        servers.push([user, serverName, new Date(r.lastActivity)]);
       } catch {
-        continue; // malformed escape in a route spec
-      }
-      const at = new Date(r.lastActivity);
-      try {
-        await this.store.recordActivity(owner.user, at, new Map([[owner.serverName, at]]));
-        recorded++;
-      } catch (error) {
-        this.log.warn(`proxy activity for ${r.routeSpec}: ${String(error)}`);
+        // a malformed escape in a route spec
       }
     }
-    return recorded;
+    await this.store
+      .recordActivity(
+        servers.map(([user, , at]) => [user, at]),
+        servers,
+      )
+      .catch((error) => this.log.warn(`proxy activity: ${String(error)}`));
   }
 }
