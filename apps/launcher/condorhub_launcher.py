@@ -713,9 +713,8 @@ def accepts_connections(host, port, timeout=0.5):
         return False
 
 
-def report_when_listening(cfg, child, state, listen, report):
+def report_when_listening(cfg, ctx, child, state, host, port):
     """Reports the port once the notebook listens: the hub's handshake then answers at once."""
-    host, port = listen
     deadline = time.monotonic() + cfg.listen_wait_s
     delay = 0.01
     while child.poll() is None and not state["signalled"]:
@@ -728,7 +727,7 @@ def report_when_listening(cfg, child, state, listen, report):
         delay = min(delay * 2, 0.2)
     if child.poll() is not None or state["signalled"]:
         return  # it exited first: the main thread diagnoses that
-    rc = report()
+    rc = report_port(cfg, port, ctx)
     if not rc:
         return
     # Refused or unreachable hub: nobody will ever use this notebook.
@@ -743,7 +742,7 @@ def report_when_listening(cfg, child, state, listen, report):
         pass
 
 
-def run_notebook(cfg, command, env, host, ctx, warnings, listen=None, report=None):
+def run_notebook(cfg, command, env, host, ctx, warnings, report_port_when_listening=None):
     pending = []
     state = {"child": None, "signalled": False, "refused": 0}
 
@@ -791,8 +790,9 @@ def run_notebook(cfg, command, env, host, ctx, warnings, listen=None, report=Non
     for sig in pending:
         forward(sig, None)
     tee = StderrTee(child.stderr)
-    if report:
-        threading.Thread(target=report_when_listening, args=(cfg, child, state, listen, report), daemon=True).start()
+    if report_port_when_listening:
+        args = (cfg, ctx, child, state, host, report_port_when_listening)
+        threading.Thread(target=report_when_listening, args=args, daemon=True).start()
     returncode = child.wait()
     uptime = time.monotonic() - started
     code = exit_code_of(returncode)
@@ -855,9 +855,7 @@ def main(argv=None, env=None):
     # The port is reported when the notebook listens on it (batchspawner reports before it
     # starts): "port reported" then means "answers", and the hub's first handshake succeeds.
     child_env["JUPYTERHUB_SERVICE_URL"] = service_url_with(env["JUPYTERHUB_SERVICE_URL"], address, port)
-    return run_notebook(
-        cfg, command, child_env, address, ctx, warnings, listen=(address, port), report=lambda: report_port(cfg, port, ctx)
-    )
+    return run_notebook(cfg, command, child_env, address, ctx, warnings, report_port_when_listening=port)
 
 
 if __name__ == "__main__":
