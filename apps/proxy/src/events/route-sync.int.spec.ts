@@ -165,17 +165,27 @@ describe('proxy follows route events (real PostgreSQL + NATS, two replicas)', ()
       spawnToRoute('frank', randomUUID(), `http://127.0.0.6:${live.port}`),
     );
     await appendToStream(t.pool, serverStreamId('gina', ''), spawnToRoute('gina', randomUUID(), 'http://127.0.0.7:9'));
-    await waitFor('frank live', async () => (await get(ports[0], '/user/frank/api', 'frank')).status === 200);
-    for (const app of apps.splice(1)) await app.close();
-    const fresh = await bootReplica();
-    assert.equal((await get(fresh.port, '/user/frank/api', 'frank')).status, 200, 'rebuilt from routes');
-    assert.ok(fresh.service.server.routes.get('/user/gina/'));
-    // Probe rounds: the dead target fails repeatedly and its route goes, with a RouteRemoved.
-    for (let i = 0; i < 3; i++) await fresh.service.server.prober!.runOnce();
-    assert.equal(fresh.service.server.routes.get('/user/gina/'), undefined);
-    const removed = (await readStream(t.pool, serverStreamId('gina', ''))).find((e) => e.type === 'RouteRemoved');
-    assert.match((removed?.data as any)?.reason ?? '', /^target-(unreachable|timeout)/);
-    assert.ok(fresh.service.server.routes.get('/user/frank/'), 'live routes stay');
-    await live.close();
+    try {
+      await waitFor('frank live', async () => (await get(ports[0], '/user/frank/api', 'frank')).status === 200);
+      // A restart reads the routes projection: both routes must be in it first (the live
+      // replica above learned frank's from the event, which says nothing about the projector).
+      await waitFor('both routes projected', async () => {
+        const { rows } = await t.pool.query(`SELECT 1 FROM routes WHERE route_spec IN ('/user/frank/', '/user/gina/')`);
+        return rows.length === 2;
+      });
+      for (const app of apps.splice(1)) await app.close();
+      const fresh = await bootReplica();
+      assert.equal((await get(fresh.port, '/user/frank/api', 'frank')).status, 200, 'rebuilt from routes');
+      assert.ok(fresh.service.server.routes.get('/user/gina/'));
+      // Probe rounds: the dead target fails repeatedly and its route goes, with a RouteRemoved.
+      for (let i = 0; i < 3; i++) await fresh.service.server.prober!.runOnce();
+      assert.equal(fresh.service.server.routes.get('/user/gina/'), undefined);
+      const removed = (await readStream(t.pool, serverStreamId('gina', ''))).find((e) => e.type === 'RouteRemoved');
+      assert.match((removed?.data as any)?.reason ?? '', /^target-(unreachable|timeout)/);
+      assert.ok(fresh.service.server.routes.get('/user/frank/'), 'live routes stay');
+    } finally {
+      // A failure must not leave a listening server keeping the test process alive.
+      await live.close();
+    }
   });
 });
