@@ -4,6 +4,7 @@
 // usage: npm run bench:spawn [-- --spawns 200 --hosts 10 --slots 20 --tracked 1000 --timeout-s 600]
 //        smoke: npm run bench:spawn -- --spawns 20 --tracked 100
 //        no backlog: npm run bench:spawn -- --spawns 30 --stagger-ms 1000 --tracked 0
+//        worker jobs in one cpu cgroup of weight 256: npm run bench:spawn -- --pool-cpu-shares 256
 import fs from 'node:fs';
 import os from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -16,6 +17,7 @@ import { measurePollerCpu } from './spawn/poller-cpu';
 import { CONDOR_SIM_BIN } from '../tools/condor-sim/harness';
 import { numberArg } from './lib/args';
 import { percentile, sorted } from './lib/stats';
+import { type PoolCgroup, poolCgroup } from './spawn/pool-cgroup';
 
 const SPAWNS = numberArg('spawns', 200);
 const HOSTS = numberArg('hosts', 10);
@@ -27,6 +29,10 @@ const SPAWN_TIMEOUT_S = numberArg('spawn-timeout-s', 300);
 // The sim's worker nodes are this machine's cores too; their jobs (launcher + notebook, 400
 // Python processes at 200 spawns) run at this nice level, as if on other machines. 0: no.
 const JOB_NICE = numberArg('job-nice', 10);
+// The simulated pool's worker nodes (every job the sim runs) share one CPU cgroup with this
+// weight (cpu.shares; an ordinary process group has 1024), as if on other machines; 0: no. The
+// sim daemon (the schedd) and condor_submit & co. stay outside, as on a hub that is a submit host.
+const POOL_SHARES = numberArg('pool-cpu-shares', 0);
 const DEADLINE_S = numberArg('timeout-s', 900);
 const USER = 'chbench';
 // Store connections per service (CONDORHUB_DATABASE_POOL_MAX); 0: the default.
@@ -51,6 +57,10 @@ const STAGES = [
 interface SpawnResult {
   readyS: number[];
   overheadMs: number[];
+  /** The handshake's wait for the notebook's answer (NotebookResponded.waitedMs), and overhead less it. */
+  notebookWaitMs: number[];
+  overheadLessNotebookMs: number[];
+  handshakeAttempts: number[];
   slowest?: { server: string; overheadMs: number; steps: string };
   /** The services' shared event loop: delay percentiles (ms) and CPU used per wall second. */
   loop: { p50: number; p99: number; max: number; cpuShare: number };
@@ -170,6 +180,12 @@ async function benchSpawns(h: TestCondorhub, bin: CountingBin): Promise<SpawnRes
   }
   const readyS: number[] = [];
   const overheadMs: number[] = [];
+  const notebookWaitMs: number[] = [];
+  const overheadLessNotebookMs: number[] = [];
+  const handshakeAttempts: number[] = [];
+  const answers = new Map<string, { waitedMs: number; attempts: number }>();
+  for (const e of events)
+    if (e.type === 'NotebookResponded') answers.set(e.stream_id.slice(`server-${USER}/`.length), e.data);
   const stageGaps = new Map<string, number[]>(STAGES.map((s) => [s, []]));
   let slowest: { server: string; overheadMs: number; steps: string } | undefined;
   for (const [server, m] of byServer) {
@@ -178,6 +194,12 @@ async function benchSpawns(h: TestCondorhub, bin: CountingBin): Promise<SpawnRes
     readyS.push((ready - requestedAt.get(server)!) / 1000);
     const overhead = ready - m.get('PortReported')!;
     overheadMs.push(overhead);
+    const answer = answers.get(server);
+    if (answer) {
+      notebookWaitMs.push(answer.waitedMs);
+      overheadLessNotebookMs.push(overhead - answer.waitedMs);
+      handshakeAttempts.push(answer.attempts);
+    }
     if (!slowest || overhead > slowest.overheadMs) {
       // Its events from the port report on, in ms after it: where the slowest one waited.
       const port = m.get('PortReported')!;
@@ -200,6 +222,9 @@ async function benchSpawns(h: TestCondorhub, bin: CountingBin): Promise<SpawnRes
   return {
     readyS,
     overheadMs,
+    notebookWaitMs,
+    overheadLessNotebookMs,
+    handshakeAttempts,
     slowest,
     failed,
     stageGaps,
@@ -221,6 +246,8 @@ async function main() {
   if (SPAWNS > HOSTS * SLOTS) throw new Error(`--spawns ${SPAWNS} exceeds ${HOSTS * SLOTS} slots`);
   ensureUser(USER);
   let h: TestCondorhub | undefined;
+  const pool: PoolCgroup | undefined = POOL_SHARES > 0 ? poolCgroup(POOL_SHARES) : undefined;
+  if (POOL_SHARES > 0 && !pool) log('no writable cpu cgroup here: the simulated pool shares the CPU as is');
   const bin = countingCondorBin(CONDOR_SIM_BIN);
   const cleanup = async () => {
     const home = h?.sim.home;
@@ -228,6 +255,7 @@ async function main() {
     h = undefined;
     if (home) fs.rmSync(home, { recursive: true, force: true });
     bin.remove();
+    pool?.remove();
   };
   // Whatever hangs, the run ends, and sims, schema and stream go with it.
   const deadline = setTimeout(() => {
@@ -241,11 +269,14 @@ async function main() {
     if (SPAWNS > 0) {
       h = await createTestCondorhub({
         label: 'bench_spawn',
-        sim: { hosts: HOSTS, slots: SLOTS, delayMs: 100, config: { jobNice: JOB_NICE } },
+        sim: { hosts: HOSTS, slots: SLOTS, delayMs: 100, config: { jobNice: JOB_NICE, jobCpuCgroup: pool?.dir } },
         env: { CONDORHUB_CONDOR_BIN: bin.dir, CONDORHUB_LOG_LEVEL: 'error', ...poolEnv },
         boot: (config) => bootAll(config),
       });
-      log(`condorhub up (schema ${h.db.schema}, sim ${h.sim.home}, jobs at nice ${JOB_NICE})`);
+      log(
+        `condorhub up (schema ${h.db.schema}, sim ${h.sim.home}, jobs at nice ${JOB_NICE}, ` +
+          `jobs ${pool ? `in a cpu cgroup with cpu.shares ${pool.shares}` : 'not confined'})`,
+      );
       spawn = await benchSpawns(h, bin);
       await cleanup();
       const r = spawn;
@@ -260,6 +291,12 @@ async function main() {
         const s = sorted(gaps);
         log(`  ${stage.padEnd(18)} ${percentile(s, 50)} / ${percentile(s, 99)} / ${s[s.length - 1]}`);
       }
+      const wait = sorted(r.notebookWaitMs);
+      const tries = sorted(r.handshakeAttempts);
+      log(
+        `handshake's wait for the notebook's answer: p50 ${percentile(wait, 50)} / p99 ${percentile(wait, 99)} ms; ` +
+          `requests p50 ${percentile(tries, 50)} / max ${tries[tries.length - 1]} (1: it answered the first)`,
+      );
       log(
         `condor_q: ${r.condorQCalls} calls in ${r.cycles} poll cycles over ${r.windowS.toFixed(1)} s ` +
           `(${(r.condorQCalls / r.windowS).toFixed(2)} calls/s)`,
@@ -271,6 +308,11 @@ async function main() {
       console.log(`spawn.ready_p99_s: ${percentile(sorted(spawn.readyS), 99).toFixed(2)}`);
       console.log(`spawn.overhead_p99_ms: ${percentile(sorted(spawn.overheadMs), 99).toFixed(0)}`);
       console.log(`spawn.overhead_p50_ms: ${percentile(sorted(spawn.overheadMs), 50).toFixed(0)}`);
+      // The same less the time the notebook itself took to answer the handshake (its CPU share of
+      // the simulated pool, not condorhub's work).
+      console.log(
+        `spawn.overhead_less_notebook_p99_ms: ${percentile(sorted(spawn.overheadLessNotebookMs), 99).toFixed(0)}`,
+      );
       console.log(`poller.condor_q_per_cycle: ${spawn.condorQPerCycle.toFixed(2)}`);
     }
     if (cpu) console.log(`poller.cpu_ratio_vs_per_job: ${cpu.ratio.toFixed(0)}`);

@@ -102,6 +102,9 @@ describe('port registry (real PostgreSQL, batchspawner wire format)', () => {
     assert.deepEqual((events.at(-2)!.data as any).port, notebookPort);
     assert.equal((events.at(-1)!.data as any).url, `http://127.0.0.2:${notebookPort}/user/alice/api`);
     assert.equal((events.at(-1)!.data as any).version, '6.4.12');
+    // How long the notebook took to answer is kept for the timeline and operators.
+    assert.ok((events.at(-1)!.data as any).attempts >= 1);
+    assert.ok((events.at(-1)!.data as any).waitedMs >= 0);
     // The launcher retries after a lost reply: the same report again is fine; another port is not.
     assert.equal((await post('/hub/api/batchspawner', token, JSON.stringify({ port: notebookPort }))).status, 200);
     assert.equal((await post('/hub/api/batchspawner', token, JSON.stringify({ port: 1234 }))).status, 409);

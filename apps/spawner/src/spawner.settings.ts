@@ -16,6 +16,8 @@ export interface SpawnerSettings {
   condor: CondorClientConfig;
   /** How many times a failed condor_rm is retried in the background. */
   removalAttempts: number;
+  /** condor_submit attempts for one spawn when the schedd does not answer (rejections are final). */
+  submitAttempts: number;
 }
 
 const repoRoot = path.resolve(__dirname, '../../..');
@@ -41,5 +43,6 @@ export function spawnerSettings(config: Config): SpawnerSettings {
       nice: config.CONDORHUB_CONDOR_NICE,
     },
     removalAttempts: 5,
+    submitAttempts: 3,
   };
 }

@@ -21,7 +21,11 @@ export function stageMessage(e: EventEnvelope, requestedAt?: string): string | u
     case 'PortReported':
       return `Notebook reported port ${d.port}`;
     case 'NotebookResponded':
-      return `Notebook answers${d.version ? ` (version ${d.version})` : ''}`;
+      return `Notebook answers${d.version ? ` (version ${d.version})` : ''}${
+        d.attempts && d.attempts > 1
+          ? ` after ${d.attempts} requests over ${((d.waitedMs ?? 0) / 1000).toFixed(1)} s`
+          : ''
+      }`;
     case 'RouteAdded':
       return 'Route added in the proxy';
     case 'ServerReady':

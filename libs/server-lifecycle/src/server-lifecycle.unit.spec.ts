@@ -12,6 +12,7 @@ import {
   initialServerState,
   react,
   retrySpawnId,
+  stageMessage,
 } from './index';
 
 const settings = { idleTimeoutS: 300, portTimeoutS: 120, handshakeTimeoutS: 60 };
@@ -217,5 +218,17 @@ describe('server lifecycle: decide/evolve/react', () => {
     const again = decideStart(s1, { spawnId: randomUUID(), user: 'alice', serverName: '', options: {}, by: 'alice' });
     assert.deepEqual(again, { ok: false, code: 'already-active', reason: 'server is already pending' });
     assert.ok(decideStop(s1, { by: 'alice', reason: 'user' }).ok);
+  });
+
+  it('says how long a slow notebook took to answer the handshake', () => {
+    const answer = { spawnId, url: 'http://127.0.0.2:40000/user/alice/api', version: '2.14.0', status: 200 };
+    const [first, slow, old] = envelopes([
+      newEvent('NotebookResponded', { ...answer, attempts: 1, waitedMs: 4 }),
+      newEvent('NotebookResponded', { ...answer, attempts: 12, waitedMs: 3456 }),
+      newEvent('NotebookResponded', answer), // recorded before attempts were kept
+    ]);
+    assert.equal(stageMessage(first), 'Notebook answers (version 2.14.0)');
+    assert.equal(stageMessage(slow), 'Notebook answers (version 2.14.0) after 12 requests over 3.5 s');
+    assert.equal(stageMessage(old), 'Notebook answers (version 2.14.0)');
   });
 });

@@ -367,7 +367,8 @@ function processGone(id, pid, code, signal, setupError) {
 // as "<HoldReasonCode> <subcode> <text>", optionally freezes itself (hang fault) before the
 // job starts, then runs the job and records its exit status for a restarted daemon.
 const WRAPPER = `
-status="$1"; iwd="$2"; out="$3"; err="$4"; hang="$5"; shift 5
+status="$1"; iwd="$2"; out="$3"; err="$4"; hang="$5"; cgroup="$6"; shift 6
+if [ -n "$cgroup" ]; then echo $$ >"$cgroup" 2>/dev/null; fi
 cd "$iwd" 2>/dev/null || { echo "14 2 Failed to change to initial directory $iwd" >&3; exit 1; }
 true >>"$out" 2>/dev/null || { echo "7 13 Failed to open '$out' as standard output: Permission denied (errno 13)" >&3; exit 1; }
 true >>"$err" 2>/dev/null || { echo "7 13 Failed to open '$err' as standard error: Permission denied (errno 13)" >&3; exit 1; }
@@ -446,6 +447,8 @@ function start(job, host, slot) {
     job.ad.Out,
     job.ad.Err,
     hang,
+    // The job moves itself in before it starts anything, so all its processes are in there.
+    cfg.jobCpuCgroup ? path.join(cfg.jobCpuCgroup, 'cgroup.procs') : '',
     job.ad.Cmd,
     ...args,
   ];
@@ -665,7 +668,7 @@ function getenvMatch(list, env) {
   return res;
 }
 
-function condorSubmit(req) {
+function condorSubmit(req, late = { ms: 0 }) {
   const argv = req.argv;
   let terse = false;
   for (let i = 0; i < argv.length; i++) {
@@ -819,6 +822,9 @@ function condorSubmit(req) {
     const id = `${job.ad.ClusterId}.${job.ad.ProcId}`;
     jobs.set(id, job);
     writeEvent(job, 0, `Job submitted from host: ${scheddAddr}`);
+    // Queued, but the answer is late: a busy schedd whose client may give up first.
+    const slow = takeFault('submit-slow', job, undefined);
+    if (slow) late.ms = Math.max(late.ms, Number(slow.seconds) * 1000);
     const rej = takeFault('reject', job, undefined);
     if (rej) {
       remove(
@@ -1087,7 +1093,7 @@ function condorRm(req) {
 }
 
 // ---------------------------------------------------------------- control
-const FAULT_KINDS = ['never-schedule', 'reject', 'hang', 'kill', 'hold', 'q-fail', 'q-slow'];
+const FAULT_KINDS = ['never-schedule', 'reject', 'hang', 'kill', 'hold', 'q-fail', 'q-slow', 'submit-slow'];
 function control(req) {
   switch (req.control) {
     case 'ping':
@@ -1115,7 +1121,8 @@ function control(req) {
         return { ok: false, error: `unknown fault kind ${f.kind} (one of ${FAULT_KINDS.join(', ')})` };
       if (f.host && !hostByIp.has(f.host)) return { ok: false, error: `unknown host ${f.host}` };
       if (f.kind === 'kill' && !(Number(f.after) >= 0)) return { ok: false, error: 'kill needs --after <seconds>' };
-      if (f.kind === 'q-slow' && !(Number(f.seconds) > 0)) return { ok: false, error: 'q-slow needs --seconds <n>' };
+      if ((f.kind === 'q-slow' || f.kind === 'submit-slow') && !(Number(f.seconds) > 0))
+        return { ok: false, error: `${f.kind} needs --seconds <n>` };
       const fault = { ...f, id: state.nextFaultId++ };
       state.faults.push(fault);
       saveSoon();
@@ -1141,8 +1148,12 @@ function control(req) {
 async function handle(req) {
   if (req.control) return control(req);
   switch (req.tool) {
-    case 'condor_submit':
-      return condorSubmit(req);
+    case 'condor_submit': {
+      const late = { ms: 0 };
+      const answer = condorSubmit(req, late);
+      if (late.ms) await new Promise((r) => setTimeout(r, late.ms));
+      return answer;
+    }
     case 'condor_q': {
       const slow = takeFault('q-slow', null, undefined);
       if (slow) await new Promise((r) => setTimeout(r, Number(slow.seconds) * 1000));

@@ -53,7 +53,12 @@ def main():
         def log_message(self, *args):
             pass
 
-    http.server.ThreadingHTTPServer((url.hostname, url.port), Handler).serve_forever()
+        # A client that connects and sends nothing cannot hold the single loop for long.
+        timeout = 5
+
+    # One thread, as Jupyter's own event loop: a new thread per request would wait its turn to be
+    # scheduled on a busy machine (the bench runs hundreds of jobs on 2 cores); answers are tiny.
+    http.server.HTTPServer((url.hostname, url.port), Handler).serve_forever()
 
 
 if __name__ == "__main__":

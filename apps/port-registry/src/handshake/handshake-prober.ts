@@ -48,7 +48,8 @@ export class HandshakeProber {
 
   private async run(t: HandshakeTarget, signal: AbortSignal) {
     const url = `http://${t.host}:${t.port}${serverPrefix(t.user, t.serverName)}api`;
-    const deadline = Date.now() + this.opts.maxS * 1000;
+    const startedAt = Date.now();
+    const deadline = startedAt + this.opts.maxS * 1000;
     let attempt = 0;
     while (!signal.aborted && Date.now() < deadline) {
       attempt++;
@@ -66,7 +67,13 @@ export class HandshakeProber {
           } catch {
             // Not JSON: still an answer (a redirect to login, say).
           }
-          await this.record(t, url, version, res.status);
+          await this.record(t, {
+            url,
+            version,
+            status: res.status,
+            attempts: attempt,
+            waitedMs: Date.now() - startedAt,
+          });
           return;
         }
       } catch {
@@ -78,7 +85,10 @@ export class HandshakeProber {
     }
   }
 
-  private async record(t: HandshakeTarget, url: string, version: string | null, status: number) {
+  private async record(
+    t: HandshakeTarget,
+    answer: { url: string; version: string | null; status: number; attempts: number; waitedMs: number },
+  ) {
     for (let i = 0; i < 5; i++) {
       const { ok, version: expected } = await this.stillWaiting(t);
       if (!ok) return;
@@ -86,7 +96,7 @@ export class HandshakeProber {
         await appendToStream(
           this.pool,
           serverStreamId(t.user, t.serverName),
-          [newEvent('NotebookResponded', { spawnId: t.spawnId, url, version, status })],
+          [newEvent('NotebookResponded', { spawnId: t.spawnId, ...answer })],
           { expectedVersion: expected, metadata: { correlationId: t.spawnId, actor: 'port-registry' } },
         );
         return;

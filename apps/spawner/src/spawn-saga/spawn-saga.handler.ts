@@ -94,7 +94,10 @@ export class SpawnSagaHandler {
       const quarantined = await recordStrike(tx, { ...r.strike, spawnId: state.spawnId }, this.settings);
       if (quarantined) this.log(`node ${r.strike.host} quarantined`);
     }
-    if (event.type === 'ServerStopped') await revokeSpawnTokens(tx, (event.data as any).spawnId);
+    // Revoked in the transaction that records the stop, so no reader sees a stopped server whose
+    // token still works; a ServerStopped recorded elsewhere revokes when it arrives here.
+    for (const stopped of [event, ...toAppend].filter((e) => e.type === 'ServerStopped'))
+      await revokeSpawnTokens(tx, (stopped.data as any).spawnId);
   }
 
   /** condor_rm, then ServerStopped whatever HTCondor said: a stop never waits on the job. */

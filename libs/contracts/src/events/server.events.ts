@@ -54,7 +54,16 @@ export const serverEvents = {
   IdleTimedOut: z.object({ ...spawn, waitedS: z.number().min(0) }),
   PortReported: z.object({ ...spawn, host: Host, port: Port }),
   PortReportTimedOut: z.object({ ...spawn, host: Host, waitedS: z.number().min(0) }),
-  NotebookResponded: z.object({ ...spawn, url: z.url(), version: z.string().nullable(), status: z.number().int() }),
+  NotebookResponded: z.object({
+    ...spawn,
+    url: z.url(),
+    version: z.string().nullable(),
+    status: z.number().int(),
+    // How long the handshake waited for this answer, from its first request, and in how many
+    // requests: a slow node or a slow notebook start shows here (absent in events before 0.2).
+    attempts: z.number().int().min(1).optional(),
+    waitedMs: z.number().int().min(0).optional(),
+  }),
   HandshakeFailed: z.object({
     ...spawn,
     url: z.url().optional(),
