@@ -98,13 +98,22 @@ describe('port registry (real PostgreSQL, batchspawner wire format)', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     const events = await readStream(t.pool, serverStreamId('alice', ''));
-    assert.deepEqual(events.map((e) => e.type).slice(-2), ['PortReported', 'NotebookResponded']);
-    assert.deepEqual((events.at(-2)!.data as any).port, notebookPort);
-    assert.equal((events.at(-1)!.data as any).url, `http://127.0.0.2:${notebookPort}/user/alice/api`);
-    assert.equal((events.at(-1)!.data as any).version, '6.4.12');
+    // The lifecycle's next step (the route request) is recorded with the answer, in one append.
+    assert.deepEqual(events.map((e) => e.type).slice(-3), ['PortReported', 'NotebookResponded', 'RouteRequested']);
+    assert.equal(events.at(-1)!.transactionId, events.at(-2)!.transactionId);
+    const [reported, answered, routeRequested] = events.slice(-3).map((e) => e.data as any);
+    assert.deepEqual(reported.port, notebookPort);
+    assert.equal(answered.url, `http://127.0.0.2:${notebookPort}/user/alice/api`);
+    assert.equal(answered.version, '6.4.12');
     // How long the notebook took to answer is kept for the timeline and operators.
-    assert.ok((events.at(-1)!.data as any).attempts >= 1);
-    assert.ok((events.at(-1)!.data as any).waitedMs >= 0);
+    assert.ok(answered.attempts >= 1);
+    assert.ok(answered.waitedMs >= 0);
+    assert.deepEqual(routeRequested, {
+      spawnId: answered.spawnId,
+      routeSpec: '/user/alice/',
+      target: `http://127.0.0.2:${notebookPort}`,
+      owner: 'alice',
+    });
     // The launcher retries after a lost reply: the same report again is fine; another port is not.
     assert.equal((await post('/hub/api/batchspawner', token, JSON.stringify({ port: notebookPort }))).status, 200);
     assert.equal((await post('/hub/api/batchspawner', token, JSON.stringify({ port: 1234 }))).status, 409);

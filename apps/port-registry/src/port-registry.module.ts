@@ -10,6 +10,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { Pool } from 'pg';
 import type { Config } from '@condorhub/config';
 import { CONFIG, NATS, PG_POOL } from '@condorhub/runtime';
+import { lifecycleSettings } from '@condorhub/server-lifecycle';
 import { HandshakeProber } from './handshake/handshake-prober';
 import { LauncherReportHandler } from './launcher-report/launcher-report.handler';
 import { PortRegistryController } from './port-registry.controller';
@@ -52,7 +53,10 @@ class HandshakeLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
       provide: HandshakeProber,
       inject: [PG_POOL, CONFIG],
       useFactory: (pool: Pool, config: Config) =>
-        new HandshakeProber(pool, { maxS: config.CONDORHUB_HANDSHAKE_TIMEOUT_S + 5 }),
+        new HandshakeProber(pool, {
+          maxS: config.CONDORHUB_HANDSHAKE_TIMEOUT_S + 5,
+          lifecycle: lifecycleSettings(config),
+        }),
     },
     {
       provide: ReportPortHandler,

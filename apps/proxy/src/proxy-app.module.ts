@@ -11,6 +11,7 @@ import type { Pool } from 'pg';
 import type { Config } from '@condorhub/config';
 import { newEvent, proxyActivitySubject, serverStreamId } from '@condorhub/contracts';
 import { CONFIG, NATS, PG_POOL } from '@condorhub/runtime';
+import { lifecycleSettings } from '@condorhub/server-lifecycle';
 import { RouteSync } from './events/route-sync';
 import { ProxyServer } from './proxy-server';
 
@@ -59,7 +60,14 @@ export class ProxyAppService implements OnApplicationBootstrap, OnApplicationShu
         },
       },
     });
-    this.sync = new RouteSync({ pool, nc, prefix, routes: this.server.routes, log: (l) => this.log.warn(l) });
+    this.sync = new RouteSync({
+      pool,
+      nc,
+      prefix,
+      routes: this.server.routes,
+      lifecycle: lifecycleSettings(config),
+      log: (l) => this.log.warn(l),
+    });
   }
 
   async onApplicationBootstrap() {

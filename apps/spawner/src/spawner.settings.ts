@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Config } from '@condorhub/config';
 import type { CondorClientConfig } from '@condorhub/condor';
-import type { LifecycleSettings } from '@condorhub/server-lifecycle';
+import { type LifecycleSettings, lifecycleSettings } from '@condorhub/server-lifecycle';
 
 export interface SpawnerSettings {
   lifecycle: LifecycleSettings;
@@ -24,11 +24,7 @@ const repoRoot = path.resolve(__dirname, '../../..');
 
 export function spawnerSettings(config: Config): SpawnerSettings {
   return {
-    lifecycle: {
-      idleTimeoutS: config.CONDORHUB_IDLE_TIMEOUT_S,
-      portTimeoutS: config.CONDORHUB_PORT_TIMEOUT_S,
-      handshakeTimeoutS: config.CONDORHUB_HANDSHAKE_TIMEOUT_S,
-    },
+    lifecycle: lifecycleSettings(config),
     publicUrl: config.CONDORHUB_PUBLIC_URL.replace(/\/$/, ''),
     launcher: config.CONDORHUB_LAUNCHER ?? path.join(repoRoot, 'apps/launcher/condorhub_launcher.py'),
     notebookCommand: config.CONDORHUB_NOTEBOOK_CMD.split(/\s+/).filter(Boolean),

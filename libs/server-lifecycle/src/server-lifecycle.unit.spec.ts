@@ -11,6 +11,7 @@ import {
   foldServer,
   initialServerState,
   react,
+  followUp,
   retrySpawnId,
   stageMessage,
 } from './index';
@@ -230,5 +231,51 @@ describe('server lifecycle: decide/evolve/react', () => {
     assert.equal(stageMessage(first), 'Notebook answers (version 2.14.0)');
     assert.equal(stageMessage(slow), 'Notebook answers (version 2.14.0) after 12 requests over 3.5 s');
     assert.equal(stageMessage(old), 'Notebook answers (version 2.14.0)');
+  });
+
+  it('follows up an answer with the route request, and a live route with ready, for the appender to record', () => {
+    const jobRunning = newEvent('JobRunning', { spawnId, jobId: '12.0', host: '127.0.0.2', slot: 'slot1@127.0.0.2' });
+    const atPort = run([
+      requested,
+      newEvent('JobSubmitted', { spawnId, jobId: '12.0', submitHost: 'sim' }),
+      jobRunning,
+      newEvent('PortReported', { spawnId, host: '127.0.0.2', port: 41000 }),
+    ]).state;
+    const answered = newEvent('NotebookResponded', {
+      spawnId,
+      url: 'http://127.0.0.2:41000/user/alice/api',
+      version: '6.4.12',
+      status: 200,
+    });
+    const first = followUp(atPort, [answered], settings);
+    assert.deepEqual(first.cancel, [`handshake:${spawnId}`]);
+    assert.deepEqual(
+      first.append.map((e) => [e.type, e.data]),
+      [['RouteRequested', { spawnId, routeSpec: '/user/alice/', target: 'http://127.0.0.2:41000', owner: 'alice' }]],
+    );
+    // The spawner reacts on the stream as it is when the answer reaches it: nothing more to do.
+    const recorded = envelopes([answered, ...first.append], atPort.streamVersion + 1);
+    const routing = { state: foldServer(recorded, atPort) };
+    assert.deepEqual(react(routing.state, recorded[0], settings), { append: [], arm: [], cancel: [] });
+
+    const added = newEvent('RouteAdded', { spawnId, routeSpec: '/user/alice/', target: 'http://127.0.0.2:41000' });
+    const second = followUp(routing.state, [added], settings);
+    assert.deepEqual(
+      second.append.map((e) => e.type),
+      ['ServerReady'],
+    );
+    assert.equal(run([added, ...second.append], routing.state).state.phase, 'ready');
+
+    // Nothing for another spawn's events, a stopping server, or events whose reaction has other effects.
+    assert.deepEqual(
+      followUp(routing.state, [{ ...added, data: { ...added.data, spawnId: randomUUID() } }], settings),
+      {
+        append: [],
+        cancel: [],
+      },
+    );
+    const stopping = run([newEvent('StopRequested', { spawnId, by: 'alice', reason: 'user' })], routing.state).state;
+    assert.deepEqual(followUp(stopping, [added], settings).append, []);
+    assert.deepEqual(followUp(atPort, [jobRunning], settings), { append: [], cancel: [] });
   });
 });

@@ -1,8 +1,13 @@
 import type { Pool } from 'pg';
 import { newEvent, serverPrefix, serverStreamId } from '@condorhub/contracts';
-import { WrongExpectedVersionError, appendToStream } from '@condorhub/event-store';
-import { foldServer } from '@condorhub/server-lifecycle';
-import { readStream } from '@condorhub/event-store';
+import {
+  WrongExpectedVersionError,
+  appendToStream,
+  cancelScheduledMessage,
+  readStream,
+  withTransaction,
+} from '@condorhub/event-store';
+import { type LifecycleSettings, type ServerState, foldServer, followUp } from '@condorhub/server-lifecycle';
 
 export interface HandshakeTarget {
   user: string;
@@ -22,7 +27,14 @@ export class HandshakeProber {
 
   constructor(
     private readonly pool: Pool,
-    private readonly opts: { intervalMs?: number; requestTimeoutMs?: number; maxS: number; log?: (l: string) => void },
+    private readonly opts: {
+      intervalMs?: number;
+      requestTimeoutMs?: number;
+      maxS: number;
+      /** The lifecycle's timeouts, for the follow-up recorded with the answer (RouteRequested). */
+      lifecycle: LifecycleSettings;
+      log?: (l: string) => void;
+    },
   ) {}
 
   get probing(): number {
@@ -41,9 +53,9 @@ export class HandshakeProber {
     this.active.clear();
   }
 
-  private async stillWaiting(t: HandshakeTarget): Promise<{ ok: boolean; version: number }> {
+  private async stillWaiting(t: HandshakeTarget): Promise<{ ok: boolean; state: ServerState }> {
     const state = foldServer(await readStream(this.pool, serverStreamId(t.user, t.serverName)));
-    return { ok: state.spawnId === t.spawnId && state.phase === 'port-reported', version: state.streamVersion };
+    return { ok: state.spawnId === t.spawnId && state.phase === 'port-reported', state };
   }
 
   private async run(t: HandshakeTarget, signal: AbortSignal) {
@@ -89,16 +101,21 @@ export class HandshakeProber {
     t: HandshakeTarget,
     answer: { url: string; version: string | null; status: number; attempts: number; waitedMs: number },
   ) {
+    const stream = serverStreamId(t.user, t.serverName);
     for (let i = 0; i < 5; i++) {
-      const { ok, version: expected } = await this.stillWaiting(t);
+      const { ok, state } = await this.stillWaiting(t);
       if (!ok) return;
+      const answered = newEvent('NotebookResponded', { spawnId: t.spawnId, ...answer });
+      // The route request goes with the answer, in one transaction (see followUp).
+      const next = followUp(state, [answered], this.opts.lifecycle);
       try {
-        await appendToStream(
-          this.pool,
-          serverStreamId(t.user, t.serverName),
-          [newEvent('NotebookResponded', { spawnId: t.spawnId, ...answer })],
-          { expectedVersion: expected, metadata: { correlationId: t.spawnId, actor: 'port-registry' } },
-        );
+        await withTransaction(this.pool, async (tx) => {
+          await appendToStream(tx, stream, [answered, ...next.append], {
+            expectedVersion: state.streamVersion,
+            metadata: { correlationId: t.spawnId, actor: 'port-registry' },
+          });
+          for (const key of next.cancel) await cancelScheduledMessage(tx, key);
+        });
         return;
       } catch (error) {
         if (!(error instanceof WrongExpectedVersionError)) throw error;

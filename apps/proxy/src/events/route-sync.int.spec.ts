@@ -114,6 +114,35 @@ describe('proxy follows route events (real PostgreSQL + NATS, two replicas)', ()
     await nb.close();
   });
 
+  it('a spawn waiting for its route is recorded ready with the RouteAdded, once across two replicas', async () => {
+    const a = await bootReplica();
+    const b = await bootReplica();
+    const nb = await notebook('hana', '127.0.0.2');
+    const spawnId = randomUUID();
+    const target = `http://127.0.0.2:${nb.port}`;
+    const stream = serverStreamId('hana', '');
+    const [requested, routeRequested] = spawnToRoute('hana', spawnId, target);
+    await appendToStream(t.pool, stream, [
+      requested,
+      newEvent('JobSubmitted', { spawnId, jobId: '7.0', submitHost: 'sim' }),
+      newEvent('JobRunning', { spawnId, jobId: '7.0', host: '127.0.0.2', slot: 'slot1@127.0.0.2' }),
+      newEvent('PortReported', { spawnId, host: '127.0.0.2', port: nb.port }),
+      newEvent('NotebookResponded', { spawnId, url: `${target}/user/hana/api`, version: 'x', status: 200 }),
+      routeRequested,
+    ]);
+    await waitFor('ServerReady', async () => (await readStream(t.pool, stream)).some((e) => e.type === 'ServerReady'));
+    await new Promise((r) => setTimeout(r, 300));
+    const tail = (await readStream(t.pool, stream)).slice(6);
+    assert.deepEqual(
+      tail.map((e) => e.type),
+      ['RouteAdded', 'ServerReady'],
+    );
+    assert.equal(tail[0].transactionId, tail[1].transactionId, 'one append');
+    assert.equal((tail[1].data as any).spawnId, spawnId);
+    for (const r of [a, b]) assert.equal((await get(r.port, '/user/hana/api', 'hana')).status, 200);
+    await nb.close();
+  });
+
   it('a reused slot evicts the old route: alice can never reach bob’s notebook', async () => {
     const [a] = [{ port: ports[0] }];
     const first = await notebook('carol', '127.0.0.3');

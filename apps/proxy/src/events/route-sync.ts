@@ -8,7 +8,16 @@ import {
   parseEnvelope,
   serverStreamId,
 } from '@condorhub/contracts';
-import { DuplicateEventError, appendToStream, deterministicEventId } from '@condorhub/event-store';
+import {
+  DuplicateEventError,
+  WrongExpectedVersionError,
+  appendToStream,
+  cancelScheduledMessage,
+  deterministicEventId,
+  readStream,
+  withTransaction,
+} from '@condorhub/event-store';
+import { type LifecycleSettings, foldServer, followUp } from '@condorhub/server-lifecycle';
 import type { RemovedRoute, RouteInput, RouteTable } from '../routing/route-table';
 
 /**
@@ -29,6 +38,8 @@ export class RouteSync {
       nc: NatsConnection;
       prefix: string;
       routes: RouteTable;
+      /** With these, a RouteAdded is recorded with the lifecycle's follow-up (ServerReady). */
+      lifecycle?: LifecycleSettings;
       reconcileMs?: number;
       log?: (line: string) => void;
     },
@@ -132,9 +143,31 @@ export class RouteSync {
   }
 
   private async confirmAdded(r: RouteInput) {
-    await this.record(serverStreamId(r.owner, r.serverName), `added:${r.spawnId}:${r.routeSpec}`, [
-      newEvent('RouteAdded', { spawnId: r.spawnId, routeSpec: r.routeSpec, target: r.target }),
-    ]);
+    const stream = serverStreamId(r.owner, r.serverName);
+    const key = `added:${r.spawnId}:${r.routeSpec}`;
+    const added = newEvent('RouteAdded', { spawnId: r.spawnId, routeSpec: r.routeSpec, target: r.target });
+    for (let attempt = 0; this.opts.lifecycle && attempt < 5; attempt++) {
+      // The server is ready once its route is live: ServerReady goes with RouteAdded (see followUp).
+      const state = foldServer(await readStream(this.opts.pool, stream));
+      const next = followUp(state, [added], this.opts.lifecycle);
+      const events = [added, ...next.append];
+      try {
+        await withTransaction(this.opts.pool, async (tx) => {
+          await appendToStream(tx, stream, events, {
+            expectedVersion: state.streamVersion,
+            eventIds: events.map((_, i) => deterministicEventId('proxy', key, String(i))),
+            metadata: { actor: 'proxy' },
+          });
+          for (const timer of next.cancel) await cancelScheduledMessage(tx, timer);
+        });
+        return;
+      } catch (error) {
+        if (error instanceof DuplicateEventError) return; // another replica recorded it
+        if (!(error instanceof WrongExpectedVersionError)) throw error;
+      }
+    }
+    // A stream that keeps changing: the fact alone; the spawner follows up as it always can.
+    await this.record(stream, key, [added]);
   }
 
   /** Evictions (target-reused) and replacements are recorded on the old route's stream. */
