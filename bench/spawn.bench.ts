@@ -65,6 +65,8 @@ interface SpawnResult {
   /** The services' shared event loop: delay percentiles (ms) and CPU used per wall second. */
   loop: { p50: number; p99: number; max: number; cpuShare: number };
   failed: { server: string; detail: string }[];
+  /** Spawn timers that outlived their state: fired after ready, or still armed at the end. */
+  strayTimers: string[];
   stageGaps: Map<string, number[]>;
   condorQPerCycle: number;
   condorQCalls: number;
@@ -170,6 +172,7 @@ async function benchSpawns(h: TestCondorhub, bin: CountingBin): Promise<SpawnRes
   );
   const byServer = new Map<string, Map<string, number>>();
   const failed = [...rejected];
+  const strayTimers: string[] = [];
   for (const e of events) {
     const server = e.stream_id.slice(`server-${USER}/`.length);
     if (!byServer.has(server)) byServer.set(server, new Map());
@@ -177,7 +180,15 @@ async function benchSpawns(h: TestCondorhub, bin: CountingBin): Promise<SpawnRes
     if (!m.has(e.type)) m.set(e.type, e.recorded_at.getTime());
     if (e.type === 'SpawnFailed')
       failed.push({ server, detail: `${e.data.stage}/${e.data.diagnosis}: ${e.data.userMessage}` });
+    if (m.has('ServerReady') && ['IdleTimedOut', 'PortReportTimedOut', 'HandshakeFailed'].includes(e.type))
+      strayTimers.push(`${server} ${e.type}`);
   }
+  // Every spawn has ended or is ready: a spawn timer still armed would fire on a ready server.
+  const { rows: armed } = await h.db.pool.query<{ timer_key: string; stream_id: string }>(
+    `SELECT timer_key, stream_id FROM scheduled_messages WHERE fired_at IS NULL AND stream_id LIKE $1`,
+    [`server-${USER}/%`],
+  );
+  for (const t of armed) strayTimers.push(`${t.stream_id.slice(`server-${USER}/`.length)} ${t.timer_key} armed`);
   const readyS: number[] = [];
   const overheadMs: number[] = [];
   const notebookWaitMs: number[] = [];
@@ -227,6 +238,7 @@ async function benchSpawns(h: TestCondorhub, bin: CountingBin): Promise<SpawnRes
     handshakeAttempts,
     slowest,
     failed,
+    strayTimers,
     stageGaps,
     condorQCalls: calls,
     cycles,
@@ -285,6 +297,9 @@ async function main() {
       log(
         `services' event loop (one process): delay p50 ${r.loop.p50.toFixed(0)} / p99 ${r.loop.p99.toFixed(0)} / max ${r.loop.max.toFixed(0)} ms, CPU ${(r.loop.cpuShare * 100).toFixed(0)} % of one core`,
       );
+      log(
+        `spawn timers fired after ready or still armed (must be none): ${r.strayTimers.length ? r.strayTimers.join(', ') : 'none'}`,
+      );
       if (r.slowest) log(`slowest overhead: ${r.slowest.server} ${r.slowest.overheadMs} ms: ${r.slowest.steps}`);
       log('stage gaps (from the previous stage; request for SpawnRequested), ms p50 / p99 / max:');
       for (const [stage, gaps] of r.stageGaps) {
@@ -302,6 +317,7 @@ async function main() {
           `(${(r.condorQCalls / r.windowS).toFixed(2)} calls/s)`,
       );
       if (r.failed.length) throw new Error(`${r.failed.length} spawns failed`);
+      if (r.strayTimers.length) throw new Error(`${r.strayTimers.length} timers fired after ready`);
     }
     const cpu = TRACKED > 0 ? await measurePollerCpu({ user: USER, jobs: TRACKED, concurrency: 2, log }) : undefined;
     if (spawn) {

@@ -12,6 +12,15 @@ export class WrongExpectedVersionError extends Error {
   }
 }
 
+/**
+ * Lost a race with another writer of the same stream: the stream moved (WrongExpectedVersion),
+ * or PostgreSQL broke a deadlock between a stream lock and a timer row (40P01). Read again and
+ * decide again.
+ */
+export function isWriteConflict(error: unknown): boolean {
+  return error instanceof WrongExpectedVersionError || (error as { code?: string } | null)?.code === '40P01';
+}
+
 /** An event id that is already stored: the append was a retry of one that succeeded. */
 export class DuplicateEventError extends Error {
   override readonly name = 'DuplicateEventError';

@@ -15,6 +15,8 @@ import {
   WrongExpectedVersionError,
   DuplicateEventError,
   appendToStream,
+  isWriteConflict,
+  lockStreamAt,
   readStream,
   streamVersion,
   withTransaction,
@@ -47,6 +49,35 @@ describe('event store (real PostgreSQL)', () => {
       [1, 2],
     );
     assert.equal(await streamVersion(t.pool, stream), 2);
+  });
+
+  it('holds a stream at a version for effects that append nothing: a later append waits, a moved stream refuses', async () => {
+    const stream = serverStreamId('alice', 'held');
+    const spawnId = randomUUID();
+    await appendToStream(t.pool, stream, [idle(spawnId)], { expectedVersion: 'no_stream' });
+    const order: string[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const holder = withTransaction(t.pool, async (tx) => {
+      await lockStreamAt(tx, stream, 1);
+      order.push('locked');
+      await held;
+      order.push('holder commits');
+    });
+    while (!order.includes('locked')) await new Promise((r) => setTimeout(r, 5));
+    const writer = appendToStream(t.pool, stream, [idle(spawnId, 1)], { expectedVersion: 1 }).then(() =>
+      order.push('appended'),
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(order, ['locked'], 'the append waits for the holder');
+    release();
+    await Promise.all([holder, writer]);
+    assert.deepEqual(order, ['locked', 'holder commits', 'appended']);
+    // Decided at version 1, but the stream is at 2 now: refused, as a conflict to decide again.
+    const stale = await withTransaction(t.pool, (tx) => lockStreamAt(tx, stream, 1)).catch((e) => e);
+    assert.ok(stale instanceof WrongExpectedVersionError && isWriteConflict(stale));
+    assert.equal(stale.actual, 2);
+    await withTransaction(t.pool, (tx) => lockStreamAt(tx, serverStreamId('alice', 'none'), 0));
   });
 
   it('checks no_stream and stream_exists', async () => {

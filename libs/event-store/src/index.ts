@@ -16,6 +16,7 @@ export * from './sql/read-checkpoint';
 export * from './sql/store-checkpoint';
 export * from './sql/schedule-message';
 export * from './sql/cancel-scheduled-message';
+export * from './sql/lock-stream-at';
 export * from './sql/fire-due-messages';
 export * from './sql/mark-processed';
 export * from './processor/wake-up';

@@ -1,9 +1,9 @@
 import type { Pool } from 'pg';
 import { newEvent, serverPrefix, serverStreamId } from '@condorhub/contracts';
 import {
-  WrongExpectedVersionError,
   appendToStream,
   cancelScheduledMessage,
+  isWriteConflict,
   readStream,
   withTransaction,
 } from '@condorhub/event-store';
@@ -118,7 +118,7 @@ export class HandshakeProber {
         });
         return;
       } catch (error) {
-        if (!(error instanceof WrongExpectedVersionError)) throw error;
+        if (!isWriteConflict(error)) throw error;
       }
     }
   }

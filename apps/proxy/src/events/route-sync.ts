@@ -10,10 +10,10 @@ import {
 } from '@condorhub/contracts';
 import {
   DuplicateEventError,
-  WrongExpectedVersionError,
   appendToStream,
   cancelScheduledMessage,
   deterministicEventId,
+  isWriteConflict,
   readStream,
   withTransaction,
 } from '@condorhub/event-store';
@@ -163,7 +163,7 @@ export class RouteSync {
         return;
       } catch (error) {
         if (error instanceof DuplicateEventError) return; // another replica recorded it
-        if (!(error instanceof WrongExpectedVersionError)) throw error;
+        if (!isWriteConflict(error)) throw error;
       }
     }
     // A stream that keeps changing: the fact alone; the spawner follows up as it always can.

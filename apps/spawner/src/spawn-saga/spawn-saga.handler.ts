@@ -3,9 +3,10 @@ import { type CondorClient } from '@condorhub/condor';
 import { type EventEnvelope, type NewEvent, newEvent, parseServerStreamId } from '@condorhub/contracts';
 import {
   type TimerScheduler,
-  WrongExpectedVersionError,
+  isWriteConflict,
   appendToStream,
   cancelScheduledMessage,
+  lockStreamAt,
   markProcessed,
   scheduleMessage,
   withTransaction,
@@ -66,7 +67,7 @@ export class SpawnSagaHandler {
         break;
       } catch (error) {
         // The poller or port-registry appended meanwhile: decide again on the new state.
-        if (!(error instanceof WrongExpectedVersionError) || attempt >= 5) throw error;
+        if (!isWriteConflict(error) || attempt >= 5) throw error;
         state = await loadServerStream(this.pool, event.streamId);
         reaction = { ...react(state, event, this.settings.lifecycle), submit: false, removeJob: undefined };
       }
@@ -80,11 +81,15 @@ export class SpawnSagaHandler {
       causationId: event.eventId,
       actor: 'spawner',
     };
+    const toAppend = [...r.append, ...outcome];
+    // Timers decided on this state must not outlive it: hold the stream at that version first
+    // (a port registry recording an answer meanwhile either came first and is seen, or waits
+    // and then cancels what we armed). Stream before timer rows, as every writer here.
+    if (r.arm.length || r.cancel.length) await lockStreamAt(tx, event.streamId, state.streamVersion);
     for (const key of r.cancel) await cancelScheduledMessage(tx, key);
     for (const t of r.arm) {
       await scheduleMessage(tx, t.key, event.streamId, t.event, new Date(Date.now() + t.dueInS * 1000), meta);
     }
-    const toAppend = [...r.append, ...outcome];
     if (toAppend.length) {
       // Expected version: the state we decided on. A concurrent change rolls this back and the
       // event is redelivered, to be decided again on the new state.
