@@ -32,7 +32,8 @@ export const timerKeys = (spawnId: string) => ({
   handshake: `handshake:${spawnId}`,
 });
 
-const PENDING = new Set(['requested', 'submitted', 'queued', 'starting', 'port-reported', 'routing']);
+const STEPS: ServerState['phase'][] = ['requested', 'submitted', 'queued', 'starting', 'port-reported', 'routing'];
+const PENDING = new Set(STEPS);
 
 /**
  * The spawn and removal sagas as a pure function of (state after the event, the event).
@@ -51,6 +52,9 @@ export function react(state: ServerState, event: EventEnvelope, settings: Lifecy
   const spawnId = state.spawnId;
   const keys = timerKeys(spawnId);
   const pending = PENDING.has(state.phase);
+  // Reached `phase` or a later step of a live spawn.
+  const past = (phase: ServerState['phase']) =>
+    state.phase === 'ready' || STEPS.indexOf(state.phase) >= STEPS.indexOf(phase);
   const fail = (f: FailureDescription) => {
     r.append.push(newEvent('SpawnFailed', { spawnId, ...f }));
   };
@@ -63,7 +67,8 @@ export function react(state: ServerState, event: EventEnvelope, settings: Lifecy
       if (state.phase === 'stopping' || state.phase === 'stopped') {
         // The stop came while condor_submit was running: the new job must not survive it.
         r.append.push(newEvent('JobRemovalRequested', { spawnId, jobId: d.jobId }));
-      } else {
+      } else if (state.phase === 'submitted' || state.phase === 'queued') {
+        // (Already running by the time this is handled: no idle timer to arm.)
         r.arm.push({
           key: keys.idle,
           dueInS: settings.idleTimeoutS,
@@ -72,8 +77,10 @@ export function react(state: ServerState, event: EventEnvelope, settings: Lifecy
       }
       break;
     case 'JobRunning':
+      // A step's timers go once the spawn is past it, even when this event comes late (the
+      // port registry may have recorded the answer first): a timer must never outlive its step.
+      if (past('starting')) r.cancel.push(keys.idle);
       if (state.phase === 'starting') {
-        r.cancel.push(keys.idle);
         r.arm.push({
           key: keys.port,
           dueInS: settings.portTimeoutS,
@@ -82,8 +89,8 @@ export function react(state: ServerState, event: EventEnvelope, settings: Lifecy
       }
       break;
     case 'PortReported':
+      if (past('port-reported')) r.cancel.push(keys.idle, keys.port);
       if (state.phase === 'port-reported') {
-        r.cancel.push(keys.idle, keys.port);
         r.arm.push({
           key: keys.handshake,
           dueInS: settings.handshakeTimeoutS,
@@ -95,8 +102,8 @@ export function react(state: ServerState, event: EventEnvelope, settings: Lifecy
       }
       break;
     case 'NotebookResponded':
+      if (past('routing')) r.cancel.push(keys.idle, keys.port, keys.handshake);
       if (state.phase === 'routing' && !state.routeRequested) {
-        r.cancel.push(keys.handshake);
         r.append.push(
           newEvent('RouteRequested', {
             spawnId,

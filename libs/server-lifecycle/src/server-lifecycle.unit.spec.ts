@@ -248,7 +248,7 @@ describe('server lifecycle: decide/evolve/react', () => {
       status: 200,
     });
     const first = followUp(atPort, [answered], settings);
-    assert.deepEqual(first.cancel, [`handshake:${spawnId}`]);
+    assert.deepEqual(first.cancel, [`idle:${spawnId}`, `port:${spawnId}`, `handshake:${spawnId}`]);
     assert.deepEqual(
       first.append.map((e) => [e.type, e.data]),
       [['RouteRequested', { spawnId, routeSpec: '/user/alice/', target: 'http://127.0.0.2:41000', owner: 'alice' }]],
@@ -256,7 +256,13 @@ describe('server lifecycle: decide/evolve/react', () => {
     // The spawner reacts on the stream as it is when the answer reaches it: nothing more to do.
     const recorded = envelopes([answered, ...first.append], atPort.streamVersion + 1);
     const routing = { state: foldServer(recorded, atPort) };
-    assert.deepEqual(react(routing.state, recorded[0], settings), { append: [], arm: [], cancel: [] });
+    const late = react(routing.state, recorded[0], settings);
+    assert.deepEqual([late.append, late.arm], [[], []]);
+    // A port report the spawner handles only after the answer: earlier timers go, none is armed.
+    const reported = envelopes([newEvent('PortReported', { spawnId, host: '127.0.0.2', port: 41000 })], 4)[0];
+    const latePort = react(routing.state, reported, settings);
+    assert.deepEqual(latePort.arm, []);
+    assert.deepEqual(latePort.cancel, [`idle:${spawnId}`, `port:${spawnId}`]);
 
     const added = newEvent('RouteAdded', { spawnId, routeSpec: '/user/alice/', target: 'http://127.0.0.2:41000' });
     const second = followUp(routing.state, [added], settings);
