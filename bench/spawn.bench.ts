@@ -4,6 +4,7 @@
 // usage: npm run bench:spawn [-- --spawns 200 --hosts 10 --slots 20 --tracked 1000 --timeout-s 600]
 //        smoke: npm run bench:spawn -- --spawns 20 --tracked 100
 //        no backlog: npm run bench:spawn -- --spawns 30 --stagger-ms 1000 --tracked 0
+//        one process per service (as docker-compose): npm run bench:spawn -- --processes
 //        worker jobs in one cpu cgroup of weight 256: npm run bench:spawn -- --pool-cpu-shares 256
 import fs from 'node:fs';
 import os from 'node:os';
@@ -15,9 +16,11 @@ import { ensureUser } from '../tools/condor-sim/harness';
 import { type CountingBin, countingCondorBin } from './spawn/counting-condor-bin';
 import { measurePollerCpu } from './spawn/poller-cpu';
 import { CONDOR_SIM_BIN } from '../tools/condor-sim/harness';
-import { numberArg } from './lib/args';
+import { flag, numberArg } from './lib/args';
 import { percentile, sorted } from './lib/stats';
 import { type PoolCgroup, poolCgroup } from './spawn/pool-cgroup';
+import { startServiceProcesses } from './spawn/service-processes';
+import { bootstrapCondorPoller } from '../apps/condor-poller/src/bootstrap';
 
 const SPAWNS = numberArg('spawns', 200);
 const HOSTS = numberArg('hosts', 10);
@@ -34,6 +37,9 @@ const JOB_NICE = numberArg('job-nice', 10);
 // sim daemon (the schedd) and condor_submit & co. stay outside, as on a hub that is a submit host.
 const POOL_SHARES = numberArg('pool-cpu-shares', 0);
 const DEADLINE_S = numberArg('timeout-s', 900);
+// Each service in its own process, as docker-compose runs them (the poller stays here, where its
+// cycles are counted); default: all in this one process, as `npm start` runs them.
+const PROCESSES = flag('processes');
 const USER = 'chbench';
 // Store connections per service (CONDORHUB_DATABASE_POOL_MAX); 0: the default.
 const POOL_MAX = numberArg('pool-max', 0);
@@ -70,6 +76,8 @@ interface SpawnResult {
   stageGaps: Map<string, number[]>;
   condorQPerCycle: number;
   condorQCalls: number;
+  /** Of those, the poll cycles' own (the rest: the spawner looking up a submit that failed). */
+  pollerCondorQ: number;
   cycles: number;
   windowS: number;
   wallS: number;
@@ -88,8 +96,9 @@ async function benchSpawns(h: TestCondorhub, bin: CountingBin): Promise<SpawnRes
   const created = await api(`/users/${USER}`, 'POST');
   if (![201, 409].includes(created.status)) throw new Error(`create user: ${created.status} ${await created.text()}`);
 
-  // bootAll's order: projector, spawner, condor-poller, … (a get() on another app would abort).
-  const poller = h.apps[2].get(CondorPollerService, { strict: false });
+  // bootAll's order: projector, spawner, condor-poller, … (a get() on another app would abort);
+  // with --processes the poller is the only app here.
+  const poller = h.apps[PROCESSES ? 0 : 2].get(CondorPollerService, { strict: false });
 
   const names = Array.from({ length: SPAWNS }, (_, i) => `b${i}`);
   const requestedAt = new Map<string, number>();
@@ -120,8 +129,8 @@ async function benchSpawns(h: TestCondorhub, bin: CountingBin): Promise<SpawnRes
 
   // Count condor_q per poll cycle over the window in which jobs are tracked and pending: both
   // counters are read at the window's ends (a cycle in flight at either end adds ≤ 1 of error).
-  let windowStart: { calls: number; cycles: number; at: number } | undefined;
-  let windowEnd: { calls: number; cycles: number; at: number } | undefined;
+  let windowStart: { calls: number; polls: number; cycles: number; at: number } | undefined;
+  let windowEnd: { calls: number; polls: number; cycles: number; at: number } | undefined;
   const deadline = Date.now() + SPAWN_TIMEOUT_S * 1000;
   let lastLog = 0;
   let done = 0;
@@ -135,7 +144,7 @@ async function benchSpawns(h: TestCondorhub, bin: CountingBin): Promise<SpawnRes
     const n = Object.fromEntries(rows.map((r) => [r.type, r.n])) as Record<string, number>;
     const counts = bin.counts();
     if (!windowStart && (n.JobSubmitted ?? 0) > 0) {
-      windowStart = { calls: counts.condor_q, cycles: poller.cycles, at: Date.now() };
+      windowStart = { calls: counts.condor_q, polls: poller.condorQueries, cycles: poller.cycles, at: Date.now() };
     }
     done = (n.ServerReady ?? 0) + (n.SpawnFailed ?? 0);
     if (Date.now() - lastLog > 2_000 || (answered && done >= expected)) {
@@ -148,7 +157,7 @@ async function benchSpawns(h: TestCondorhub, bin: CountingBin): Promise<SpawnRes
       );
     }
     if (answered && done >= expected) {
-      windowEnd = { calls: counts.condor_q, cycles: poller.cycles, at: Date.now() };
+      windowEnd = { calls: counts.condor_q, polls: poller.condorQueries, cycles: poller.cycles, at: Date.now() };
       break;
     }
     if (Date.now() > deadline) throw new Error(`only ${done}/${expected} spawns finished within ${SPAWN_TIMEOUT_S} s`);
@@ -230,6 +239,7 @@ async function benchSpawns(h: TestCondorhub, bin: CountingBin): Promise<SpawnRes
   }
   const calls = windowEnd!.calls - windowStart!.calls;
   const cycles = windowEnd!.cycles - windowStart!.cycles;
+  const polls = windowEnd!.polls - windowStart!.polls;
   return {
     readyS,
     overheadMs,
@@ -241,8 +251,9 @@ async function benchSpawns(h: TestCondorhub, bin: CountingBin): Promise<SpawnRes
     strayTimers,
     stageGaps,
     condorQCalls: calls,
+    pollerCondorQ: polls,
     cycles,
-    condorQPerCycle: cycles ? calls / cycles : NaN,
+    condorQPerCycle: cycles ? polls / cycles : NaN,
     windowS: (windowEnd!.at - windowStart!.at) / 1000,
     wallS,
     loop,
@@ -258,10 +269,13 @@ async function main() {
   if (SPAWNS > HOSTS * SLOTS) throw new Error(`--spawns ${SPAWNS} exceeds ${HOSTS * SLOTS} slots`);
   ensureUser(USER);
   let h: TestCondorhub | undefined;
+  let services: { pids: number[]; stop(): Promise<void> } | undefined;
   const pool: PoolCgroup | undefined = POOL_SHARES > 0 ? poolCgroup(POOL_SHARES) : undefined;
   if (POOL_SHARES > 0 && !pool) log('no writable cpu cgroup here: the simulated pool shares the CPU as is');
   const bin = countingCondorBin(CONDOR_SIM_BIN);
   const cleanup = async () => {
+    await services?.stop();
+    services = undefined;
     const home = h?.sim.home;
     await h?.close().catch(() => undefined);
     h = undefined;
@@ -283,11 +297,16 @@ async function main() {
         label: 'bench_spawn',
         sim: { hosts: HOSTS, slots: SLOTS, delayMs: 100, config: { jobNice: JOB_NICE, jobCpuCgroup: pool?.dir } },
         env: { CONDORHUB_CONDOR_BIN: bin.dir, CONDORHUB_LOG_LEVEL: 'error', ...poolEnv },
-        boot: (config) => bootAll(config),
+        boot: async (config) => {
+          if (!PROCESSES) return bootAll(config);
+          services = await startServiceProcesses(config, ['projector', 'spawner', 'port-registry', 'hub', 'proxy']);
+          return [await bootstrapCondorPoller(config)];
+        },
       });
       log(
         `condorhub up (schema ${h.db.schema}, sim ${h.sim.home}, jobs at nice ${JOB_NICE}, ` +
-          `jobs ${pool ? `in a cpu cgroup with cpu.shares ${pool.shares}` : 'not confined'})`,
+          `jobs ${pool ? `in a cpu cgroup with cpu.shares ${pool.shares}` : 'not confined'}, ` +
+          `${PROCESSES ? `services in processes ${services!.pids.join(', ')}` : 'services in this process'})`,
       );
       spawn = await benchSpawns(h, bin);
       await cleanup();
@@ -295,7 +314,7 @@ async function main() {
       log(`${r.readyS.length}/${SPAWNS} ready in ${r.wallS.toFixed(1)} s; ${r.failed.length} failed`);
       for (const f of r.failed.slice(0, 5)) log(`  failed ${f.server}: ${f.detail}`);
       log(
-        `services' event loop (one process): delay p50 ${r.loop.p50.toFixed(0)} / p99 ${r.loop.p99.toFixed(0)} / max ${r.loop.max.toFixed(0)} ms, CPU ${(r.loop.cpuShare * 100).toFixed(0)} % of one core`,
+        `${PROCESSES ? "this process's event loop (bench and poller)" : "services' event loop (one process)"}: delay p50 ${r.loop.p50.toFixed(0)} / p99 ${r.loop.p99.toFixed(0)} / max ${r.loop.max.toFixed(0)} ms, CPU ${(r.loop.cpuShare * 100).toFixed(0)} % of one core`,
       );
       log(
         `spawn timers fired after ready or still armed (must be none): ${r.strayTimers.length ? r.strayTimers.join(', ') : 'none'}`,
@@ -313,8 +332,9 @@ async function main() {
           `requests p50 ${percentile(tries, 50)} / max ${tries[tries.length - 1]} (1: it answered the first)`,
       );
       log(
-        `condor_q: ${r.condorQCalls} calls in ${r.cycles} poll cycles over ${r.windowS.toFixed(1)} s ` +
-          `(${(r.condorQCalls / r.windowS).toFixed(2)} calls/s)`,
+        `condor_q: ${r.condorQCalls} calls seen by the wrapper over ${r.windowS.toFixed(1)} s, ` +
+          `${r.pollerCondorQ} of them by the poller in ${r.cycles} cycles ` +
+          `(the rest: the spawner looking up submits that failed)`,
       );
       if (r.failed.length) throw new Error(`${r.failed.length} spawns failed`);
       if (r.strayTimers.length) throw new Error(`${r.strayTimers.length} timers fired after ready`);

@@ -25,6 +25,10 @@ export class CondorPollerService implements OnApplicationBootstrap, OnApplicatio
   private wake?: () => void;
   private subs: Subscription[] = [];
   cycles = 0;
+  /** condor_q calls made by the poll cycles (the spawner's own lookups are not counted here). */
+  get condorQueries(): number {
+    return this.cycle.queries;
+  }
 
   constructor(
     @Inject(CONFIG) private readonly config: Config,

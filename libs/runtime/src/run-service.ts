@@ -18,6 +18,8 @@ export function runService(name: string, boot: () => Promise<INestApplicationCon
       };
       process.on('SIGTERM', () => close('SIGTERM'));
       process.on('SIGINT', () => close('SIGINT'));
+      // Started by a supervisor over IPC (the spawn bench): say so.
+      process.send?.({ ready: name });
     })
     .catch((error) => {
       console.error(`${name}: ${error instanceof Error ? error.message : String(error)}`);

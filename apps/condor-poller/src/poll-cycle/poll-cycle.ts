@@ -23,6 +23,8 @@ export class PollCycle {
   private failures = 0;
   /** Jobs missing from the queue and from history, by cycles seen so. */
   private readonly vanished = new Map<string, number>();
+  /** condor_q calls made so far (one per cycle that has jobs to ask about). */
+  queries = 0;
 
   constructor(
     private readonly pool: Pool,
@@ -39,6 +41,7 @@ export class PollCycle {
     if (!tracked.length) return { tracked: 0, appended: 0, status: 'idle', anyPending: true };
     for (const id of this.marks.keys()) if (!tracked.some((j) => j.jobId === id)) this.marks.delete(id);
 
+    this.queries++;
     const snapshot = await this.condor.query(tracked.map((j) => j.jobId as never));
     if (snapshot.status === 'unknown') {
       this.failures++;
