@@ -16,7 +16,7 @@ async function main() {
   const config = app.get<Config>(CONFIG);
   await app.listen(config.CONDORHUB_HUB_PORT, config.CONDORHUB_BIND_HOST);
   // Started by a supervisor over IPC (the spawn bench): say so, as runService does.
-  process.send?.({ ready: 'hub' });
+  if (process.connected) process.send?.({ ready: 'hub' });
 }
 
 main().catch((e) => {

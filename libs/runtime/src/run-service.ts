@@ -19,7 +19,7 @@ export function runService(name: string, boot: () => Promise<INestApplicationCon
       process.on('SIGTERM', () => close('SIGTERM'));
       process.on('SIGINT', () => close('SIGINT'));
       // Started by a supervisor over IPC (the spawn bench): say so.
-      process.send?.({ ready: name });
+      if (process.connected) process.send?.({ ready: name });
     })
     .catch((error) => {
       console.error(`${name}: ${error instanceof Error ? error.message : String(error)}`);

@@ -215,3 +215,50 @@ for (const library of ['http-proxy-3', 'http-proxy'] as ForwardingLibrary[]) {
     }
   });
 }
+
+for (const library of ['http-proxy-3', 'http-proxy'] as ForwardingLibrary[]) {
+  test(`${library}: a websocket whose notebook closes first is released however late the browser answers`, async () => {
+    const hub = await startBackend('hub');
+    const backend = await startBackend('alice');
+    const proxy = new ProxyServer({ port: 0, hubUrl: hub.url, cookieSecret: TEST_SECRET, library });
+    const client = new net.Socket({ allowHalfOpen: true });
+    try {
+      await proxy.start();
+      const baseline = proxy.metrics.openSockets;
+      proxy.routes.set({
+        routeSpec: '/user/alice/',
+        target: backend.url,
+        spawnId: 'w2',
+        owner: 'alice',
+        serverName: '',
+        generation: 3,
+      });
+      // A browser as raw TCP, so it can answer the proxy's half-close late, as a busy one does.
+      await new Promise<void>((resolve, reject) => {
+        client.once('error', reject);
+        client.connect(proxy.port, '127.0.0.1', () => resolve());
+      });
+      const switched = new Promise<string>((resolve) => client.once('data', (d) => resolve(d.toString('latin1'))));
+      client.write(
+        'GET /user/alice/api/kernels/k/channels HTTP/1.1\r\nHost: 127.0.0.1\r\n' +
+          `Cookie: ${sessionCookie('alice')}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+          'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+      );
+      assert.match(await switched, /^HTTP\/1\.1 101/);
+      client.resume();
+      const halfClosed = new Promise<void>((resolve) => client.once('end', () => resolve()));
+      await backend.close(); // the notebook goes; the proxy passes its FIN on
+      await halfClosed;
+      // The browser answers late with its close frame (masked, empty), then its FIN: by then the
+      // proxy no longer pipes this side anywhere.
+      await new Promise((r) => setTimeout(r, 300));
+      client.end(Buffer.from([0x88, 0x80, 1, 2, 3, 4]));
+      await eventually(() => proxy.metrics.openSockets === baseline, 5000, 'the browser side released');
+      assert.equal(proxy.metrics.websocketsOpen, 0);
+    } finally {
+      client.destroy();
+      await proxy.stop();
+      await hub.close();
+    }
+  });
+}

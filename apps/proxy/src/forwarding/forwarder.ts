@@ -104,9 +104,16 @@ export class Forwarder {
       (proxyReq: http.ClientRequest, _req: unknown, _res: unknown, _o: unknown, socket?: Socket) =>
         this.armTimeouts(proxyReq, socket),
     );
-    this.proxy.on('proxyReqWs', (proxyReq: http.ClientRequest, _req: unknown, _socket: unknown, _o: unknown) =>
-      this.armTimeouts(proxyReq, undefined),
-    );
+    this.proxy.on('proxyReqWs', (proxyReq: http.ClientRequest, _req: unknown, socket: Duplex, _o: unknown) => {
+      this.armTimeouts(proxyReq, undefined);
+      // When the notebook's side of a websocket closes, both libraries only half-close the
+      // browser's side and unpipe it, which pauses it: bytes the browser sends after that (its
+      // close frame) are never read, so its FIN is never seen and the socket stays open for ever
+      // (found under load; dead-target test). Close it once what we wrote has gone out.
+      proxyReq.once('upgrade', (_res: unknown, proxySocket: Socket) =>
+        proxySocket.once('close', () => closeWhenFlushed(socket)),
+      );
+    });
     if (options.onWsOpen) this.proxy.on('open', options.onWsOpen);
   }
 
@@ -159,6 +166,23 @@ export class Forwarder {
       proxyReq.once('close', clear);
     }
   }
+}
+
+/** Destroys a socket once what was written to it has gone out (1 s at most). */
+function closeWhenFlushed(socket: Duplex): void {
+  if (socket.destroyed) return;
+  if (socket.writableFinished) {
+    socket.destroy();
+    return;
+  }
+  const timer = setTimeout(() => socket.destroy(), 1000);
+  timer.unref();
+  socket.once('finish', () => {
+    clearTimeout(timer);
+    socket.destroy();
+  });
+  socket.once('close', () => clearTimeout(timer));
+  if (!socket.writableEnded) socket.end();
 }
 
 /** The hub session never reaches a notebook: an admin's session must not be handed to a user's process. */
