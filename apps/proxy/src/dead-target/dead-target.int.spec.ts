@@ -172,23 +172,29 @@ describe('dead targets, missing routes and slot reuse', () => {
   });
 });
 
+/** A started proxy with one route /user/alice/ → a live backend, and its open-socket count before any client. */
+async function proxyToAlice(library: ForwardingLibrary, spawnId: string) {
+  const hub = await startBackend('hub');
+  const backend = await startBackend('alice');
+  const proxy = new ProxyServer({ port: 0, hubUrl: hub.url, cookieSecret: TEST_SECRET, library });
+  await proxy.start();
+  const baseline = proxy.metrics.openSockets;
+  proxy.routes.set({
+    routeSpec: '/user/alice/',
+    target: backend.url,
+    spawnId,
+    owner: 'alice',
+    serverName: '',
+    generation: 2,
+  });
+  return { hub, backend, proxy, baseline };
+}
+
 for (const library of ['http-proxy-3', 'http-proxy'] as ForwardingLibrary[]) {
   test(`${library}: websocket upgrades to a stopped server are closed at once and leak no socket`, async () => {
-    const hub = await startBackend('hub');
-    const backend = await startBackend('alice');
-    const proxy = new ProxyServer({ port: 0, hubUrl: hub.url, cookieSecret: TEST_SECRET, library });
+    const { hub, backend, proxy, baseline } = await proxyToAlice(library, 'w1');
     const alice = sessionCookie('alice');
     try {
-      await proxy.start();
-      const baseline = proxy.metrics.openSockets;
-      proxy.routes.set({
-        routeSpec: '/user/alice/',
-        target: backend.url,
-        spawnId: 'w1',
-        owner: 'alice',
-        serverName: '',
-        generation: 2,
-      });
       const wsUrl = `ws://127.0.0.1:${proxy.port}/user/alice/api/kernels/k/channels`;
       const live = await openWs(wsUrl, { cookie: alice });
       const reply = nextMessage(live);
@@ -218,21 +224,9 @@ for (const library of ['http-proxy-3', 'http-proxy'] as ForwardingLibrary[]) {
 
 for (const library of ['http-proxy-3', 'http-proxy'] as ForwardingLibrary[]) {
   test(`${library}: a websocket whose notebook closes first is released however late the browser answers`, async () => {
-    const hub = await startBackend('hub');
-    const backend = await startBackend('alice');
-    const proxy = new ProxyServer({ port: 0, hubUrl: hub.url, cookieSecret: TEST_SECRET, library });
+    const { hub, backend, proxy, baseline } = await proxyToAlice(library, 'w2');
     const client = new net.Socket({ allowHalfOpen: true });
     try {
-      await proxy.start();
-      const baseline = proxy.metrics.openSockets;
-      proxy.routes.set({
-        routeSpec: '/user/alice/',
-        target: backend.url,
-        spawnId: 'w2',
-        owner: 'alice',
-        serverName: '',
-        generation: 3,
-      });
       // A browser as raw TCP, so it can answer the proxy's half-close late, as a busy one does.
       await new Promise<void>((resolve, reject) => {
         client.once('error', reject);
