@@ -98,12 +98,20 @@ describe('condor-sim faults through the adapter', () => {
   it('kill after N s: removed with a reason, and the freed slot goes to the next idle job at once', async () => {
     // One host with one slot, so the next job must get exactly the killed job's slot.
     sim.fault('never-schedule', { host: '127.0.0.3' });
-    sim.fault('kill', { attr: 'CondorhubSpawnId=victim', after: 1 });
+    // 3 s: `next` must be queued before the kill, or there is nothing to hand the slot to (a
+    // submit takes over 1 s on a loaded machine; CI failed so twice).
+    sim.fault('kill', { attr: 'CondorhubSpawnId=victim', after: 3 });
     const victim = await sleeper('victim');
     const next = await sleeper('next');
     // FIFO: the victim gets the only open slot; `next` can only run once that slot is freed.
     const ranOn = await until(victim.jobId, 'running');
-    const reused = await until(next.jobId, 'running');
+    const reused = await until(next.jobId, 'running').catch(async (error) => {
+      // What the pool looked like, for the next one who has to find out why.
+      const snap = await client.query();
+      console.error(`queue: ${JSON.stringify(snap.status === 'ok' ? snap.jobs : snap)}`);
+      console.error(`sim: ${JSON.stringify(sim.status())}`);
+      throw error;
+    });
     assert.equal(reused.remoteHost, ranOn.remoteHost, 'same slot name, same host');
     await waitFor('victim gone', async () => {
       const snap = await client.query([victim.jobId]);
