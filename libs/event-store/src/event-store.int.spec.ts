@@ -15,6 +15,7 @@ import {
   WrongExpectedVersionError,
   DuplicateEventError,
   appendToStream,
+  decideAndAppend,
   isWriteConflict,
   lockStreamAt,
   readStream,
@@ -78,6 +79,21 @@ describe('event store (real PostgreSQL)', () => {
     assert.ok(stale instanceof WrongExpectedVersionError && isWriteConflict(stale));
     assert.equal(stale.actual, 2);
     await withTransaction(t.pool, (tx) => lockStreamAt(tx, serverStreamId('alice', 'none'), 0));
+  });
+
+  it('decides on a stream and appends at that version: declined, appended, the same fixed ids stored once', async () => {
+    const stream = serverStreamId('alice', 'decided');
+    const spawnId = randomUUID();
+    assert.equal(await decideAndAppend(t.pool, stream, () => undefined), 'declined');
+    assert.equal((await readStream(t.pool, stream)).length, 0);
+    const ids = [randomUUID()];
+    const once = (events: EventEnvelope[]) => ({ events: [idle(spawnId, events.length)], eventIds: ids });
+    assert.equal(await decideAndAppend(t.pool, stream, once), 'appended');
+    assert.equal(await decideAndAppend(t.pool, stream, once), 'duplicate');
+    assert.deepEqual(
+      (await readStream(t.pool, stream)).map((e) => (e.data as any).jobId),
+      ['0.0'],
+    );
   });
 
   it('checks no_stream and stream_exists', async () => {

@@ -19,6 +19,7 @@ export * from './sql/cancel-scheduled-message';
 export * from './sql/lock-stream-at';
 export * from './sql/fire-due-messages';
 export * from './sql/mark-processed';
+export * from './decide-and-append';
 export * from './processor/wake-up';
 export * from './processor/event-processor';
 export * from './processor/timer-scheduler';

@@ -1,12 +1,6 @@
 import type { Pool } from 'pg';
 import { newEvent, serverPrefix, serverStreamId } from '@condorhub/contracts';
-import {
-  appendToStream,
-  cancelScheduledMessage,
-  isWriteConflict,
-  readStream,
-  withTransaction,
-} from '@condorhub/event-store';
+import { decideAndAppend, readStream } from '@condorhub/event-store';
 import { type LifecycleSettings, type ServerState, foldServer, followUp } from '@condorhub/server-lifecycle';
 
 export interface HandshakeTarget {
@@ -53,9 +47,8 @@ export class HandshakeProber {
     this.active.clear();
   }
 
-  private async stillWaiting(t: HandshakeTarget): Promise<{ ok: boolean; state: ServerState }> {
-    const state = foldServer(await readStream(this.pool, serverStreamId(t.user, t.serverName)));
-    return { ok: state.spawnId === t.spawnId && state.phase === 'port-reported', state };
+  private async stillWaiting(t: HandshakeTarget): Promise<boolean> {
+    return isWaiting(foldServer(await readStream(this.pool, serverStreamId(t.user, t.serverName))), t);
   }
 
   private async run(t: HandshakeTarget, signal: AbortSignal) {
@@ -91,7 +84,7 @@ export class HandshakeProber {
       } catch {
         // Not listening yet: keep asking.
       }
-      if (attempt % 10 === 0 && !(await this.stillWaiting(t)).ok) return;
+      if (attempt % 10 === 0 && !(await this.stillWaiting(t))) return;
       // The launcher reports before the notebook listens: ask again soon, then back off.
       await new Promise((r) => setTimeout(r, Math.min(this.opts.intervalMs ?? 300, 20 * 2 ** (attempt - 1))));
     }
@@ -101,25 +94,21 @@ export class HandshakeProber {
     t: HandshakeTarget,
     answer: { url: string; version: string | null; status: number; attempts: number; waitedMs: number },
   ) {
-    const stream = serverStreamId(t.user, t.serverName);
-    for (let i = 0; i < 5; i++) {
-      const { ok, state } = await this.stillWaiting(t);
-      if (!ok) return;
-      const answered = newEvent('NotebookResponded', { spawnId: t.spawnId, ...answer });
-      // The route request goes with the answer, in one transaction (see followUp).
-      const next = followUp(state, [answered], this.opts.lifecycle);
-      try {
-        await withTransaction(this.pool, async (tx) => {
-          await appendToStream(tx, stream, [answered, ...next.append], {
-            expectedVersion: state.streamVersion,
-            metadata: { correlationId: t.spawnId, actor: 'port-registry' },
-          });
-          for (const key of next.cancel) await cancelScheduledMessage(tx, key);
-        });
-        return;
-      } catch (error) {
-        if (!isWriteConflict(error)) throw error;
-      }
-    }
+    await decideAndAppend(
+      this.pool,
+      serverStreamId(t.user, t.serverName),
+      (stream) => {
+        const state = foldServer(stream);
+        if (!isWaiting(state, t)) return undefined;
+        const answered = newEvent('NotebookResponded', { spawnId: t.spawnId, ...answer });
+        // The route request goes with the answer, in one transaction (see followUp).
+        const next = followUp(state, [answered], this.opts.lifecycle);
+        return { events: [answered, ...next.append], cancelTimers: next.cancel };
+      },
+      { metadata: { correlationId: t.spawnId, actor: 'port-registry' } },
+    );
   }
 }
+
+const isWaiting = (state: ServerState, t: HandshakeTarget) =>
+  state.spawnId === t.spawnId && state.phase === 'port-reported';

@@ -8,15 +8,7 @@ import {
   parseEnvelope,
   serverStreamId,
 } from '@condorhub/contracts';
-import {
-  DuplicateEventError,
-  appendToStream,
-  cancelScheduledMessage,
-  deterministicEventId,
-  isWriteConflict,
-  readStream,
-  withTransaction,
-} from '@condorhub/event-store';
+import { DuplicateEventError, appendToStream, decideAndAppend, deterministicEventId } from '@condorhub/event-store';
 import { type LifecycleSettings, foldServer, followUp } from '@condorhub/server-lifecycle';
 import type { RemovedRoute, RouteInput, RouteTable } from '../routing/route-table';
 
@@ -38,8 +30,8 @@ export class RouteSync {
       nc: NatsConnection;
       prefix: string;
       routes: RouteTable;
-      /** With these, a RouteAdded is recorded with the lifecycle's follow-up (ServerReady). */
-      lifecycle?: LifecycleSettings;
+      /** For the lifecycle's follow-up recorded with a RouteAdded (ServerReady). */
+      lifecycle: LifecycleSettings;
       reconcileMs?: number;
       log?: (line: string) => void;
     },
@@ -146,28 +138,20 @@ export class RouteSync {
     const stream = serverStreamId(r.owner, r.serverName);
     const key = `added:${r.spawnId}:${r.routeSpec}`;
     const added = newEvent('RouteAdded', { spawnId: r.spawnId, routeSpec: r.routeSpec, target: r.target });
-    for (let attempt = 0; this.opts.lifecycle && attempt < 5; attempt++) {
-      // The server is ready once its route is live: ServerReady goes with RouteAdded (see followUp).
-      const state = foldServer(await readStream(this.opts.pool, stream));
-      const next = followUp(state, [added], this.opts.lifecycle);
-      const events = [added, ...next.append];
-      try {
-        await withTransaction(this.opts.pool, async (tx) => {
-          await appendToStream(tx, stream, events, {
-            expectedVersion: state.streamVersion,
-            eventIds: events.map((_, i) => deterministicEventId('proxy', key, String(i))),
-            metadata: { actor: 'proxy' },
-          });
-          for (const timer of next.cancel) await cancelScheduledMessage(tx, timer);
-        });
-        return;
-      } catch (error) {
-        if (error instanceof DuplicateEventError) return; // another replica recorded it
-        if (!isWriteConflict(error)) throw error;
-      }
-    }
+    const outcome = await decideAndAppend(
+      this.opts.pool,
+      stream,
+      (events) => {
+        // The server is ready once its route is live: ServerReady goes with RouteAdded (see followUp).
+        const next = followUp(foldServer(events), [added], this.opts.lifecycle);
+        const all = [added, ...next.append];
+        // Fixed ids: two replicas confirming the same route store it once.
+        return { events: all, cancelTimers: next.cancel, eventIds: all.map((_, i) => this.eventId(key, i)) };
+      },
+      { metadata: { actor: 'proxy' } },
+    );
     // A stream that keeps changing: the fact alone; the spawner follows up as it always can.
-    await this.record(stream, key, [added]);
+    if (outcome === 'conflict') await this.record(stream, key, [added]);
   }
 
   /** Evictions (target-reused) and replacements are recorded on the old route's stream. */
@@ -180,11 +164,15 @@ export class RouteSync {
     }
   }
 
+  private eventId(key: string, index: number): string {
+    return deterministicEventId('proxy', key, String(index));
+  }
+
   /** Appends a route fact once across replicas and retries. */
   async record(streamId: string, key: string, events: NewEvent[]): Promise<void> {
     try {
       await appendToStream(this.opts.pool, streamId, events, {
-        eventIds: events.map((_, i) => deterministicEventId('proxy', key, String(i))),
+        eventIds: events.map((_, i) => this.eventId(key, i)),
         metadata: { actor: 'proxy' },
       });
     } catch (error) {

@@ -1,0 +1,48 @@
+import type { Pool } from 'pg';
+import type { EventEnvelope, EventMetadata, NewEvent } from '@condorhub/contracts';
+import { withTransaction } from './db';
+import { DuplicateEventError, isWriteConflict } from './errors';
+import { appendToStream } from './sql/append-to-stream';
+import { cancelScheduledMessage } from './sql/cancel-scheduled-message';
+import { readStream } from './sql/read-stream';
+
+/** What a decision on a stream records: events, and timers that no longer apply. */
+export interface StreamDecision {
+  events: NewEvent[];
+  cancelTimers?: string[];
+  /** Fixed ids, so writers that decide the same thing store it once. */
+  eventIds?: string[];
+}
+
+/**
+ * Reads a stream, lets `decide` choose what to record on it (undefined: nothing), and appends
+ * that at the version it was decided on, with the timer cancellations, in one transaction
+ * (stream lock before timer rows, as every writer). Another writer first: read and decide again.
+ */
+export async function decideAndAppend(
+  pool: Pool,
+  streamId: string,
+  decide: (stream: EventEnvelope[]) => StreamDecision | undefined,
+  options: { metadata?: EventMetadata; attempts?: number } = {},
+): Promise<'appended' | 'declined' | 'duplicate' | 'conflict'> {
+  for (let attempt = 0; attempt < (options.attempts ?? 5); attempt++) {
+    const stream = await readStream(pool, streamId);
+    const decision = decide(stream);
+    if (!decision) return 'declined';
+    try {
+      await withTransaction(pool, async (tx) => {
+        await appendToStream(tx, streamId, decision.events, {
+          expectedVersion: stream.length ? stream[stream.length - 1].streamVersion : 0,
+          eventIds: decision.eventIds,
+          metadata: options.metadata,
+        });
+        for (const key of decision.cancelTimers ?? []) await cancelScheduledMessage(tx, key);
+      });
+      return 'appended';
+    } catch (error) {
+      if (error instanceof DuplicateEventError) return 'duplicate';
+      if (!isWriteConflict(error)) throw error;
+    }
+  }
+  return 'conflict';
+}
