@@ -1,29 +1,11 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import { Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import { type Config, logLevels } from '@condorhub/config';
-import { RuntimeModule } from '@condorhub/runtime';
+import type { Config } from '@condorhub/config';
 import { bootstrapCondorPoller } from '../../condor-poller/src/bootstrap';
-import { configureHubApp } from '../../hub/src/configure-hub-app';
-import { HubModule } from '../../hub/src/hub.module';
+import { bootstrapHub } from '../../hub/src/bootstrap';
 import { bootstrapPortRegistry } from '../../port-registry/src/bootstrap';
 import { bootstrapProjector } from '../../projector/src/bootstrap';
 import { bootstrapProxy } from '../../proxy/src/bootstrap';
 import { bootstrapSpawner } from '../../spawner/src/bootstrap';
-
-/** The hub's HTTP server on CONDORHUB_HUB_PORT. */
-export async function bootstrapHub(config: Config): Promise<INestApplicationContext> {
-  @Module({ imports: [RuntimeModule.forRoot({ service: 'hub', config }), HubModule.forRoot()] })
-  class HubApp {}
-  const app = await NestFactory.create<NestExpressApplication>(HubApp, {
-    bodyParser: false,
-    logger: logLevels(config),
-  });
-  configureHubApp(app);
-  await app.listen(config.CONDORHUB_HUB_PORT, config.CONDORHUB_BIND_HOST);
-  return app;
-}
 
 /**
  * Every service in one process, for small sites and development. They still talk only

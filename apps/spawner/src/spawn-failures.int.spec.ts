@@ -16,7 +16,7 @@ import {
   createTestCondorhub,
 } from '../../all-in-one/src/testing/test-condorhub';
 import { bootstrapSpawner } from './bootstrap';
-import { bootstrapHub } from '../../all-in-one/src/boot-all';
+import { bootstrapHub } from '../../hub/src/bootstrap';
 
 // Each case has its own user, so faults can select it by owner and cases cannot collide.
 const users = {

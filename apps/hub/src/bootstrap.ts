@@ -1,0 +1,21 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import { Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { type Config, logLevels } from '@condorhub/config';
+import { RuntimeModule } from '@condorhub/runtime';
+import { configureHubApp } from './configure-hub-app';
+import { HubModule } from './hub.module';
+
+/** The hub's HTTP server on CONDORHUB_HUB_PORT. */
+export async function bootstrapHub(config: Config): Promise<INestApplicationContext> {
+  @Module({ imports: [RuntimeModule.forRoot({ service: 'hub', config }), HubModule.forRoot()] })
+  class HubApp {}
+  const app = await NestFactory.create<NestExpressApplication>(HubApp, {
+    bodyParser: false,
+    logger: logLevels(config),
+  });
+  configureHubApp(app);
+  await app.listen(config.CONDORHUB_HUB_PORT, config.CONDORHUB_BIND_HOST);
+  return app;
+}
