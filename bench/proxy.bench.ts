@@ -1,21 +1,26 @@
 /**
  * Proxy benchmark: condorhub's proxy against configurable-http-proxy 5.3 in one run.
  *
- *   npm run bench:proxy [-- --duration 10 --rounds 3 --connections 64 --routes 1000 --soak-seconds 300 --soak-http-proxy]
+ *   npm run bench:proxy [-- --duration 10 --rounds 3 --connections 64 --routes 1000 --soak-seconds 300
+ *                          --workers N --autocannon --node-backend --soak-http-proxy]
  *
- * Processes (all on 127.0.0.1): one stand-in backend (1,000 notebook ports), the proxies under
- * test (ours with http-proxy-3, ours with http-proxy, CHP), and one load-generator process
- * (autocannon). Each proxy is measured alone, in interleaved rounds, with the same backend,
- * routes, load and concurrency; requests cycle over all 1,000 routes. Then a websocket churn
- * soak through our proxy (live and dead targets) samples the proxy's RSS after a forced GC.
+ * Processes (all on 127.0.0.1): one stand-in backend (1,000 notebook ports; C when the machine
+ * has a compiler), the proxies under test, and one load generator (wrk when installed, else
+ * autocannon). Each proxy is measured alone, in interleaved rounds, with the same backend,
+ * routes, load and concurrency; requests cycle over all 1,000 routes. Ours is measured as it is
+ * deployed (CONDORHUB_PROXY_WORKERS' default: one worker per core) and as one process, CHP as
+ * the one process it can only be. Then a websocket churn soak through one process of ours (live
+ * and dead targets, Node stand-in) samples its RSS after a forced GC.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import { cpus, totalmem } from 'node:os';
 import * as path from 'node:path';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { loadConfig } from '../libs/config/src';
 import { signSession, SESSION_COOKIE_NAME } from '../apps/proxy/src/ownership/session-cookie';
+import { startCBackend } from './proxy/c-backend';
 import { flag, numberArg } from './lib/args';
 import { processCpuSeconds } from './lib/proc-cpu';
 import { median } from './lib/stats';
@@ -28,11 +33,17 @@ const DURATION = numberArg('duration', 10);
 const ROUNDS = numberArg('rounds', 3);
 const CONNECTIONS = numberArg('connections', 64);
 const SOAK_SECONDS = numberArg('soak-seconds', 300);
-// --wrk: wrk (C) generates the HTTP load instead of autocannon (Node), for every proxy alike.
-const GENERATOR: 'wrk' | 'autocannon' = flag('wrk') ? 'wrk' : 'autocannon';
-// Which forwarding library the websocket soak runs on (default: the proxy's default).
-const SOAK_LIBRARY = flag('soak-http-proxy') ? 'http-proxy' : 'http-proxy-3';
+// wrk (C) generates the HTTP load when installed, for every proxy alike: the lighter the load
+// generator, the more of the 2 cores the proxies get. --autocannon: the Node generator instead.
+const GENERATOR: 'wrk' | 'autocannon' = !flag('autocannon') && onPath('wrk') ? 'wrk' : 'autocannon';
+// Our proxy as deployed: CONDORHUB_PROXY_WORKERS' default (one per core) unless --workers N.
+const WORKERS = numberArg('workers', loadConfig({}).CONDORHUB_PROXY_WORKERS);
+// Which forwarding libraries the websocket soak runs on: the proxy's default (websockets on
+// http-proxy-3), or --soak-http-proxy: http-proxy on both paths.
+const SOAK_LIBRARY = flag('soak-http-proxy') ? 'http-proxy' : 'default';
 const DEAD_ROUTES = 100;
+// Routes the websocket soak cycles over (Node stand-in ports with an echo).
+const SOAK_ROUTES = 100;
 const SECRET = 'bench-cookie-secret-0123456789';
 
 const children: ChildProcess[] = [];
@@ -43,6 +54,10 @@ process.on('exit', cleanup);
 process.on('SIGINT', () => process.exit(130));
 
 const log = (s: string): void => void process.stderr.write(`${s}\n`);
+
+function onPath(command: string): boolean {
+  return (process.env.PATH ?? '').split(':').some((dir) => dir && existsSync(path.join(dir, command)));
+}
 
 function forkTs(file: string, args: string[], execArgv: string[] = []): ChildProcess {
   const c = fork(path.join(root, file), args, {
@@ -158,10 +173,17 @@ async function main(): Promise<void> {
   );
   log(`node ${process.version}, ${cpus().length} cpus, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`);
 
-  // 1. backend
-  const backend = forkTs('bench/proxy/backend.ts', [String(ROUTES + 0)]);
-  const { ports } = await once<{ ports: number[] }>(backend, (m) => m.ready, 'backend');
-  log(`backend: ${ports.length} notebook ports up (pid ${backend.pid})`);
+  // 1. backends: the HTTP rounds' stand-in (C when possible) and the Node one for websockets
+  const cBackend = flag('node-backend') ? undefined : await startCBackend(ROUTES);
+  if (cBackend) children.push(cBackend.child);
+  const nodeBackend = forkTs('bench/proxy/backend.ts', [String(cBackend ? SOAK_ROUTES : ROUTES)]);
+  const { ports: nodePorts } = await once<{ ports: number[] }>(nodeBackend, (m) => m.ready, 'backend');
+  const backendPid = cBackend?.child.pid ?? nodeBackend.pid!;
+  const ports = cBackend?.ports ?? nodePorts;
+  log(
+    `backend: ${ports.length} notebook ports, ${cBackend ? 'C (bench/proxy/backend.c)' : 'Node'} (pid ${backendPid}); websocket soak: Node, ${nodePorts.length} ports`,
+  );
+  log(`load generator: ${GENERATOR}${GENERATOR === 'autocannon' && !flag('autocannon') ? ' (wrk not installed)' : ''}`);
   const hubPort = await freePort(); // the hub is not exercised; an unused port stands in
   const routes = ports.map((port, i) => ({
     routeSpec: `/user/u${i}/`,
@@ -172,10 +194,20 @@ async function main(): Promise<void> {
     generation: i + 1,
   }));
   const paths = routes.map((r, i) => `${r.routeSpec}api/contents/notebook${i % 7}.ipynb?content=0`);
+  // Websocket soak routes: the Node stand-in's echo ports.
+  const wsRoutes = nodePorts.slice(0, SOAK_ROUTES).map((port, i) => ({
+    routeSpec: `/user/ws${i}/`,
+    target: `http://127.0.0.1:${port}`,
+    spawnId: `w${i}`,
+    owner: `ws${i}`,
+    serverName: '',
+    generation: 50_000 + i,
+  }));
 
   // 2. proxies under test
   const ours: Record<string, { child: ChildProcess; port: number }> = {};
-  for (const library of ['http-proxy-3', 'http-proxy']) {
+  // 'default': HTTP on http-proxy, websockets on http-proxy-3; the others: one library on both paths.
+  for (const library of ['default', 'http-proxy-3', ...(SOAK_LIBRARY === 'http-proxy' ? ['http-proxy'] : [])]) {
     const child = forkTs(
       'bench/proxy/proxy-child.ts',
       [library, `http://127.0.0.1:${hubPort}`, SECRET],
@@ -188,15 +220,17 @@ async function main(): Promise<void> {
   }
   const workersPort = await freePort();
   const workers = forkTs('bench/proxy/proxy-workers.ts', [
-    'http-proxy-3',
+    'default',
     `http://127.0.0.1:${hubPort}`,
     SECRET,
     String(workersPort),
-    '2',
+    String(WORKERS),
   ]);
   const { pids: workerPids } = await once<{ pids: number[] }>(workers, (m) => m.ready, 'proxy workers');
   await ask(workers, { routes }, 'add routes to workers');
-  log(`condorhub proxy, 2 worker processes (http-proxy-3): port ${workersPort} (pids ${workerPids.join(', ')})`);
+  log(
+    `condorhub proxy as deployed, ${WORKERS} worker process${WORKERS === 1 ? '' : 'es'} (default libraries): port ${workersPort} (pids ${workerPids.join(', ')})`,
+  );
   const chpPort = await freePort();
   const chpApiPort = await freePort();
   const chp = spawn(
@@ -242,11 +276,11 @@ async function main(): Promise<void> {
 
   const targets: Target[] = [
     // No proxy at all: the same load straight at one notebook port. The ceiling this machine allows.
-    { name: 'direct', port: ports[0], pids: [backend.pid!] },
+    { name: 'direct', port: ports[0], pids: [backendPid] },
     { name: 'chp', port: chpPort, pids: [chp.pid!] },
+    { name: 'proxy', port: workersPort, pids: workerPids },
+    { name: 'proxy_1process', port: ours.default.port, pids: [ours.default.child.pid!] },
     { name: 'proxy_httpproxy3', port: ours['http-proxy-3'].port, pids: [ours['http-proxy-3'].child.pid!] },
-    { name: 'proxy_httpproxy', port: ours['http-proxy'].port, pids: [ours['http-proxy'].child.pid!] },
-    { name: 'proxy_2workers', port: workersPort, pids: workerPids },
   ];
   const runs = new Map<string, (HttpResult & { cpuUsPerReq: number })[]>(targets.map((t) => [t.name, []]));
   const measure = async (t: Target, durationS: number): Promise<HttpResult & { cpuUsPerReq: number }> => {
@@ -283,8 +317,8 @@ async function main(): Promise<void> {
       log(`round ${round}/${ROUNDS}: ${t.name} for ${DURATION}s`);
       const r = await measure(t, DURATION);
       runs.get(t.name)!.push(r);
-      if (t.name === 'proxy_httpproxy3' || t.name === 'proxy_httpproxy') {
-        const child = t.name === 'proxy_httpproxy' ? ours['http-proxy'].child : ours['http-proxy-3'].child;
+      if (t.name === 'proxy_1process' || t.name === 'proxy_httpproxy3') {
+        const child = t.name === 'proxy_httpproxy3' ? ours['http-proxy-3'].child : ours.default.child;
         log(`  errors so far: ${JSON.stringify((await ask<{ errors: object }>(child, { gc: true }, 'stats')).errors)}`);
       }
       log(
@@ -304,10 +338,10 @@ async function main(): Promise<void> {
     };
   };
   const chpS = summary('chp');
-  const p3 = summary('proxy_httpproxy3');
-  const p1 = summary('proxy_httpproxy');
+  const deployed = summary('proxy');
+  const p3 = summary('proxy_1process');
+  const v3 = summary('proxy_httpproxy3');
   const direct = summary('direct');
-  const p2 = summary('proxy_2workers');
 
   // 4. websocket churn soak through our proxy (default library), live and dead targets
   const soakProxy = ours[SOAK_LIBRARY];
@@ -321,7 +355,7 @@ async function main(): Promise<void> {
   }));
   // Dead targets: ports that were free a moment ago (nothing listens there).
   for (const r of deadRoutes) r.target = `http://127.0.0.1:${await freePort()}`;
-  await ask(soakProxy.child, { routes: deadRoutes }, 'add dead routes');
+  await ask(soakProxy.child, { routes: [...wsRoutes, ...deadRoutes] }, 'add websocket and dead routes');
   // Let the HTTP phase's sockets drain; then churn, taking the baseline after a warm-up so
   // one-time allocations (buffers, JIT, pools) do not count as growth.
   await new Promise((r) => setTimeout(r, 6000));
@@ -341,7 +375,7 @@ async function main(): Promise<void> {
   load.send({
     kind: 'ws-churn',
     base: `ws://127.0.0.1:${soakProxy.port}`,
-    livePaths: routes.map((r) => `${r.routeSpec}api/kernels/k/channels`),
+    livePaths: wsRoutes.map((r) => `${r.routeSpec}api/kernels/k/channels`),
     deadPaths: deadRoutes.map((r) => `${r.routeSpec}api/kernels/k/channels`),
     headers: { cookie },
     concurrency: 50,
@@ -367,33 +401,33 @@ async function main(): Promise<void> {
   log(`  churn: ${JSON.stringify(churn.result)}; RSS after GC ${(end.rss / 2 ** 20).toFixed(1)} MB`);
   log(`  RSS samples (s, MB): ${samples.map(([s, m]) => `${s.toFixed(0)}:${m.toFixed(0)}`).join(' ')}`);
 
-  const defaultRps = p3.rps;
   const lines = [
-    `proxy.rps: ${defaultRps.toFixed(0)}`,
+    `proxy.rps: ${deployed.rps.toFixed(0)}`,
     `chp.rps: ${chpS.rps.toFixed(0)}`,
-    `proxy.rps_ratio_vs_chp: ${(defaultRps / chpS.rps).toFixed(2)}`,
-    `proxy.p99_ms: ${p3.p99}`,
+    `proxy.rps_ratio_vs_chp: ${(deployed.rps / chpS.rps).toFixed(2)}`,
+    `proxy.p99_ms: ${deployed.p99}`,
     `chp.p99_ms: ${chpS.p99}`,
     `proxy.rss_growth_mb_5min: ${growth5min.toFixed(1)}${SOAK_SECONDS === 300 ? '' : ` (extrapolated from ${SOAK_SECONDS}s: ${growthMb.toFixed(1)} MB)`}`,
-    `proxy_httpproxy3.rps: ${p3.rps.toFixed(0)}`,
-    `proxy_httpproxy.rps: ${p1.rps.toFixed(0)}`,
-    `proxy_httpproxy3.p99_ms: ${p3.p99}`,
-    `proxy_httpproxy.p99_ms: ${p1.p99}`,
-    `proxy.p50_ms: ${p3.p50}`,
+    `proxy.workers: ${WORKERS}`,
+    `proxy.p50_ms: ${deployed.p50}`,
     `chp.p50_ms: ${chpS.p50}`,
-    `proxy.cpu_us_per_req: ${p3.cpu.toFixed(0)}`,
-    `proxy_httpproxy.cpu_us_per_req: ${p1.cpu.toFixed(0)}`,
+    `proxy.cpu_us_per_req: ${deployed.cpu.toFixed(0)}`,
     `chp.cpu_us_per_req: ${chpS.cpu.toFixed(0)}`,
-    `proxy.cpu_ratio_vs_chp: ${(chpS.cpu / p3.cpu).toFixed(2)}`,
-    `proxy.failed_requests: ${p3.bad + p1.bad}`,
+    `proxy_1process.rps: ${p3.rps.toFixed(0)}`,
+    `proxy_1process.rps_ratio_vs_chp: ${(p3.rps / chpS.rps).toFixed(2)}`,
+    `proxy_1process.p99_ms: ${p3.p99}`,
+    `proxy_1process.cpu_us_per_req: ${p3.cpu.toFixed(0)}`,
+    `proxy_httpproxy3.rps: ${v3.rps.toFixed(0)}`,
+    `proxy_httpproxy3.p99_ms: ${v3.p99}`,
+    `proxy_httpproxy3.cpu_us_per_req: ${v3.cpu.toFixed(0)}`,
+    `proxy.failed_requests: ${deployed.bad + p3.bad + v3.bad}`,
     `chp.failed_requests: ${chpS.bad}`,
     `proxy.ws_churn: ${churn.result!.ok} echoed, ${churn.result!.refused} refused at dead targets, ${churn.result!.bad} unexpected`,
     `proxy.open_sockets_after_soak: ${settled.openSockets} (websockets open: ${settled.websocketsOpen})`,
-    `proxy_2workers.rps: ${p2.rps.toFixed(0)}`,
-    `proxy_2workers.rps_ratio_vs_chp: ${(p2.rps / chpS.rps).toFixed(2)}`,
-    `proxy_2workers.p99_ms: ${p2.p99}`,
     `direct.rps: ${direct.rps.toFixed(0)}`,
     `direct.p99_ms: ${direct.p99}`,
+    `bench.load_generator: ${GENERATOR}`,
+    `bench.backend: ${cBackend ? 'c' : 'node'}`,
   ];
   process.stdout.write(`\n${lines.join('\n')}\n`);
 }

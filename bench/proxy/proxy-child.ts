@@ -1,16 +1,22 @@
 /**
- * condorhub's proxy as a separate process for the benchmark: listens on an ephemeral port,
- * loads the routes the parent sends, answers { gc } requests (run with --expose-gc) so RSS
- * samples reflect retained memory rather than garbage.
+ * condorhub's proxy as a separate process for the benchmark ('default' libraries, or one library
+ * on both paths): listens on an ephemeral port, loads the routes the parent sends, answers { gc }
+ * requests (run with --expose-gc) so RSS samples reflect retained memory rather than garbage.
  */
 import { ProxyServer } from '../../apps/proxy/src/proxy-server';
 import type { ForwardingLibrary } from '../../apps/proxy/src/forwarding/forwarder';
 import type { RouteInput } from '../../apps/proxy/src/routing/route-table';
 
-const [library, hubUrl, secret] = process.argv.slice(2) as [ForwardingLibrary, string, string];
+const [library, hubUrl, secret] = process.argv.slice(2) as [ForwardingLibrary | 'default', string, string];
 
 async function main(): Promise<void> {
-  const proxy = new ProxyServer({ port: 0, hubUrl, cookieSecret: secret, library, adminToken: 'bench-admin-token' });
+  const proxy = new ProxyServer({
+    port: 0,
+    hubUrl,
+    cookieSecret: secret,
+    library: library === 'default' ? undefined : library,
+    adminToken: 'bench-admin-token',
+  });
   await proxy.start();
   process.on('message', (msg: { routes?: RouteInput[]; gc?: boolean; id?: number }) => {
     if (msg.routes) {

@@ -1,8 +1,8 @@
 /**
  * condorhub's proxy as N processes sharing one port (node:cluster, the OS spreading accepted
  * connections). Each worker holds its own route table, fed the same routes, exactly as
- * independent replicas following the same events would. Used to show what the design's
- * replicas buy on a multi-core host; the single-process figure is the one compared with CHP.
+ * independent replicas following the same events would: the proxy as apps/proxy/src/main.ts
+ * runs it (CONDORHUB_PROXY_WORKERS), without the store and NATS.
  */
 import cluster from 'node:cluster';
 import { ProxyServer } from '../../apps/proxy/src/proxy-server';
@@ -16,7 +16,8 @@ const workers = Number(workersArg ?? 2);
 type Msg = { routes?: RouteInput[]; id?: number; added?: number; ready?: boolean };
 
 if (cluster.isPrimary) {
-  cluster.schedulingPolicy = cluster.SCHED_NONE;
+  // As apps/proxy/src/main.ts: connections handed out in turn, so a burst is spread evenly.
+  cluster.schedulingPolicy = cluster.SCHED_RR;
   const forked = Array.from({ length: workers }, () => cluster.fork());
   let ready = 0;
   for (const w of forked) {
@@ -42,7 +43,12 @@ if (cluster.isPrimary) {
   process.on('disconnect', () => process.exit(0));
 } else {
   void (async () => {
-    const proxy = new ProxyServer({ port, hubUrl, cookieSecret: secret, library: library as ForwardingLibrary });
+    const proxy = new ProxyServer({
+      port,
+      hubUrl,
+      cookieSecret: secret,
+      library: library === 'default' ? undefined : (library as ForwardingLibrary),
+    });
     await proxy.start();
     process.on('message', (msg: Msg) => {
       if (msg.routes)

@@ -8,8 +8,10 @@ const workers = config.CONDORHUB_PROXY_WORKERS;
 
 if (workers > 1 && cluster.isPrimary) {
   // Replicas in one host: each worker builds its table from the projection and follows events
-  // (as a second proxy host would); the kernel spreads accepted connections between them.
-  cluster.schedulingPolicy = cluster.SCHED_NONE;
+  // (as a second proxy host would). The primary hands accepted connections out in turn: left to
+  // the kernel (SCHED_NONE), one worker often took a whole burst of new connections and kept
+  // them (keep-alive), leaving the other idle (bench:proxy, 64 connections opened at once).
+  cluster.schedulingPolicy = cluster.SCHED_RR;
   let stopping = false;
   const fork = () => cluster.fork();
   for (let i = 0; i < workers; i++) fork();

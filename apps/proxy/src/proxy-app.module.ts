@@ -38,6 +38,7 @@ export class ProxyAppService implements OnApplicationBootstrap, OnApplicationShu
       portRegistryUrl: config.CONDORHUB_PORT_REGISTRY_URL ?? local(config.CONDORHUB_PORT_REGISTRY_PORT),
       cookieSecret: config.CONDORHUB_COOKIE_SECRET,
       adminToken: config.CONDORHUB_ADMIN_TOKEN,
+      library: { http: config.CONDORHUB_PROXY_HTTP_LIBRARY },
       onActivity: async (batch) => {
         nc.publish(activitySubject(prefix), JSON.stringify(batch));
       },

@@ -18,7 +18,7 @@ import {
   sendRefusal,
   sendServerUnavailable,
 } from './dead-target/responses';
-import { Forwarder, type ForwardErrorKind, type ForwardingLibrary } from './forwarding/forwarder';
+import { Forwarder, type ForwardErrorKind, type ForwarderOptions } from './forwarding/forwarder';
 import { ProxyMetrics, type ErrorReason } from './metrics/proxy-metrics';
 import { AccessPolicy, ownerFromPath } from './ownership/access-policy';
 import { TargetProber, type ProbeFailure } from './probing/target-prober';
@@ -38,8 +38,8 @@ export interface ProxyServerOptions {
   cookieSecret: string | Buffer;
   /** Token for GET /api/routes (CONDORHUB_ADMIN_TOKEN). Without it the API always answers 403. */
   adminToken?: string;
-  /** Forwarding library. Default http-proxy-3 (see bench/RESULTS.md, section proxy). */
-  library?: ForwardingLibrary;
+  /** Forwarding library, for both paths or per path. Default: http-proxy for HTTP, http-proxy-3 for websockets. */
+  library?: ForwarderOptions['library'];
   connectTimeoutMs?: number;
   responseTimeoutMs?: number;
   /** Inbound keep-alive idle timeout. Default 5000 ms. */
@@ -169,7 +169,7 @@ export class ProxyServer {
       routes: this.routes.size,
       uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),
       websocketsOpen: this.metrics.websocketsOpen,
-      library: this.forwarder.library,
+      libraries: this.forwarder.libraries,
     };
   }
 

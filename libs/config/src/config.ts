@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 // Environment variables are the interface operators script against. Every service reads its
@@ -38,7 +39,14 @@ export const ConfigSchema = z.object({
   CONDORHUB_PROXY_PORT: port(8000),
   CONDORHUB_PROXY_HOST: z.string().default('127.0.0.1'),
   // Proxy processes sharing the port on this host (apps/proxy/src/main.ts), each a full replica.
-  CONDORHUB_PROXY_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
+  // 'auto' (default): one per core this process may use, as one Node process uses one core.
+  CONDORHUB_PROXY_WORKERS: z
+    .union([z.literal('auto'), z.coerce.number().int().min(1).max(64)])
+    .default('auto')
+    .transform((w) => (w === 'auto' ? Math.min(64, availableParallelism()) : w)),
+  // The library HTTP requests are forwarded with (websockets always use http-proxy-3); see
+  // apps/proxy/src/forwarding/forwarder.ts for why http-proxy is the default.
+  CONDORHUB_PROXY_HTTP_LIBRARY: z.enum(['http-proxy', 'http-proxy-3']).default('http-proxy'),
   CONDORHUB_HUB_PORT: port(8081),
   CONDORHUB_PORT_REGISTRY_PORT: port(8082),
   CONDORHUB_BIND_HOST: z.string().default('127.0.0.1'),

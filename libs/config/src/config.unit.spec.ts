@@ -1,5 +1,6 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
+import { availableParallelism } from 'node:os';
 import { ConfigError, loadConfig } from './index';
 
 it('gives the documented defaults', () => {
@@ -9,6 +10,17 @@ it('gives the documented defaults', () => {
   assert.equal(c.CONDORHUB_HUB_PORT, 8081);
   assert.equal(c.CONDORHUB_IDLE_TIMEOUT_S, 300);
   assert.deepEqual(c.CONDORHUB_ADMIN_USERS, []);
+  assert.equal(c.CONDORHUB_PROXY_WORKERS, Math.min(64, availableParallelism()));
+});
+
+it('takes a number of proxy workers or auto, and refuses anything else', () => {
+  assert.equal(loadConfig({ CONDORHUB_PROXY_WORKERS: '3' }).CONDORHUB_PROXY_WORKERS, 3);
+  assert.equal(loadConfig({ CONDORHUB_PROXY_WORKERS: 'auto' }).CONDORHUB_PROXY_WORKERS, availableParallelism());
+  for (const bad of ['0', 'many', '65', '1.5'])
+    assert.throws(
+      () => loadConfig({ CONDORHUB_PROXY_WORKERS: bad }),
+      (e: unknown) => e instanceof ConfigError && /CONDORHUB_PROXY_WORKERS/.test(e.message),
+    );
 });
 
 it('refuses bad values, naming each key', () => {

@@ -1,6 +1,10 @@
 /**
- * Forwards HTTP requests and websocket upgrades to a route's target through http-proxy-3
- * (default) or http-proxy (kept selectable so the benchmark can compare them).
+ * Forwards HTTP requests and websocket upgrades to a route's target. By default HTTP goes
+ * through http-proxy and websockets through http-proxy-3, each path on the library measured
+ * best for it (bench/RESULTS.md, "proxy"): http-proxy's HTTP path costs about a fifth less CPU
+ * per request, and its one known HTTP leak on Node ≥ 15.5 (a browser that gives up is never
+ * passed on to the notebook, node-http-proxy#1559) is closed here; http-proxy-3 carries the
+ * websocket leak fixes http-proxy never merged. Either library can take both paths.
  *
  * Per request: one options object per route (built once), one error listener for the whole
  * proxy (no closure per request), keep-alive sockets to targets, and two timeouts:
@@ -17,10 +21,18 @@ import type { Route } from '../routing/route-table';
 
 export type ForwardingLibrary = 'http-proxy-3' | 'http-proxy';
 
+export interface ForwardingLibraries {
+  http: ForwardingLibrary;
+  websocket: ForwardingLibrary;
+}
+
+export const DEFAULT_LIBRARIES: ForwardingLibraries = { http: 'http-proxy', websocket: 'http-proxy-3' };
+
 export type ForwardErrorKind = 'refused' | 'timeout' | 'reset' | 'other';
 
 export interface ForwarderOptions {
-  library?: ForwardingLibrary;
+  /** One library for both paths, or per path; unset parts take DEFAULT_LIBRARIES. */
+  library?: ForwardingLibrary | Partial<ForwardingLibraries>;
   /** Time allowed to open the TCP connection to a target. Default 5000 ms. */
   connectTimeoutMs?: number;
   /** Time allowed until the target's response headers arrive. Default 120000 ms; 0 disables. */
@@ -72,8 +84,9 @@ function timeoutError(message: string): NodeJS.ErrnoException {
 }
 
 export class Forwarder {
-  readonly library: ForwardingLibrary;
-  private readonly proxy: ProxyLike;
+  readonly libraries: ForwardingLibraries;
+  private readonly webProxy: ProxyLike;
+  private readonly wsProxy: ProxyLike;
   private readonly httpAgent: http.Agent;
   private readonly httpsAgent: https.Agent;
   private readonly perRoute = new WeakMap<Route, object>();
@@ -81,30 +94,57 @@ export class Forwarder {
   private readonly responseTimeoutMs: number;
 
   constructor(private readonly options: ForwarderOptions) {
-    this.library = options.library ?? 'http-proxy-3';
+    const chosen =
+      typeof options.library === 'string' ? { http: options.library, websocket: options.library } : options.library;
+    this.libraries = { ...DEFAULT_LIBRARIES, ...chosen };
     this.connectTimeoutMs = options.connectTimeoutMs ?? 5000;
     this.responseTimeoutMs = options.responseTimeoutMs ?? 120_000;
     const agentOptions = { keepAlive: true, maxFreeSockets: options.maxFreeSockets ?? 64, scheduling: 'lifo' as const };
     this.httpAgent = new http.Agent(agentOptions);
     this.httpsAgent = new https.Agent(agentOptions);
 
+    this.webProxy = this.createProxy(this.libraries.http);
+    this.wsProxy =
+      this.libraries.websocket === this.libraries.http ? this.webProxy : this.createProxy(this.libraries.websocket);
+  }
+
+  web(route: Route, req: http.IncomingMessage, res: http.ServerResponse): void {
+    this.webProxy.web(req, res, this.optionsFor(route));
+  }
+
+  ws(route: Route, req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.wsProxy.ws(req, socket, head, this.optionsFor(route));
+  }
+
+  close(): void {
+    this.httpAgent.destroy();
+    this.httpsAgent.destroy();
+    this.webProxy.close?.();
+    if (this.wsProxy !== this.webProxy) this.wsProxy.close?.();
+  }
+
+  private createProxy(library: ForwardingLibrary): ProxyLike {
     // Both libraries export createProxyServer with the same options.
-    const create = (this.library === 'http-proxy' ? httpProxy.createProxyServer : httpProxy3.createProxyServer) as (
+    const create = (library === 'http-proxy' ? httpProxy.createProxyServer : httpProxy3.createProxyServer) as (
       o: object,
     ) => ProxyLike;
-    this.proxy = create({ xfwd: true, ws: true, preserveHeaderKeyCase: false });
-
-    this.proxy.on('error', (err: NodeJS.ErrnoException, req: http.IncomingMessage, resOrSocket: unknown) => {
+    const proxy = create({ xfwd: true, ws: true, preserveHeaderKeyCase: false });
+    proxy.on('error', (err: NodeJS.ErrnoException, req: http.IncomingMessage, resOrSocket: unknown) => {
       const kind = classifyError(err);
       if (resOrSocket instanceof http.ServerResponse) this.options.onWebError(err, kind, req, resOrSocket);
       else this.options.onWsError(err, kind, req, resOrSocket as Duplex);
     });
-    this.proxy.on(
+    proxy.on(
       'proxyReq',
-      (proxyReq: http.ClientRequest, _req: unknown, _res: unknown, _o: unknown, socket?: Socket) =>
-        this.armTimeouts(proxyReq, socket),
+      (proxyReq: http.ClientRequest, _req: unknown, res: http.ServerResponse, _o: unknown, socket?: Socket) => {
+        this.armTimeouts(proxyReq, socket);
+        // http-proxy waits for the request's 'aborted' event, which Node no longer emits once the
+        // request has arrived: a browser closing a slow or endless response (SSE, a download) would
+        // leave the notebook's connection open for ever. http-proxy-3 does this itself.
+        if (library === 'http-proxy') res.once('close', () => res.writableFinished || proxyReq.destroy());
+      },
     );
-    this.proxy.on('proxyReqWs', (proxyReq: http.ClientRequest, _req: unknown, socket: Duplex, _o: unknown) => {
+    proxy.on('proxyReqWs', (proxyReq: http.ClientRequest, _req: unknown, socket: Duplex, _o: unknown) => {
       this.armTimeouts(proxyReq, undefined);
       // When the notebook's side of a websocket closes, both libraries only half-close the
       // browser's side and unpipe it, which pauses it: bytes the browser sends after that (its
@@ -114,21 +154,8 @@ export class Forwarder {
         proxySocket.once('close', () => closeWhenFlushed(socket)),
       );
     });
-    if (options.onWsOpen) this.proxy.on('open', options.onWsOpen);
-  }
-
-  web(route: Route, req: http.IncomingMessage, res: http.ServerResponse): void {
-    this.proxy.web(req, res, this.optionsFor(route));
-  }
-
-  ws(route: Route, req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
-    this.proxy.ws(req, socket, head, this.optionsFor(route));
-  }
-
-  close(): void {
-    this.httpAgent.destroy();
-    this.httpsAgent.destroy();
-    this.proxy.close?.();
+    if (this.options.onWsOpen) proxy.on('open', this.options.onWsOpen);
+    return proxy;
   }
 
   private optionsFor(route: Route): object {

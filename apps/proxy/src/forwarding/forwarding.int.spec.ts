@@ -1,5 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { ProxyServer } from '../proxy-server';
 import type { ForwardingLibrary } from './forwarder';
 import {
@@ -14,8 +16,9 @@ import {
   type Backend,
 } from '../testing/test-backends';
 
-for (const library of ['http-proxy-3', 'http-proxy'] as ForwardingLibrary[]) {
-  describe(`forwarding through ${library}`, () => {
+// The default (http-proxy for HTTP, http-proxy-3 for websockets), then each library on both paths.
+for (const library of [undefined, 'http-proxy-3', 'http-proxy'] as (ForwardingLibrary | undefined)[]) {
+  describe(`forwarding through ${library ?? 'the default libraries'}`, () => {
     let hub: Backend, registry: Backend, alice: Backend, aliceGpu: Backend;
     let proxy: ProxyServer;
     const cookie = sessionCookie('alice');
@@ -119,6 +122,37 @@ for (const library of ['http-proxy-3', 'http-proxy'] as ForwardingLibrary[]) {
         assert.equal(JSON.parse(r.body).backend, 'bob');
       } finally {
         await bob.close();
+      }
+    });
+
+    test('a browser that gives up on an endless response releases the notebook’s connection', async () => {
+      // An event stream that never ends: the notebook only learns the browser left when the proxy
+      // closes its side (http-proxy alone never did on Node ≥ 15.5: node-http-proxy#1559).
+      let notebookClosed = false;
+      const sse = http.createServer((_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write('data: 1\n\n');
+        res.once('close', () => (notebookClosed = true));
+      });
+      await new Promise<void>((r) => sse.listen(0, '127.0.0.1', () => r()));
+      try {
+        proxy.routes.set({
+          routeSpec: '/user/carol/',
+          target: `http://127.0.0.1:${(sse.address() as AddressInfo).port}`,
+          spawnId: 'c1',
+          owner: 'carol',
+          serverName: '',
+          generation: 4,
+        });
+        await new Promise<void>((resolve, reject) => {
+          const req = http.get(`${proxy.url}/user/carol/api/events`, { headers: { cookie: sessionCookie('carol') } });
+          req.on('response', (res) => res.once('data', () => (req.destroy(), resolve())));
+          req.on('error', (err) => (req.destroyed ? undefined : reject(err)));
+        });
+        await eventually(() => notebookClosed, 5000, 'the notebook sees its connection closed');
+      } finally {
+        sse.closeAllConnections();
+        await new Promise<void>((r) => sse.close(() => r()));
       }
     });
 
