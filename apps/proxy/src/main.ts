@@ -15,6 +15,11 @@ if (workers > 1 && cluster.isPrimary) {
   let stopping = false;
   const fork = () => cluster.fork();
   for (let i = 0; i < workers; i++) fork();
+  // A supervisor that asked (IPC) hears the proxy is ready once every first worker is (runService).
+  let ready = 0;
+  cluster.on('message', (_worker, msg: { ready?: string }) => {
+    if (msg?.ready && ++ready === workers && process.connected) process.send?.({ ready: 'proxy' });
+  });
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) {
       if (!Object.keys(cluster.workers ?? {}).length) process.exit(0);

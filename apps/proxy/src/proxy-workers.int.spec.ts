@@ -54,6 +54,7 @@ describe('proxy workers', () => {
   let n: TestNats;
   let primary: ChildProcess;
   let port: number;
+  let readyMessage: Promise<unknown>;
 
   before(async () => {
     t = await createTestDatabase('proxy_workers');
@@ -73,8 +74,9 @@ describe('proxy workers', () => {
         CONDORHUB_COOKIE_SECRET: 'cookie-secret-for-tests-0123456789abcdef',
         CONDORHUB_LOG_LEVEL: 'warn',
       },
-      stdio: ['ignore', 'inherit', 'inherit'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
+    readyMessage = new Promise((resolve) => primary.once('message', resolve));
   });
   after(async () => {
     if (primary && primary.exitCode === null) primary.kill('SIGKILL');
@@ -83,9 +85,10 @@ describe('proxy workers', () => {
   });
 
   it(
-    'serves from two processes, replaces one that dies, and stops with the primary',
+    'tells its supervisor it is ready, serves from two processes, replaces one that dies, and stops with the primary',
     { timeout: 120_000 },
     async () => {
+      assert.deepEqual(await readyMessage, { ready: 'proxy' });
       const first = await pidsAnswering(port, (p) => p.size >= 2);
       assert.ok(!first.has(primary.pid!), 'the primary only supervises');
 
