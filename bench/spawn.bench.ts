@@ -4,7 +4,7 @@
 // usage: npm run bench:spawn [-- --spawns 200 --hosts 10 --slots 20 --tracked 1000 --timeout-s 600]
 //        smoke: npm run bench:spawn -- --spawns 20 --tracked 100
 //        no backlog: npm run bench:spawn -- --spawns 30 --stagger-ms 1000 --tracked 0
-//        one process per service (as docker-compose): npm run bench:spawn -- --processes
+//        every service in this one process (as npm start): npm run bench:spawn -- --one-process
 //        worker jobs in one cpu cgroup of weight 256: npm run bench:spawn -- --pool-cpu-shares 256
 import fs from 'node:fs';
 import os from 'node:os';
@@ -37,9 +37,10 @@ const JOB_NICE = numberArg('job-nice', 10);
 // sim daemon (the schedd) and condor_submit & co. stay outside, as on a hub that is a submit host.
 const POOL_SHARES = numberArg('pool-cpu-shares', 0);
 const DEADLINE_S = numberArg('timeout-s', 900);
-// Each service in its own process, as docker-compose runs them (the poller stays here, where its
-// cycles are counted); default: all in this one process, as `npm start` runs them.
-const PROCESSES = flag('processes');
+// Default: each service in its own process and session, as deployed (docker-compose containers,
+// systemd units); the poller stays here, where its cycles are counted. --one-process: all in this
+// process, as `npm start` runs them. (--processes, the old name of the default, is accepted.)
+const PROCESSES = !flag('one-process');
 const USER = 'chbench';
 // Store connections per service (CONDORHUB_DATABASE_POOL_MAX); 0: the default.
 const POOL_MAX = numberArg('pool-max', 0);
@@ -97,7 +98,7 @@ async function benchSpawns(h: TestCondorhub, bin: CountingBin): Promise<SpawnRes
   if (![201, 409].includes(created.status)) throw new Error(`create user: ${created.status} ${await created.text()}`);
 
   // bootAll's order: projector, spawner, condor-poller, … (a get() on another app would abort);
-  // with --processes the poller is the only app here.
+  // with the services in their own processes the poller is the only app here.
   const poller = h.apps[PROCESSES ? 0 : 2].get(CondorPollerService, { strict: false });
 
   const names = Array.from({ length: SPAWNS }, (_, i) => `b${i}`);
