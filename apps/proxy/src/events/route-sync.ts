@@ -142,8 +142,11 @@ export class RouteSync {
       this.opts.pool,
       stream,
       (events) => {
+        const state = foldServer(events);
+        // Another replica (or worker) confirmed this route first: nothing to write.
+        if (state.spawnId === r.spawnId && state.routeAdded && state.routeSpec === r.routeSpec) return undefined;
         // The server is ready once its route is live: ServerReady goes with RouteAdded (see followUp).
-        const next = followUp(foldServer(events), [added], this.opts.lifecycle);
+        const next = followUp(state, [added], this.opts.lifecycle);
         const all = [added, ...next.append];
         // Fixed ids: two replicas confirming the same route store it once.
         return { events: all, cancelTimers: next.cancel, eventIds: all.map((_, i) => this.eventId(key, i)) };
