@@ -5,6 +5,7 @@ import { CondorClient } from '@condorhub/condor';
 import { eventSubjectFilter, parseEnvelope } from '@condorhub/contracts';
 import type { Config } from '@condorhub/config';
 import { CONFIG, NATS, PG_POOL } from '@condorhub/runtime';
+import { StrayJobs } from './stray-jobs/stray-jobs';
 import { PollCycle } from './poll-cycle/poll-cycle';
 import { TrackedJobs } from './tracked-jobs/tracked-jobs';
 
@@ -41,9 +42,24 @@ export class CondorPollerService implements OnApplicationBootstrap, OnApplicatio
       timeoutMs: config.CONDORHUB_CONDOR_TIMEOUT_S * 1000,
     });
     this.tracked = new TrackedJobs(pool);
+    const log = (l: string) => this.log.warn(l);
     this.cycle = new PollCycle(pool, this.tracked, condor, {
       unknownAfter: config.CONDORHUB_UNKNOWN_AFTER_FAILURES,
-      log: (l) => this.log.warn(l),
+      strays: {
+        jobs: new StrayJobs(
+          pool,
+          // condor_rm runs as the job's owner, niced like the spawner's.
+          new CondorClient({
+            binDir: config.CONDORHUB_CONDOR_BIN,
+            commandPrefix: config.CONDORHUB_CONDOR_PREFIX || undefined,
+            timeoutMs: config.CONDORHUB_CONDOR_TIMEOUT_S * 1000,
+            nice: config.CONDORHUB_CONDOR_NICE,
+          }),
+          { graceMs: config.CONDORHUB_STRAY_JOB_GRACE_S * 1000, log },
+        ),
+        idleQueryMs: config.CONDORHUB_RUNNING_POLL_S * 1000,
+      },
+      log,
     });
   }
 

@@ -73,6 +73,8 @@ export const ConfigSchema = z.object({
   CONDORHUB_PORT_TIMEOUT_S: seconds(120),
   CONDORHUB_HANDSHAKE_TIMEOUT_S: seconds(60),
   CONDORHUB_CONDOR_TIMEOUT_S: seconds(30),
+  // A job of this hub that no live server names is removed after this long (apps/condor-poller/src/stray-jobs).
+  CONDORHUB_STRAY_JOB_GRACE_S: seconds(120),
   CONDORHUB_UNKNOWN_AFTER_FAILURES: z.coerce.number().int().min(1).default(3),
   CONDORHUB_QUARANTINE_STRIKES: z.coerce.number().int().min(1).default(2),
   CONDORHUB_QUARANTINE_WINDOW_S: seconds(1800),

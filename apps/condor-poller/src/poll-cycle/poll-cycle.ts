@@ -2,6 +2,7 @@ import type { Pool } from 'pg';
 import type { CondorClient } from '@condorhub/condor';
 import { type NewEvent, newEvent } from '@condorhub/contracts';
 import { appendToStream } from '@condorhub/event-store';
+import type { StrayJobs } from '../stray-jobs/stray-jobs';
 import { type JobMark, type TrackedJob, type TrackedJobs } from '../tracked-jobs/tracked-jobs';
 import { jobTransition } from './job-transition';
 
@@ -25,12 +26,18 @@ export class PollCycle {
   private readonly vanished = new Map<string, number>();
   /** condor_q calls made so far (one per cycle that has jobs to ask about). */
   queries = 0;
+  private lastQueryAt = Date.now();
 
   constructor(
     private readonly pool: Pool,
     readonly tracked: TrackedJobs,
     private readonly condor: CondorClient,
-    private readonly opts: { unknownAfter: number; log?: (l: string) => void },
+    private readonly opts: {
+      unknownAfter: number;
+      /** Jobs no live server names are looked for in every answer, and when idle this often. */
+      strays?: { jobs: StrayJobs; idleQueryMs: number };
+      log?: (l: string) => void;
+    },
   ) {}
 
   async run(): Promise<PollCycleResult> {
@@ -38,10 +45,20 @@ export class PollCycle {
     const anyPending = tracked.some((j) => j.phase !== 'ready');
     // Nothing to ask condor about; keep looking often (a local query), since a JobSubmitted
     // wake-up can arrive before the read model shows the new job.
-    if (!tracked.length) return { tracked: 0, appended: 0, status: 'idle', anyPending: true };
+    if (!tracked.length) {
+      const strays = this.opts.strays;
+      if (strays && Date.now() - this.lastQueryAt >= strays.idleQueryMs) {
+        this.queries++;
+        this.lastQueryAt = Date.now();
+        const snapshot = await this.condor.query();
+        if (snapshot.status === 'ok') await strays.jobs.sweep(snapshot.jobs, new Set());
+      }
+      return { tracked: 0, appended: 0, status: 'idle', anyPending: true };
+    }
     for (const id of this.marks.keys()) if (!tracked.some((j) => j.jobId === id)) this.marks.delete(id);
 
     this.queries++;
+    this.lastQueryAt = Date.now();
     const snapshot = await this.condor.query(tracked.map((j) => j.jobId as never));
     if (snapshot.status === 'unknown') {
       this.failures++;
@@ -83,6 +100,7 @@ export class PollCycle {
         }
       }
     }
+    await this.opts.strays?.jobs.sweep(snapshot.jobs, new Set(tracked.map((j) => j.jobId)));
     return { tracked: tracked.length, appended, status: 'ok', anyPending };
   }
 

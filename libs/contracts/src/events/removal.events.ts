@@ -15,4 +15,12 @@ export const removalEvents = {
   }),
   RemovalStepTimedOut: z.object({ spawnId: SpawnId, step: RemovalStep, attempt: z.number().int().min(1) }),
   RemovalCompleted: z.object({ spawnId: SpawnId }),
+  // A job of this hub that no live server names (see apps/condor-poller/src/stray-jobs), removed.
+  StrayJobRemoved: z.object({
+    spawnId: SpawnId,
+    jobId: JobId,
+    owner: z.string().min(1).max(200),
+    outcome: z.enum(['marked', 'not-found', 'already-removing']),
+    unnamedForS: z.number().min(0),
+  }),
 } as const;
