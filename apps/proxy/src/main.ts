@@ -2,6 +2,7 @@ import cluster from 'node:cluster';
 import { loadConfig } from '@condorhub/config';
 import { runService } from '@condorhub/runtime';
 import { bootstrapProxy } from './bootstrap';
+import { aggregateWorkerMetrics } from './metrics/worker-metrics';
 
 const config = loadConfig();
 const workers = config.CONDORHUB_PROXY_WORKERS;
@@ -15,6 +16,7 @@ if (workers > 1 && cluster.isPrimary) {
   let stopping = false;
   const fork = () => cluster.fork();
   for (let i = 0; i < workers; i++) fork();
+  aggregateWorkerMetrics();
   // A supervisor that asked (IPC) hears the proxy is ready once every first worker is (runService).
   let ready = 0;
   cluster.on('message', (_worker, msg: { ready?: string }) => {

@@ -6,6 +6,7 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
+import cluster from 'node:cluster';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Pool } from 'pg';
 import type { Config } from '@condorhub/config';
@@ -13,6 +14,7 @@ import { newEvent, proxyActivitySubject, serverStreamId } from '@condorhub/contr
 import { CONFIG, NATS, PG_POOL } from '@condorhub/runtime';
 import { lifecycleSettings } from '@condorhub/server-lifecycle';
 import { RouteSync } from './events/route-sync';
+import { workerMetricsSource } from './metrics/worker-metrics';
 import { ProxyServer } from './proxy-server';
 
 /** `<prefix>.activity.proxy`: batches of {routeSpec, spawnId, lastActivity}, for idle culling. */
@@ -38,6 +40,8 @@ export class ProxyAppService implements OnApplicationBootstrap, OnApplicationShu
       portRegistryUrl: config.CONDORHUB_PORT_REGISTRY_URL ?? local(config.CONDORHUB_PORT_REGISTRY_PORT),
       cookieSecret: config.CONDORHUB_COOKIE_SECRET,
       adminToken: config.CONDORHUB_ADMIN_TOKEN,
+      // One of several workers (apps/proxy/src/main.ts): /metrics sums them all.
+      metricsSource: cluster.isWorker ? workerMetricsSource(() => this.server.metrics.snapshot()) : undefined,
       library: { http: config.CONDORHUB_PROXY_HTTP_LIBRARY },
       onActivity: async (batch) => {
         nc.publish(activitySubject(prefix), JSON.stringify(batch));

@@ -19,7 +19,7 @@ import {
   sendServerUnavailable,
 } from './dead-target/responses';
 import { Forwarder, type ForwardErrorKind, type ForwarderOptions } from './forwarding/forwarder';
-import { ProxyMetrics, type ErrorReason } from './metrics/proxy-metrics';
+import { ProxyMetrics, type ErrorReason, type MetricsSnapshot } from './metrics/proxy-metrics';
 import { AccessPolicy, ownerFromPath } from './ownership/access-policy';
 import { TargetProber, type ProbeFailure } from './probing/target-prober';
 import { RouteTable, type RemovedRoute, type Route } from './routing/route-table';
@@ -46,6 +46,8 @@ export interface ProxyServerOptions {
   keepAliveTimeoutMs?: number;
   /** Serve Prometheus text on /metrics of the public port. Default true. */
   exposeMetrics?: boolean;
+  /** What /metrics shows, from this process's snapshot (worker processes: all workers summed). */
+  metricsSource?: (own: MetricsSnapshot) => Promise<MetricsSnapshot>;
   /** Called for every route leaving the table (removed, replaced, evicted with reason target-reused). */
   onRouteRemoved?: (removed: RemovedRoute) => void;
   /** Activity batches (see ActivityTracker). */
@@ -183,12 +185,17 @@ export class ProxyServer {
       return;
     }
     if (url === '/metrics' && this.options.exposeMetrics !== false) {
-      const text = this.metrics.render();
-      res.writeHead(200, {
-        'content-type': 'text/plain; version=0.0.4; charset=utf-8',
-        'content-length': Buffer.byteLength(text),
-      });
-      res.end(text);
+      const send = (m?: MetricsSnapshot): void => {
+        const text = this.metrics.render(m);
+        res.writeHead(200, {
+          'content-type': 'text/plain; version=0.0.4; charset=utf-8',
+          'content-length': Buffer.byteLength(text),
+        });
+        res.end(text);
+      };
+      const source = this.options.metricsSource;
+      if (source) source(this.metrics.snapshot()).then(send, () => send());
+      else send();
       return;
     }
     if (url.startsWith('/api/routes') && this.routesApi.handle(req, res)) return;

@@ -9,13 +9,13 @@ import { type TestDatabase, type TestNats, createTestDatabase, createTestNats, f
 
 const root = path.resolve(__dirname, '../../..');
 
-function health(port: number): Promise<{ pid: number } | undefined> {
+function get(port: number, path: string): Promise<string | undefined> {
   return new Promise((resolve) => {
     const req = http.get(
       {
         host: '127.0.0.1',
         port,
-        path: '/_condorhub/health',
+        path,
         agent: false,
         headers: { connection: 'close' },
         timeout: 2_000,
@@ -23,18 +23,28 @@ function health(port: number): Promise<{ pid: number } | undefined> {
       (res) => {
         let body = '';
         res.on('data', (d) => (body += d));
-        res.on('end', () => {
-          try {
-            resolve(JSON.parse(body));
-          } catch {
-            resolve(undefined);
-          }
-        });
+        res.on('end', () => resolve(body));
       },
     );
     req.on('error', () => resolve(undefined));
     req.on('timeout', () => req.destroy());
   });
+}
+
+async function health(port: number): Promise<{ pid: number } | undefined> {
+  try {
+    return JSON.parse((await get(port, '/_condorhub/health')) ?? '');
+  } catch {
+    return undefined;
+  }
+}
+
+/** 2xx responses the proxy has sent, as its /metrics says (one new connection per call). */
+async function answered2xx(port: number): Promise<number> {
+  const text = (await get(port, '/metrics')) ?? '';
+  const m = /^condorhub_proxy_requests_total\{code="2xx"\} (\d+)$/m.exec(text);
+  assert.ok(m, `no request count in /metrics: ${text.slice(0, 200)}`);
+  return Number(m[1]);
 }
 
 /** Asks until `want` holds for the set of pids seen answering since the call began. */
@@ -85,12 +95,17 @@ describe('proxy workers', () => {
   });
 
   it(
-    'tells its supervisor it is ready, serves from two processes, replaces one that dies, and stops with the primary',
+    'tells its supervisor it is ready, serves from two processes with one /metrics, replaces one that dies, and stops with the primary',
     { timeout: 120_000 },
     async () => {
       assert.deepEqual(await readyMessage, { ready: 'proxy' });
       const first = await pidsAnswering(port, (p) => p.size >= 2);
       assert.ok(!first.has(primary.pid!), 'the primary only supervises');
+
+      // Whichever worker answers a scrape, /metrics counts every worker's requests.
+      const before = await answered2xx(port);
+      for (let i = 0; i < 10; i++) assert.ok(await health(port));
+      assert.equal(await answered2xx(port), before + 11, 'ten health checks and the first scrape');
 
       const [victim] = first;
       process.kill(victim, 'SIGKILL');
