@@ -35,11 +35,19 @@ export class HandshakeProber {
     return this.active.size;
   }
 
-  start(t: HandshakeTarget): void {
-    if (this.active.has(t.spawnId)) return;
+  /**
+   * `recorded`: the port report's own append, when the probe starts alongside it (the notebook
+   * is asked while PortReported commits). An answer is recorded only once it resolves true; false
+   * ends the probe.
+   */
+  start(t: HandshakeTarget, recorded: Promise<boolean> = Promise.resolve(true)): void {
+    if (this.active.get(t.spawnId)?.signal.aborted === false) return;
     const abort = new AbortController();
     this.active.set(t.spawnId, abort);
-    void this.run(t, abort.signal).finally(() => this.active.delete(t.spawnId));
+    void recorded.then((ok) => ok || abort.abort());
+    void this.run(t, abort.signal, recorded).finally(() => {
+      if (this.active.get(t.spawnId) === abort) this.active.delete(t.spawnId);
+    });
   }
 
   stopAll(): void {
@@ -51,7 +59,9 @@ export class HandshakeProber {
     return isWaiting(foldServer(await readStream(this.pool, serverStreamId(t.user, t.serverName))), t);
   }
 
-  private async run(t: HandshakeTarget, signal: AbortSignal) {
+  private async run(t: HandshakeTarget, signal: AbortSignal, recorded: Promise<boolean>) {
+    let stored = false;
+    void recorded.then((ok) => (stored = ok));
     const url = `http://${t.host}:${t.port}${serverPrefix(t.user, t.serverName)}api`;
     const startedAt = Date.now();
     const deadline = startedAt + this.opts.maxS * 1000;
@@ -72,6 +82,7 @@ export class HandshakeProber {
           } catch {
             // Not JSON: still an answer (a redirect to login, say).
           }
+          if (!(await recorded) || signal.aborted) return;
           await this.record(t, {
             url,
             version,
@@ -84,7 +95,7 @@ export class HandshakeProber {
       } catch {
         // Not listening yet: keep asking.
       }
-      if (attempt % 10 === 0 && !(await this.stillWaiting(t))) return;
+      if (stored && attempt % 10 === 0 && !(await this.stillWaiting(t))) return;
       // The launcher reports before the notebook listens: ask again soon, then back off.
       await new Promise((r) => setTimeout(r, Math.min(this.opts.intervalMs ?? 300, 20 * 2 ** (attempt - 1))));
     }

@@ -33,37 +33,52 @@ export class ReportPortHandler {
     const serverName = record.serverName ?? '';
     const stream = serverStreamId(user, serverName);
 
-    for (let attempt = 0; attempt < APPEND_ATTEMPTS; attempt++) {
-      // Spread concurrent retries a little; a conflict means another writer just got in.
-      if (attempt) await new Promise((r) => setTimeout(r, Math.random() * 20 * Math.min(attempt, 5)));
-      let state = await this.load(stream);
-      if (state.spawnId !== record.spawnId) throw new RegistryError(409, 'stale token: that spawn is over');
-      if (!WAITING_FOR_PORT.has(state.phase)) {
-        if (state.port === port && ['port-reported', 'routing', 'ready'].includes(state.phase)) {
-          return { message: 'port already recorded' };
+    // The handshake starts alongside the first append that can succeed, and records its answer
+    // only once PortReported is stored (its gate); a report that ends without storing closes it.
+    let gate: ((stored: boolean) => void) | undefined;
+    try {
+      for (let attempt = 0; attempt < APPEND_ATTEMPTS; attempt++) {
+        // Spread concurrent retries a little; a conflict means another writer just got in.
+        if (attempt) await new Promise((r) => setTimeout(r, Math.random() * 20 * Math.min(attempt, 5)));
+        let state = await this.load(stream);
+        if (state.spawnId !== record.spawnId) throw new RegistryError(409, 'stale token: that spawn is over');
+        if (!WAITING_FOR_PORT.has(state.phase)) {
+          if (state.port === port && ['port-reported', 'routing', 'ready'].includes(state.phase)) {
+            return { message: 'port already recorded' };
+          }
+          throw new RegistryError(409, `server is not waiting for a port (it is ${state.phase})`);
         }
-        throw new RegistryError(409, `server is not waiting for a port (it is ${state.phase})`);
+        if (!state.host) state = await this.waitForHost(stream, state);
+        if (!state.host) {
+          throw new RegistryError(503, 'the job is not known to be running yet; retry in a few seconds');
+        }
+        if (!gate) {
+          const stored = new Promise<boolean>((resolve) => (gate = resolve));
+          this.prober.start({ user, serverName, spawnId: state.spawnId!, host: state.host, port }, stored);
+        }
+        try {
+          await appendToStream(
+            this.pool,
+            stream,
+            [newEvent('PortReported', { spawnId: state.spawnId!, host: state.host, port })],
+            {
+              expectedVersion: state.streamVersion,
+              metadata: { correlationId: state.spawnId, actor: 'port-registry' },
+            },
+          );
+        } catch (error) {
+          if (error instanceof WrongExpectedVersionError) continue;
+          throw error;
+        }
+        gate!(true);
+        return { message: 'BatchSpawner data configured' };
       }
-      if (!state.host) state = await this.waitForHost(stream, state);
-      if (!state.host) {
-        throw new RegistryError(503, 'the job is not known to be running yet; retry in a few seconds');
-      }
-      try {
-        await appendToStream(
-          this.pool,
-          stream,
-          [newEvent('PortReported', { spawnId: state.spawnId!, host: state.host, port })],
-          { expectedVersion: state.streamVersion, metadata: { correlationId: state.spawnId, actor: 'port-registry' } },
-        );
-      } catch (error) {
-        if (error instanceof WrongExpectedVersionError) continue;
-        throw error;
-      }
-      this.prober.start({ user, serverName, spawnId: state.spawnId!, host: state.host, port });
-      return { message: 'BatchSpawner data configured' };
+      // Retryable: the launcher asks again on a 5xx, but gives up on a 4xx.
+      throw new RegistryError(503, 'the server kept changing; retry');
+    } finally {
+      // Anything but a stored report: the probe started alongside it stops (no-op once resolved).
+      (gate as ((stored: boolean) => void) | undefined)?.(false);
     }
-    // Retryable: the launcher asks again on a 5xx, but gives up on a 4xx.
-    throw new RegistryError(503, 'the server kept changing; retry');
   }
 
   private async load(stream: string): Promise<ServerState> {
