@@ -1,8 +1,8 @@
 /**
  * Forwards HTTP requests and websocket upgrades to a route's target. By default HTTP goes
  * through http-proxy and websockets through http-proxy-3, each path on the library measured
- * best for it (bench/RESULTS.md, "proxy"): http-proxy's HTTP path costs about a fifth less CPU
- * per request, and its one known HTTP leak on Node ≥ 15.5 (a browser that gives up is never
+ * best for it (bench/RESULTS.md, "proxy"): with a worker per core, http-proxy's HTTP path costs
+ * about a fifth less CPU per request, and its one known HTTP leak on Node ≥ 15.5 (a browser that gives up is never
  * passed on to the notebook, node-http-proxy#1559) is closed here; http-proxy-3 carries the
  * websocket leak fixes http-proxy never merged. Either library can take both paths.
  *
@@ -96,7 +96,10 @@ export class Forwarder {
   constructor(private readonly options: ForwarderOptions) {
     const chosen =
       typeof options.library === 'string' ? { http: options.library, websocket: options.library } : options.library;
-    this.libraries = { ...DEFAULT_LIBRARIES, ...chosen };
+    this.libraries = {
+      http: chosen?.http ?? DEFAULT_LIBRARIES.http,
+      websocket: chosen?.websocket ?? DEFAULT_LIBRARIES.websocket,
+    };
     this.connectTimeoutMs = options.connectTimeoutMs ?? 5000;
     this.responseTimeoutMs = options.responseTimeoutMs ?? 120_000;
     const agentOptions = { keepAlive: true, maxFreeSockets: options.maxFreeSockets ?? 64, scheduling: 'lifo' as const };
