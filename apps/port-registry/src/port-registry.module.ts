@@ -9,6 +9,7 @@ import {
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Pool } from 'pg';
 import type { Config } from '@condorhub/config';
+import { announceSubject } from '@condorhub/contracts';
 import { CONFIG, NATS, PG_POOL } from '@condorhub/runtime';
 import { lifecycleSettings } from '@condorhub/server-lifecycle';
 import { HandshakeProber } from './handshake/handshake-prober';
@@ -51,11 +52,16 @@ class HandshakeLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
   providers: [
     {
       provide: HandshakeProber,
-      inject: [PG_POOL, CONFIG],
-      useFactory: (pool: Pool, config: Config) =>
+      inject: [PG_POOL, CONFIG, NATS],
+      useFactory: (pool: Pool, config: Config, nc: NatsConnection) =>
         new HandshakeProber(pool, {
           maxS: config.CONDORHUB_HANDSHAKE_TIMEOUT_S + 5,
           lifecycle: lifecycleSettings(config),
+          announce: (event) =>
+            nc.publish(
+              announceSubject(config.CONDORHUB_NATS_PREFIX, event.streamId, event.type),
+              JSON.stringify(event),
+            ),
         }),
     },
     {

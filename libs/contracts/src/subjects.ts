@@ -12,6 +12,18 @@ export function eventSubject(prefix: string, streamId: string, type: string): st
 export function eventSubjectFilter(prefix: string, category = '*', type = '*'): string {
   return category === '*' && type === '*' ? `${prefix}.events.>` : `${prefix}.events.${category}.${type}`;
 }
+/**
+ * `<prefix>.announce.<category>.<Type>`: an event its writer publishes on core NATS right after
+ * its commit, for a consumer that should not wait for the relay (the proxy, for RouteRequested).
+ * At most once and possibly ahead of earlier events; the relay's copy (same event id) follows on
+ * `<prefix>.events.…` for everyone. Outside the JetStream stream's subjects on purpose.
+ */
+export function announceSubject(prefix: string, streamId: string, type: string): string {
+  return `${prefix}.announce.${streamCategory(streamId)}.${type}`;
+}
+export function announceSubjectFilter(prefix: string, category: string, type = '*'): string {
+  return `${prefix}.announce.${category}.${type}`;
+}
 export function commandSubject(prefix: string, service: string, verb: string): string {
   return `${prefix}.cmd.${service}.${verb}`;
 }

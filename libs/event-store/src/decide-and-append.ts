@@ -1,8 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { EventEnvelope, EventMetadata, NewEvent } from '@condorhub/contracts';
 import { withTransaction } from './db';
 import { DuplicateEventError, isWriteConflict } from './errors';
-import { appendToStream } from './sql/append-to-stream';
+import { type AppendResult, appendToStream } from './sql/append-to-stream';
 import { cancelScheduledMessage } from './sql/cancel-scheduled-message';
 import { readStream } from './sql/read-stream';
 
@@ -23,21 +24,29 @@ export async function decideAndAppend(
   pool: Pool,
   streamId: string,
   decide: (stream: EventEnvelope[]) => StreamDecision | undefined,
-  options: { metadata?: EventMetadata; attempts?: number } = {},
+  options: {
+    metadata?: EventMetadata;
+    attempts?: number;
+    /** After the commit: what was stored, with its ids and the store's positions. */
+    onAppended?: (stored: { decision: StreamDecision; eventIds: string[]; result: AppendResult }) => void;
+  } = {},
 ): Promise<'appended' | 'declined' | 'duplicate' | 'conflict'> {
   for (let attempt = 0; attempt < (options.attempts ?? 5); attempt++) {
     const stream = await readStream(pool, streamId);
     const decision = decide(stream);
     if (!decision) return 'declined';
+    const eventIds = decision.eventIds ?? decision.events.map(() => randomUUID());
     try {
-      await withTransaction(pool, async (tx) => {
-        await appendToStream(tx, streamId, decision.events, {
+      const result = await withTransaction(pool, async (tx) => {
+        const appended = await appendToStream(tx, streamId, decision.events, {
           expectedVersion: stream.length ? stream[stream.length - 1].streamVersion : 0,
-          eventIds: decision.eventIds,
+          eventIds,
           metadata: options.metadata,
         });
         for (const key of decision.cancelTimers ?? []) await cancelScheduledMessage(tx, key);
+        return appended;
       });
+      options.onAppended?.({ decision, eventIds, result });
       return 'appended';
     } catch (error) {
       if (error instanceof DuplicateEventError) return 'duplicate';

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from '@condorhub/config';
-import { newEvent, serverStreamId } from '@condorhub/contracts';
+import { type EventEnvelope, newEvent, serverStreamId } from '@condorhub/contracts';
 import { appendToStream, readStream } from '@condorhub/event-store';
 import { lifecycleSettings } from '@condorhub/server-lifecycle';
 import { type TestDatabase, createTestDatabase } from '@condorhub/testing';
@@ -19,6 +19,7 @@ describe('handshake started alongside the port report', () => {
   let port: number;
   let asked = 0;
   let prober: HandshakeProber;
+  const announced: EventEnvelope[] = [];
 
   before(async () => {
     t = await createTestDatabase('handshake_gate');
@@ -29,7 +30,11 @@ describe('handshake started alongside the port report', () => {
     });
     await new Promise<void>((r) => notebook.listen(0, '127.0.0.1', () => r()));
     port = (notebook.address() as AddressInfo).port;
-    prober = new HandshakeProber(t.pool, { maxS: 10, lifecycle: lifecycleSettings(loadConfig({})) });
+    prober = new HandshakeProber(t.pool, {
+      maxS: 10,
+      lifecycle: lifecycleSettings(loadConfig({})),
+      announce: (event) => announced.push(event),
+    });
   });
   after(async () => {
     prober?.stopAll();
@@ -69,6 +74,12 @@ describe('handshake started alongside the port report', () => {
     for (let i = 0; i < 100 && !(await types(stream)).includes('NotebookResponded'); i++)
       await new Promise((r) => setTimeout(r, 20));
     assert.deepEqual((await types(stream)).slice(3), ['PortReported', 'NotebookResponded', 'RouteRequested']);
+    // Announced for the proxy right after the commit, as stored (id, position, version, payload).
+    const stored = (await readStream(t.pool, stream)).find((e) => e.type === 'RouteRequested')!;
+    const mine = announced.filter((e) => e.streamId === stream);
+    assert.equal(mine.length, 1);
+    const pick = (e: EventEnvelope) => [e.eventId, e.type, e.streamVersion, e.globalPosition, e.transactionId, e.data];
+    assert.deepEqual(pick(mine[0]), pick(stored));
   });
 
   it('records nothing when the report was not stored', async () => {
@@ -83,5 +94,6 @@ describe('handshake started alongside the port report', () => {
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(prober.probing, 0, 'the probe ended');
     assert.deepEqual(await types(stream), ['SpawnRequested', 'JobSubmitted', 'JobRunning']);
+    assert.equal(announced.filter((e) => e.streamId === stream).length, 0, 'nothing announced');
   });
 });

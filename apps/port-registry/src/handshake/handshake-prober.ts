@@ -1,5 +1,12 @@
 import type { Pool } from 'pg';
-import { newEvent, serverPrefix, serverStreamId } from '@condorhub/contracts';
+import {
+  type EventEnvelope,
+  type EventMetadata,
+  eventDefinition,
+  newEvent,
+  serverPrefix,
+  serverStreamId,
+} from '@condorhub/contracts';
 import { decideAndAppend, readStream } from '@condorhub/event-store';
 import { type LifecycleSettings, type ServerState, foldServer, followUp } from '@condorhub/server-lifecycle';
 
@@ -27,6 +34,8 @@ export class HandshakeProber {
       maxS: number;
       /** The lifecycle's timeouts, for the follow-up recorded with the answer (RouteRequested). */
       lifecycle: LifecycleSettings;
+      /** The stored RouteRequested, right after its commit (the proxy need not wait for the relay). */
+      announce?: (event: EventEnvelope) => void;
       log?: (l: string) => void;
     },
   ) {}
@@ -105,9 +114,11 @@ export class HandshakeProber {
     t: HandshakeTarget,
     answer: { url: string; version: string | null; status: number; attempts: number; waitedMs: number },
   ) {
+    const streamId = serverStreamId(t.user, t.serverName);
+    const metadata: EventMetadata = { correlationId: t.spawnId, actor: 'port-registry' };
     await decideAndAppend(
       this.pool,
-      serverStreamId(t.user, t.serverName),
+      streamId,
       (stream) => {
         const state = foldServer(stream);
         if (!isWaiting(state, t)) return undefined;
@@ -116,7 +127,26 @@ export class HandshakeProber {
         const next = followUp(state, [answered], this.opts.lifecycle);
         return { events: [answered, ...next.append], cancelTimers: next.cancel };
       },
-      { metadata: { correlationId: t.spawnId, actor: 'port-registry' } },
+      {
+        metadata,
+        onAppended: ({ decision, eventIds, result }) => {
+          // RouteRequested goes last (followUp), so the store's last position and version are its own.
+          const last = decision.events[decision.events.length - 1];
+          if (last.type !== 'RouteRequested' || !this.opts.announce) return;
+          this.opts.announce({
+            eventId: eventIds[eventIds.length - 1],
+            type: last.type,
+            schemaVersion: eventDefinition(last.type).schemaVersion,
+            streamId,
+            streamVersion: result.nextVersion,
+            globalPosition: result.lastPosition,
+            transactionId: result.transactionId,
+            recordedAt: new Date().toISOString(),
+            data: last.data,
+            metadata,
+          } as EventEnvelope);
+        },
+      },
     );
   }
 }

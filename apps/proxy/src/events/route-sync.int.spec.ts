@@ -5,7 +5,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { INestApplicationContext } from '@nestjs/common';
 import { type Config, loadConfig } from '@condorhub/config';
-import { type NewEvent, newEvent, serverStreamId } from '@condorhub/contracts';
+import { type NewEvent, announceSubject, newEvent, serverStreamId } from '@condorhub/contracts';
 import { appendToStream, readStream } from '@condorhub/event-store';
 import { readModelMigrations } from '@condorhub/read-models';
 import { type TestDatabase, type TestNats, createTestDatabase, createTestNats, freePort } from '@condorhub/testing';
@@ -215,6 +215,23 @@ describe('proxy follows route events (real PostgreSQL + NATS, two replicas)', ()
     } finally {
       // A failure must not leave a listening server keeping the test process alive.
       await live.close();
+    }
+  });
+
+  it('a RouteRequested announced by its writer goes live and is confirmed without the relay', async () => {
+    // Last in this file: the projector (and its relay) stops, so only the announcement can tell.
+    await apps.splice(0, 1)[0].close();
+    const r = await bootReplica();
+    const nb = await notebook('ivan', '127.0.0.8');
+    try {
+      const stream = serverStreamId('ivan', '');
+      await appendToStream(t.pool, stream, spawnToRoute('ivan', randomUUID(), `http://127.0.0.8:${nb.port}`));
+      const stored = (await readStream(t.pool, stream)).find((e) => e.type === 'RouteRequested')!;
+      n.nc.publish(announceSubject(n.prefix, stream, stored.type), JSON.stringify(stored));
+      await waitFor('route live', async () => (await get(r.port, '/user/ivan/api', 'ivan')).status === 200);
+      await waitFor('RouteAdded', async () => (await readStream(t.pool, stream)).some((e) => e.type === 'RouteAdded'));
+    } finally {
+      await nb.close();
     }
   });
 });

@@ -1,8 +1,9 @@
-import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { Pool } from 'pg';
 import {
   type EventEnvelope,
   type NewEvent,
+  announceSubjectFilter,
   eventSubjectFilter,
   newEvent,
   parseEnvelope,
@@ -21,6 +22,9 @@ import type { RemovedRoute, RouteInput, RouteTable } from '../routing/route-tabl
  */
 export class RouteSync {
   private sub?: Subscription;
+  private announced?: Subscription;
+  /** Routes this process has confirmed or is confirming: the announcement's copy and the relay's both arrive. */
+  private readonly confirmed = new Set<string>();
   private timer?: NodeJS.Timeout;
   private closed = false;
 
@@ -39,17 +43,21 @@ export class RouteSync {
 
   async start(): Promise<void> {
     await this.reconcile();
-    this.sub = this.opts.nc.subscribe(eventSubjectFilter(this.opts.prefix, 'server'), {
-      callback: (err, msg) => {
-        if (err || this.closed) return;
-        let event: EventEnvelope;
-        try {
-          event = parseEnvelope(msg.json());
-        } catch {
-          return;
-        }
-        void this.apply(event).catch((e) => this.opts.log?.(`route event ${event.type}: ${String(e)}`));
-      },
+    const callback = (err: Error | null, msg: Msg) => {
+      if (err || this.closed) return;
+      let event: EventEnvelope;
+      try {
+        event = parseEnvelope(msg.json());
+      } catch {
+        return;
+      }
+      void this.apply(event).catch((e) => this.opts.log?.(`route event ${event.type}: ${String(e)}`));
+    };
+    this.sub = this.opts.nc.subscribe(eventSubjectFilter(this.opts.prefix, 'server'), { callback });
+    // The port registry announces RouteRequested right after its commit; the relay's copy follows
+    // and finds the route already set (applying an event twice changes nothing).
+    this.announced = this.opts.nc.subscribe(announceSubjectFilter(this.opts.prefix, 'server', 'RouteRequested'), {
+      callback,
     });
     this.timer = setInterval(
       () => void this.reconcile().catch((e) => this.opts.log?.(`reconcile: ${String(e)}`)),
@@ -60,6 +68,7 @@ export class RouteSync {
   async stop(): Promise<void> {
     this.closed = true;
     this.sub?.unsubscribe();
+    this.announced?.unsubscribe();
     if (this.timer) clearInterval(this.timer);
   }
 
@@ -108,10 +117,20 @@ export class RouteSync {
           serverName: serverNameOf(d.routeSpec, d.owner),
           generation: Number(event.globalPosition),
         };
+        const key = `${input.spawnId} ${input.routeSpec} ${input.target}`;
+        if (this.confirmed.has(key) && this.opts.routes.get(input.routeSpec)?.spawnId === input.spawnId) return;
         const outcome = this.opts.routes.set(input);
         if (!outcome.applied) return;
-        await this.confirmRemovals(outcome.removed);
-        await this.confirmAdded(input);
+        // Bounded: forgetting old keys only costs a repeat confirmation, which finds it done.
+        if (this.confirmed.size >= 10_000) this.confirmed.clear();
+        this.confirmed.add(key);
+        try {
+          await this.confirmRemovals(outcome.removed);
+          await this.confirmAdded(input);
+        } catch (error) {
+          this.confirmed.delete(key); // the next copy (or the reconcile) tries again
+          throw error;
+        }
         return;
       }
       case 'RouteRemovalRequested': {
