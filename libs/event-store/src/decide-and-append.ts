@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
-import type { EventEnvelope, EventMetadata, NewEvent } from '@condorhub/contracts';
+import { type EventEnvelope, type EventMetadata, type NewEvent, eventDefinition } from '@condorhub/contracts';
 import { withTransaction } from './db';
 import { DuplicateEventError, isWriteConflict } from './errors';
-import { type AppendResult, appendToStream } from './sql/append-to-stream';
+import { appendToStream } from './sql/append-to-stream';
 import { cancelScheduledMessage } from './sql/cancel-scheduled-message';
 import { readStream } from './sql/read-stream';
 
@@ -27,8 +27,11 @@ export async function decideAndAppend(
   options: {
     metadata?: EventMetadata;
     attempts?: number;
-    /** After the commit: what was stored, with its ids and the store's positions. */
-    onAppended?: (stored: { decision: StreamDecision; eventIds: string[]; result: AppendResult }) => void;
+    /**
+     * After the commit: the last event stored, as a reader will see it (its id, stream version,
+     * global position and transaction; `recordedAt` is this process's clock at the commit).
+     */
+    onAppended?: (last: EventEnvelope) => void;
   } = {},
 ): Promise<'appended' | 'declined' | 'duplicate' | 'conflict'> {
   for (let attempt = 0; attempt < (options.attempts ?? 5); attempt++) {
@@ -46,7 +49,22 @@ export async function decideAndAppend(
         for (const key of decision.cancelTimers ?? []) await cancelScheduledMessage(tx, key);
         return appended;
       });
-      options.onAppended?.({ decision, eventIds, result });
+      if (options.onAppended) {
+        const event = decision.events[decision.events.length - 1];
+        options.onAppended({
+          eventId: eventIds[eventIds.length - 1],
+          type: event.type,
+          schemaVersion: eventDefinition(event.type).schemaVersion,
+          streamId,
+          // The store returns the last event's version and position.
+          streamVersion: result.nextVersion,
+          globalPosition: result.lastPosition,
+          transactionId: result.transactionId,
+          recordedAt: new Date().toISOString(),
+          data: event.data,
+          metadata: options.metadata ?? {},
+        } as EventEnvelope);
+      }
       return 'appended';
     } catch (error) {
       if (error instanceof DuplicateEventError) return 'duplicate';

@@ -1,12 +1,5 @@
 import type { Pool } from 'pg';
-import {
-  type EventEnvelope,
-  type EventMetadata,
-  eventDefinition,
-  newEvent,
-  serverPrefix,
-  serverStreamId,
-} from '@condorhub/contracts';
+import { type EventEnvelope, newEvent, serverPrefix, serverStreamId } from '@condorhub/contracts';
 import { decideAndAppend, readStream } from '@condorhub/event-store';
 import { type LifecycleSettings, type ServerState, foldServer, followUp } from '@condorhub/server-lifecycle';
 
@@ -69,8 +62,6 @@ export class HandshakeProber {
   }
 
   private async run(t: HandshakeTarget, signal: AbortSignal, recorded: Promise<boolean>) {
-    let stored = false;
-    void recorded.then((ok) => (stored = ok));
     const url = `http://${t.host}:${t.port}${serverPrefix(t.user, t.serverName)}api`;
     const startedAt = Date.now();
     const deadline = startedAt + this.opts.maxS * 1000;
@@ -104,7 +95,8 @@ export class HandshakeProber {
       } catch {
         // Not listening yet: keep asking.
       }
-      if (stored && attempt % 10 === 0 && !(await this.stillWaiting(t))) return;
+      // Only a stored report can be waited on (its append takes milliseconds, this check comes seconds in).
+      if (attempt % 10 === 0 && (!(await recorded) || !(await this.stillWaiting(t)))) return;
       // The launcher reports before the notebook listens: ask again soon, then back off.
       await new Promise((r) => setTimeout(r, Math.min(this.opts.intervalMs ?? 300, 20 * 2 ** (attempt - 1))));
     }
@@ -114,11 +106,10 @@ export class HandshakeProber {
     t: HandshakeTarget,
     answer: { url: string; version: string | null; status: number; attempts: number; waitedMs: number },
   ) {
-    const streamId = serverStreamId(t.user, t.serverName);
-    const metadata: EventMetadata = { correlationId: t.spawnId, actor: 'port-registry' };
+    const announce = this.opts.announce;
     await decideAndAppend(
       this.pool,
-      streamId,
+      serverStreamId(t.user, t.serverName),
       (stream) => {
         const state = foldServer(stream);
         if (!isWaiting(state, t)) return undefined;
@@ -128,24 +119,9 @@ export class HandshakeProber {
         return { events: [answered, ...next.append], cancelTimers: next.cancel };
       },
       {
-        metadata,
-        onAppended: ({ decision, eventIds, result }) => {
-          // RouteRequested goes last (followUp), so the store's last position and version are its own.
-          const last = decision.events[decision.events.length - 1];
-          if (last.type !== 'RouteRequested' || !this.opts.announce) return;
-          this.opts.announce({
-            eventId: eventIds[eventIds.length - 1],
-            type: last.type,
-            schemaVersion: eventDefinition(last.type).schemaVersion,
-            streamId,
-            streamVersion: result.nextVersion,
-            globalPosition: result.lastPosition,
-            transactionId: result.transactionId,
-            recordedAt: new Date().toISOString(),
-            data: last.data,
-            metadata,
-          } as EventEnvelope);
-        },
+        metadata: { correlationId: t.spawnId, actor: 'port-registry' },
+        // RouteRequested goes last (followUp).
+        onAppended: announce && ((last) => last.type === 'RouteRequested' && announce(last)),
       },
     );
   }

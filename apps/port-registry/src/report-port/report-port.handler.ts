@@ -4,7 +4,7 @@ import { newEvent, serverStreamId } from '@condorhub/contracts';
 import { WrongExpectedVersionError, appendToStream, readStream } from '@condorhub/event-store';
 import { type ServerState, foldServer } from '@condorhub/server-lifecycle';
 import { RegistryError, requireServerToken } from '../auth/server-token';
-import type { HandshakeProber } from '../handshake/handshake-prober';
+import type { HandshakeProber, HandshakeTarget } from '../handshake/handshake-prober';
 
 /**
  * 'requested' too: the token exists before condor_submit returns, and a fast job can report
@@ -35,7 +35,7 @@ export class ReportPortHandler {
 
     // The handshake starts alongside the first append that can succeed, and records its answer
     // only once PortReported is stored (its gate); a report that ends without storing closes it.
-    let gate: ((stored: boolean) => void) | undefined;
+    let settle: ((stored: boolean) => void) | undefined;
     try {
       for (let attempt = 0; attempt < APPEND_ATTEMPTS; attempt++) {
         // Spread concurrent retries a little; a conflict means another writer just got in.
@@ -52,10 +52,7 @@ export class ReportPortHandler {
         if (!state.host) {
           throw new RegistryError(503, 'the job is not known to be running yet; retry in a few seconds');
         }
-        if (!gate) {
-          const stored = new Promise<boolean>((resolve) => (gate = resolve));
-          this.prober.start({ user, serverName, spawnId: state.spawnId!, host: state.host, port }, stored);
-        }
+        settle ??= this.startHandshake({ user, serverName, spawnId: state.spawnId!, host: state.host, port });
         try {
           await appendToStream(
             this.pool,
@@ -70,15 +67,22 @@ export class ReportPortHandler {
           if (error instanceof WrongExpectedVersionError) continue;
           throw error;
         }
-        gate!(true);
+        settle(true);
         return { message: 'BatchSpawner data configured' };
       }
       // Retryable: the launcher asks again on a 5xx, but gives up on a 4xx.
       throw new RegistryError(503, 'the server kept changing; retry');
     } finally {
-      // Anything but a stored report: the probe started alongside it stops (no-op once resolved).
-      (gate as ((stored: boolean) => void) | undefined)?.(false);
+      // Anything but a stored report: the probe started alongside it stops (no-op once settled).
+      settle?.(false);
     }
+  }
+
+  /** Starts the handshake; the returned function tells it whether PortReported was stored. */
+  private startHandshake(target: HandshakeTarget): (stored: boolean) => void {
+    let settle!: (stored: boolean) => void;
+    this.prober.start(target, new Promise<boolean>((resolve) => (settle = resolve)));
+    return settle;
   }
 
   private async load(stream: string): Promise<ServerState> {
