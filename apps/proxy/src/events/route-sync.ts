@@ -23,8 +23,6 @@ import type { RemovedRoute, RouteInput, RouteTable } from '../routing/route-tabl
 export class RouteSync {
   private sub?: Subscription;
   private announced?: Subscription;
-  /** Routes this process has confirmed or is confirming: the announcement's copy and the relay's both arrive. */
-  private readonly confirmed = new Set<string>();
   private timer?: NodeJS.Timeout;
   private closed = false;
 
@@ -96,7 +94,11 @@ export class RouteSync {
     }
     for (const want of desired.values()) {
       const current = this.opts.routes.get(want.routeSpec);
-      if (current && current.spawnId === want.spawnId && current.target === want.target) continue;
+      if (current && current.spawnId === want.spawnId && current.target === want.target) {
+        // Live here but not yet confirmed in the store (a confirmation that failed): again.
+        if (want.state === 'requested') await this.confirmAdded(want);
+        continue;
+      }
       const outcome = this.opts.routes.set(want);
       if (outcome.applied) {
         await this.confirmRemovals(outcome.removed);
@@ -117,20 +119,11 @@ export class RouteSync {
           serverName: serverNameOf(d.routeSpec, d.owner),
           generation: Number(event.globalPosition),
         };
-        const key = `${input.spawnId} ${input.routeSpec} ${input.target}`;
-        if (this.confirmed.has(key) && this.opts.routes.get(input.routeSpec)?.spawnId === input.spawnId) return;
+        // The second copy of an event (announcement, then relay) finds the route unchanged.
         const outcome = this.opts.routes.set(input);
         if (!outcome.applied) return;
-        // Bounded: forgetting old keys only costs a repeat confirmation, which finds it done.
-        if (this.confirmed.size >= 10_000) this.confirmed.clear();
-        this.confirmed.add(key);
-        try {
-          await this.confirmRemovals(outcome.removed);
-          await this.confirmAdded(input);
-        } catch (error) {
-          this.confirmed.delete(key); // the next copy (or the reconcile) tries again
-          throw error;
-        }
+        await this.confirmRemovals(outcome.removed);
+        await this.confirmAdded(input);
         return;
       }
       case 'RouteRemovalRequested': {

@@ -47,7 +47,11 @@ export interface RemovedRoute {
 
 export type SetOutcome =
   | { applied: true; route: Route; removed: RemovedRoute[] }
-  | { applied: false; reason: 'older-generation' | 'removed-spawn' | 'target-held-by-newer'; current?: Route };
+  | {
+      applied: false;
+      reason: 'unchanged' | 'older-generation' | 'removed-spawn' | 'target-held-by-newer';
+      current?: Route;
+    };
 
 export interface RouteTableOptions {
   /** Called for every route that leaves the table (removed, replaced, evicted by target reuse). */
@@ -128,6 +132,15 @@ export class RouteTable {
     });
 
     const current = this.bySpec.get(routeSpec);
+    // The same route again (an event delivered twice, by the announcement and the relay): nothing to do.
+    if (
+      current &&
+      current.spawnId === route.spawnId &&
+      current.target === route.target &&
+      current.generation === route.generation
+    ) {
+      return { applied: false, reason: 'unchanged', current };
+    }
     if (current && current.spawnId !== route.spawnId && route.generation < current.generation) {
       return { applied: false, reason: 'older-generation', current };
     }

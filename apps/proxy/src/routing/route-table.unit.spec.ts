@@ -179,3 +179,13 @@ test('many routes: every user matches their own route', () => {
   for (let i = 0; i < 1000; i += 37) assert.equal(t.match(`/user/u${i}/api/kernels`)?.owner, `u${i}`);
   assert.equal(t.size, 1000);
 });
+
+test('the same route set twice (one event delivered twice) is unchanged and removes nothing', () => {
+  const removed: RemovedRoute[] = [];
+  const t = new RouteTable({ onRemoved: (r) => removed.push(r) });
+  assert.equal(t.set(alice()).applied, true);
+  const again = t.set(alice());
+  assert.equal(again.applied === false && again.reason, 'unchanged');
+  assert.deepEqual(removed, []);
+  assert.equal(t.set(alice({ target: 'http://127.0.0.2:41235' })).applied, true, 'a new target is a change');
+});
