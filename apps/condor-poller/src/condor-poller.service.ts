@@ -3,7 +3,7 @@ import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { Pool } from 'pg';
 import { CondorClient } from '@condorhub/condor';
 import { eventSubjectFilter, parseEnvelope } from '@condorhub/contracts';
-import type { Config } from '@condorhub/config';
+import { type Config, condorClientOptions } from '@condorhub/config';
 import { CONFIG, NATS, PG_POOL } from '@condorhub/runtime';
 import { StrayJobs } from './stray-jobs/stray-jobs';
 import { PollCycle } from './poll-cycle/poll-cycle';
@@ -36,11 +36,8 @@ export class CondorPollerService implements OnApplicationBootstrap, OnApplicatio
     @Inject(PG_POOL) pool: Pool,
     @Inject(NATS) private readonly nc: NatsConnection,
   ) {
-    const condor = new CondorClient({
-      binDir: config.CONDORHUB_CONDOR_BIN,
-      // Not niced: one condor_q per cycle is on every pending spawn's critical path.
-      timeoutMs: config.CONDORHUB_CONDOR_TIMEOUT_S * 1000,
-    });
+    // Not niced: one condor_q per cycle is on every pending spawn's critical path.
+    const condor = new CondorClient({ ...condorClientOptions(config), nice: 0 });
     this.tracked = new TrackedJobs(pool);
     const log = (l: string) => this.log.warn(l);
     this.cycle = new PollCycle(pool, this.tracked, condor, {
@@ -49,12 +46,7 @@ export class CondorPollerService implements OnApplicationBootstrap, OnApplicatio
         jobs: new StrayJobs(
           pool,
           // condor_rm runs as the job's owner, niced like the spawner's.
-          new CondorClient({
-            binDir: config.CONDORHUB_CONDOR_BIN,
-            commandPrefix: config.CONDORHUB_CONDOR_PREFIX || undefined,
-            timeoutMs: config.CONDORHUB_CONDOR_TIMEOUT_S * 1000,
-            nice: config.CONDORHUB_CONDOR_NICE,
-          }),
+          new CondorClient(condorClientOptions(config)),
           { graceMs: config.CONDORHUB_STRAY_JOB_GRACE_S * 1000, log },
         ),
         idleQueryMs: config.CONDORHUB_RUNNING_POLL_S * 1000,

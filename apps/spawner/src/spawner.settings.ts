@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Config } from '@condorhub/config';
+import { type Config, condorClientOptions } from '@condorhub/config';
 import type { CondorClientConfig } from '@condorhub/condor';
 import { type LifecycleSettings, lifecycleSettings } from '@condorhub/server-lifecycle';
 
@@ -31,13 +31,7 @@ export function spawnerSettings(config: Config): SpawnerSettings {
     jupyterhubVersion: config.CONDORHUB_JUPYTERHUB_VERSION,
     quarantineStrikes: config.CONDORHUB_QUARANTINE_STRIKES,
     quarantineWindowS: config.CONDORHUB_QUARANTINE_WINDOW_S,
-    condor: {
-      binDir: config.CONDORHUB_CONDOR_BIN,
-      commandPrefix: config.CONDORHUB_CONDOR_PREFIX || undefined,
-      timeoutMs: config.CONDORHUB_CONDOR_TIMEOUT_S * 1000,
-      submitTemplate: config.CONDORHUB_SUBMIT_TEMPLATE,
-      nice: config.CONDORHUB_CONDOR_NICE,
-    },
+    condor: condorClientOptions(config),
     removalAttempts: 5,
     submitAttempts: 3,
   };

@@ -119,3 +119,14 @@ export function databaseOptions(config: Config, applicationName: string, default
     max: config.CONDORHUB_DATABASE_POOL_MAX ?? defaultPoolMax,
   };
 }
+
+/** The HTCondor adapter's settings (libs/condor CondorClientConfig), the same for every service. */
+export function condorClientOptions(config: Config) {
+  return {
+    binDir: config.CONDORHUB_CONDOR_BIN,
+    commandPrefix: config.CONDORHUB_CONDOR_PREFIX || undefined,
+    timeoutMs: config.CONDORHUB_CONDOR_TIMEOUT_S * 1000,
+    submitTemplate: config.CONDORHUB_SUBMIT_TEMPLATE,
+    nice: config.CONDORHUB_CONDOR_NICE,
+  };
+}
