@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
-import { type EventEnvelope, type EventMetadata, type NewEvent, eventDefinition } from '@condorhub/contracts';
-import { withTransaction } from './db';
+import type { EventEnvelope, EventMetadata, NewEvent } from '@condorhub/contracts';
 import { DuplicateEventError, isWriteConflict } from './errors';
 import { appendToStream } from './sql/append-to-stream';
-import { cancelScheduledMessage } from './sql/cancel-scheduled-message';
+import { notifyAppended } from './sql/notify-appended';
 import { readStream } from './sql/read-stream';
 
 /** What a decision on a stream records: events, and timers that no longer apply. */
@@ -17,8 +16,8 @@ export interface StreamDecision {
 
 /**
  * Reads a stream, lets `decide` choose what to record on it (undefined: nothing), and appends
- * that at the version it was decided on, with the timer cancellations, in one transaction
- * (stream lock before timer rows, as every writer). Another writer first: read and decide again.
+ * that at the version it was decided on, with the timer cancellations, in one statement (stream
+ * lock before timer rows, as every writer). Another writer first: read and decide again.
  */
 export async function decideAndAppend(
   pool: Pool,
@@ -28,48 +27,45 @@ export async function decideAndAppend(
     metadata?: EventMetadata;
     attempts?: number;
     /**
-     * After the commit: the last event stored, as a reader will see it (its id, stream version,
-     * global position and transaction; `recordedAt` is this process's clock at the commit).
+     * The stream as the caller already knows it (it has just appended to it, say): the first
+     * decision is made on it without reading. Stale is safe: the append then fails on the
+     * version and the next attempt reads.
      */
+    known?: EventEnvelope[];
+    /** After the commit, before the readers are woken: the last event stored, as a reader will see it. */
     onAppended?: (last: EventEnvelope) => void;
   } = {},
 ): Promise<'appended' | 'declined' | 'duplicate' | 'conflict'> {
-  for (let attempt = 0; attempt < (options.attempts ?? 5); attempt++) {
-    const stream = await readStream(pool, streamId);
+  let known = options.known;
+  let conflicts = 0;
+  for (;;) {
+    const fromKnown = known !== undefined;
+    const stream = known ?? (await readStream(pool, streamId));
+    known = undefined;
     const decision = decide(stream);
-    if (!decision) return 'declined';
+    // Declined on what the caller knew: what is stored may say otherwise, so read and decide.
+    if (!decision) {
+      if (fromKnown) continue;
+      return 'declined';
+    }
     const eventIds = decision.eventIds ?? decision.events.map(() => randomUUID());
     try {
-      const result = await withTransaction(pool, async (tx) => {
-        const appended = await appendToStream(tx, streamId, decision.events, {
-          expectedVersion: stream.length ? stream[stream.length - 1].streamVersion : 0,
-          eventIds,
-          metadata: options.metadata,
-        });
-        for (const key of decision.cancelTimers ?? []) await cancelScheduledMessage(tx, key);
-        return appended;
+      const result = await appendToStream(pool, streamId, decision.events, {
+        expectedVersion: stream.length ? stream[stream.length - 1].streamVersion : 0,
+        eventIds,
+        metadata: options.metadata,
+        cancelTimers: decision.cancelTimers,
+        notify: false,
       });
-      if (options.onAppended) {
-        const event = decision.events[decision.events.length - 1];
-        options.onAppended({
-          eventId: eventIds[eventIds.length - 1],
-          type: event.type,
-          schemaVersion: eventDefinition(event.type).schemaVersion,
-          streamId,
-          // The store returns the last event's version and position.
-          streamVersion: result.nextVersion,
-          globalPosition: result.lastPosition,
-          transactionId: result.transactionId,
-          recordedAt: new Date().toISOString(),
-          data: event.data,
-          metadata: options.metadata ?? {},
-        } as EventEnvelope);
-      }
+      options.onAppended?.(result.last);
+      // A lost wake-up costs readers one poll interval, never an event.
+      void notifyAppended(pool).catch(() => undefined);
       return 'appended';
     } catch (error) {
       if (error instanceof DuplicateEventError) return 'duplicate';
       if (!isWriteConflict(error)) throw error;
+      // A stale known stream is expected to lose; only conflicts on a fresh read count.
+      if (!fromKnown && ++conflicts >= (options.attempts ?? 5)) return 'conflict';
     }
   }
-  return 'conflict';
 }

@@ -19,6 +19,7 @@ import {
   isWriteConflict,
   lockStreamAt,
   readStream,
+  scheduleMessage,
   streamVersion,
   withTransaction,
 } from './index';
@@ -94,6 +95,55 @@ describe('event store (real PostgreSQL)', () => {
       (await readStream(t.pool, stream)).map((e) => (e.data as any).jobId),
       ['0.0'],
     );
+  });
+
+  it('disarms the timers a decision names in the statement that stores it, and none when the append loses', async () => {
+    const stream = serverStreamId('alice', 'disarmed');
+    const spawnId = randomUUID();
+    const armed = async (key: string) =>
+      (await t.pool.query('SELECT 1 FROM scheduled_messages WHERE timer_key = $1', [key])).rowCount === 1;
+    const timeout = newEvent('IdleTimedOut', { spawnId, waitedS: 1 });
+    await scheduleMessage(t.pool, `a:${spawnId}`, stream, timeout, new Date(Date.now() + 60_000));
+    await scheduleMessage(t.pool, `b:${spawnId}`, stream, timeout, new Date(Date.now() + 60_000));
+    await appendToStream(t.pool, stream, [idle(spawnId, 0)]);
+    await assert.rejects(
+      appendToStream(t.pool, stream, [idle(spawnId, 1)], { expectedVersion: 0, cancelTimers: [`a:${spawnId}`] }),
+      WrongExpectedVersionError,
+    );
+    assert.equal(await armed(`a:${spawnId}`), true, 'a lost append disarms nothing');
+    const stored = await appendToStream(t.pool, stream, [idle(spawnId, 1)], {
+      expectedVersion: 1,
+      cancelTimers: [`a:${spawnId}`],
+    });
+    assert.equal(await armed(`a:${spawnId}`), false);
+    assert.equal(await armed(`b:${spawnId}`), true, 'only the timers named');
+    const read = (await readStream(t.pool, stream))[1];
+    const pick = (e: EventEnvelope) => [e.eventId, e.type, e.streamVersion, e.globalPosition, e.transactionId, e.data];
+    assert.deepEqual(pick(stored.last), pick(read), 'the stored event as a reader sees it');
+  });
+
+  it('decides first on a stream the caller knows, and on what is stored when that is stale or declines', async () => {
+    const stream = serverStreamId('alice', 'known');
+    const spawnId = randomUUID();
+    await appendToStream(t.pool, stream, [idle(spawnId, 0)]);
+    const known = await readStream(t.pool, stream);
+    await appendToStream(t.pool, stream, [idle(spawnId, 1)]);
+    const seen: number[] = [];
+    const next = (events: EventEnvelope[]) => {
+      seen.push(events.length);
+      return { events: [idle(spawnId, events.length)] };
+    };
+    assert.equal(await decideAndAppend(t.pool, stream, next, { known }), 'appended');
+    assert.deepEqual(seen, [1, 2], 'decided on the known stream, lost, read and decided again');
+    assert.deepEqual(
+      (await readStream(t.pool, stream)).map((e) => (e.data as any).jobId),
+      ['0.0', '1.0', '2.0'],
+    );
+    // Declined on a known stream that says "nothing to do": the store is read before declining.
+    const onlyAfter = (n: number) => (events: EventEnvelope[]) =>
+      events.length >= n ? { events: [idle(spawnId, events.length)] } : undefined;
+    assert.equal(await decideAndAppend(t.pool, stream, onlyAfter(3), { known }), 'appended');
+    assert.equal(await decideAndAppend(t.pool, stream, onlyAfter(9), { known }), 'declined');
   });
 
   it('checks no_stream and stream_exists', async () => {

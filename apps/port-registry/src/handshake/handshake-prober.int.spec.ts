@@ -58,7 +58,7 @@ describe('handshake started alongside the port report', () => {
 
   it('asks before PortReported is stored and records the answer after it', async () => {
     const { stream, spawnId } = await running('gated');
-    let store!: (ok: boolean) => void;
+    let store!: (stored: EventEnvelope[] | false) => void;
     const before = asked;
     prober.start(
       { user: 'alice', serverName: 'gated', spawnId, host: '127.0.0.1', port },
@@ -70,7 +70,7 @@ describe('handshake started alongside the port report', () => {
     assert.deepEqual(await types(stream), ['SpawnRequested', 'JobSubmitted', 'JobRunning'], 'nothing recorded yet');
 
     await appendToStream(t.pool, stream, [newEvent('PortReported', { spawnId, host: '127.0.0.1', port })]);
-    store(true);
+    store(await readStream(t.pool, stream));
     for (let i = 0; i < 100 && !(await types(stream)).includes('NotebookResponded'); i++)
       await new Promise((r) => setTimeout(r, 20));
     assert.deepEqual((await types(stream)).slice(3), ['PortReported', 'NotebookResponded', 'RouteRequested']);
@@ -84,7 +84,7 @@ describe('handshake started alongside the port report', () => {
 
   it('records nothing when the report was not stored', async () => {
     const { stream, spawnId } = await running('refused');
-    let store!: (ok: boolean) => void;
+    let store!: (stored: EventEnvelope[] | false) => void;
     prober.start(
       { user: 'alice', serverName: 'refused', spawnId, host: '127.0.0.1', port },
       new Promise((r) => (store = r)),
@@ -95,5 +95,48 @@ describe('handshake started alongside the port report', () => {
     assert.equal(prober.probing, 0, 'the probe ended');
     assert.deepEqual(await types(stream), ['SpawnRequested', 'JobSubmitted', 'JobRunning']);
     assert.equal(announced.filter((e) => e.streamId === stream).length, 0, 'nothing announced');
+  });
+
+  it('records the answer on what is stored when the stream it was handed is stale', async () => {
+    const { stream, spawnId } = await running('stale');
+    let store!: (stored: EventEnvelope[] | false) => void;
+    prober.start(
+      { user: 'alice', serverName: 'stale', spawnId, host: '127.0.0.1', port },
+      new Promise((r) => (store = r)),
+    );
+    await appendToStream(t.pool, stream, [newEvent('PortReported', { spawnId, host: '127.0.0.1', port })]);
+    const handed = await readStream(t.pool, stream);
+    // Another writer gets in after the report (the poller, say): the handed stream is one behind.
+    await appendToStream(t.pool, stream, [
+      newEvent('JobRunning', { spawnId, jobId: '7.0', host: '127.0.0.1', slot: 'slot1_1' }),
+    ]);
+    store(handed);
+    for (let i = 0; i < 100 && !(await types(stream)).includes('RouteRequested'); i++)
+      await new Promise((r) => setTimeout(r, 20));
+    const events = await readStream(t.pool, stream);
+    assert.deepEqual(
+      events.slice(3).map((e) => e.type),
+      ['PortReported', 'JobRunning', 'NotebookResponded', 'RouteRequested'],
+    );
+    assert.deepEqual(
+      events.map((e) => e.streamVersion),
+      events.map((_, i) => i + 1),
+      'appended after what was stored, not over it',
+    );
+  });
+
+  it('reads the stream when the stream it was handed says the spawn is no longer waiting', async () => {
+    const { stream, spawnId } = await running('declined-on-known');
+    let store!: (stored: EventEnvelope[] | false) => void;
+    prober.start(
+      { user: 'alice', serverName: 'declined-on-known', spawnId, host: '127.0.0.1', port },
+      new Promise((r) => (store = r)),
+    );
+    await appendToStream(t.pool, stream, [newEvent('PortReported', { spawnId, host: '127.0.0.1', port })]);
+    // Handed without PortReported (not waiting for an answer there): the store decides.
+    store((await readStream(t.pool, stream)).slice(0, 3));
+    for (let i = 0; i < 100 && !(await types(stream)).includes('RouteRequested'); i++)
+      await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual((await types(stream)).slice(3), ['PortReported', 'NotebookResponded', 'RouteRequested']);
   });
 });

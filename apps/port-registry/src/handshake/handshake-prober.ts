@@ -39,14 +39,15 @@ export class HandshakeProber {
 
   /**
    * `recorded`: the port report's own append, when the probe starts alongside it (the notebook
-   * is asked while PortReported commits). An answer is recorded only once it resolves true; false
-   * ends the probe.
+   * is asked while PortReported commits). An answer is recorded only once it resolves to the
+   * stream as stored (the answer is decided on it without reading it again); false ends the
+   * probe. Without it the stream is read when the answer comes.
    */
-  start(t: HandshakeTarget, recorded: Promise<boolean> = Promise.resolve(true)): void {
+  start(t: HandshakeTarget, recorded: Promise<EventEnvelope[] | false | undefined> = Promise.resolve(undefined)): void {
     if (this.active.get(t.spawnId)?.signal.aborted === false) return;
     const abort = new AbortController();
     this.active.set(t.spawnId, abort);
-    void recorded.then((ok) => ok || abort.abort());
+    void recorded.then((stored) => stored === false && abort.abort());
     void this.run(t, abort.signal, recorded).finally(() => {
       if (this.active.get(t.spawnId) === abort) this.active.delete(t.spawnId);
     });
@@ -61,7 +62,7 @@ export class HandshakeProber {
     return isWaiting(foldServer(await readStream(this.pool, serverStreamId(t.user, t.serverName))), t);
   }
 
-  private async run(t: HandshakeTarget, signal: AbortSignal, recorded: Promise<boolean>) {
+  private async run(t: HandshakeTarget, signal: AbortSignal, recorded: Promise<EventEnvelope[] | false | undefined>) {
     const url = `http://${t.host}:${t.port}${serverPrefix(t.user, t.serverName)}api`;
     const startedAt = Date.now();
     const deadline = startedAt + this.opts.maxS * 1000;
@@ -82,21 +83,20 @@ export class HandshakeProber {
           } catch {
             // Not JSON: still an answer (a redirect to login, say).
           }
-          if (!(await recorded) || signal.aborted) return;
-          await this.record(t, {
-            url,
-            version,
-            status: res.status,
-            attempts: attempt,
-            waitedMs: Date.now() - startedAt,
-          });
+          const stored = await recorded;
+          if (stored === false || signal.aborted) return;
+          await this.record(
+            t,
+            { url, version, status: res.status, attempts: attempt, waitedMs: Date.now() - startedAt },
+            stored,
+          );
           return;
         }
       } catch {
         // Not listening yet: keep asking.
       }
       // Only a stored report can be waited on (its append takes milliseconds, this check comes seconds in).
-      if (attempt % 10 === 0 && (!(await recorded) || !(await this.stillWaiting(t)))) return;
+      if (attempt % 10 === 0 && ((await recorded) === false || !(await this.stillWaiting(t)))) return;
       // The launcher reports before the notebook listens: ask again soon, then back off.
       await new Promise((r) => setTimeout(r, Math.min(this.opts.intervalMs ?? 300, 20 * 2 ** (attempt - 1))));
     }
@@ -105,6 +105,7 @@ export class HandshakeProber {
   private async record(
     t: HandshakeTarget,
     answer: { url: string; version: string | null; status: number; attempts: number; waitedMs: number },
+    known: EventEnvelope[] | undefined,
   ) {
     const announce = this.opts.announce;
     await decideAndAppend(
@@ -120,6 +121,7 @@ export class HandshakeProber {
       },
       {
         metadata: { correlationId: t.spawnId, actor: 'port-registry' },
+        known,
         // RouteRequested goes last (followUp).
         onAppended: announce && ((last) => last.type === 'RouteRequested' && announce(last)),
       },

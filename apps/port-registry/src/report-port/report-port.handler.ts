@@ -1,7 +1,7 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Pool } from 'pg';
-import { newEvent, serverStreamId } from '@condorhub/contracts';
-import { WrongExpectedVersionError, appendToStream, readStream } from '@condorhub/event-store';
+import { type EventEnvelope, newEvent, serverStreamId } from '@condorhub/contracts';
+import { WrongExpectedVersionError, appendToStream, notifyAppended, readStream } from '@condorhub/event-store';
 import { type ServerState, foldServer } from '@condorhub/server-lifecycle';
 import { RegistryError, requireServerToken } from '../auth/server-token';
 import type { HandshakeProber, HandshakeTarget } from '../handshake/handshake-prober';
@@ -35,12 +35,12 @@ export class ReportPortHandler {
 
     // The handshake starts alongside the first append that can succeed, and records its answer
     // only once PortReported is stored (its gate); a report that ends without storing closes it.
-    let settle: ((stored: boolean) => void) | undefined;
+    let settle: ((stored: EventEnvelope[] | false) => void) | undefined;
     try {
       for (let attempt = 0; attempt < APPEND_ATTEMPTS; attempt++) {
         // Spread concurrent retries a little; a conflict means another writer just got in.
         if (attempt) await new Promise((r) => setTimeout(r, Math.random() * 20 * Math.min(attempt, 5)));
-        let state = await this.load(stream);
+        let { events, state } = await this.load(stream);
         if (state.spawnId !== record.spawnId) throw new RegistryError(409, 'stale token: that spawn is over');
         if (!WAITING_FOR_PORT.has(state.phase)) {
           if (state.port === port && ['port-reported', 'routing', 'ready'].includes(state.phase)) {
@@ -48,26 +48,30 @@ export class ReportPortHandler {
           }
           throw new RegistryError(409, `server is not waiting for a port (it is ${state.phase})`);
         }
-        if (!state.host) state = await this.waitForHost(stream, state);
+        if (!state.host) ({ events, state } = await this.waitForHost(stream, { events, state }));
         if (!state.host) {
           throw new RegistryError(503, 'the job is not known to be running yet; retry in a few seconds');
         }
         settle ??= this.startHandshake({ user, serverName, spawnId: state.spawnId!, host: state.host, port });
+        let stored;
         try {
-          await appendToStream(
+          stored = await appendToStream(
             this.pool,
             stream,
             [newEvent('PortReported', { spawnId: state.spawnId!, host: state.host, port })],
             {
               expectedVersion: state.streamVersion,
               metadata: { correlationId: state.spawnId, actor: 'port-registry' },
+              notify: false,
             },
           );
         } catch (error) {
           if (error instanceof WrongExpectedVersionError) continue;
           throw error;
         }
-        settle(true);
+        // The stream as stored: the answer is recorded on it without reading it again.
+        settle([...events, stored.last]);
+        void notifyAppended(this.pool).catch(() => undefined);
         return { message: 'BatchSpawner data configured' };
       }
       // Retryable: the launcher asks again on a 5xx, but gives up on a 4xx.
@@ -78,28 +82,34 @@ export class ReportPortHandler {
     }
   }
 
-  /** Starts the handshake; the returned function tells it whether PortReported was stored. */
-  private startHandshake(target: HandshakeTarget): (stored: boolean) => void {
-    let settle!: (stored: boolean) => void;
-    this.prober.start(target, new Promise<boolean>((resolve) => (settle = resolve)));
+  /** Starts the handshake; the returned function gives it the stream with PortReported stored, or false. */
+  private startHandshake(target: HandshakeTarget): (stored: EventEnvelope[] | false) => void {
+    let settle!: (stored: EventEnvelope[] | false) => void;
+    this.prober.start(target, new Promise<EventEnvelope[] | false>((resolve) => (settle = resolve)));
     return settle;
   }
 
-  private async load(stream: string): Promise<ServerState> {
-    return foldServer(await readStream(this.pool, stream));
+  private async load(stream: string): Promise<Loaded> {
+    const events = await readStream(this.pool, stream);
+    return { events, state: foldServer(events) };
   }
 
   /** A fast launcher can report before the poller saw the job run: ask for a poll and wait. */
-  private async waitForHost(stream: string, state: ServerState): Promise<ServerState> {
+  private async waitForHost(stream: string, loaded: Loaded): Promise<Loaded> {
     this.opts.poke?.();
     const deadline = Date.now() + this.opts.hostWaitMs;
     while (Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 50));
-      state = await this.load(stream);
-      if (state.host || !WAITING_FOR_PORT.has(state.phase)) return state;
+      loaded = await this.load(stream);
+      if (loaded.state.host || !WAITING_FOR_PORT.has(loaded.state.phase)) return loaded;
     }
-    return state;
+    return loaded;
   }
+}
+
+interface Loaded {
+  events: EventEnvelope[];
+  state: ServerState;
 }
 
 export function parsePort(body: unknown): number {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  type EventEnvelope,
   type EventMetadata,
   type NewEvent,
   eventDefinition,
@@ -17,12 +18,24 @@ export interface AppendOptions {
   metadata?: EventMetadata;
   /** Fixed ids make a retried append detectable (DuplicateEventError) instead of doubled. */
   eventIds?: string[];
+  /** Timers the decision disarms, in the same statement (after the stream lock, as every writer). */
+  cancelTimers?: string[];
+  /**
+   * false: the caller wakes the readers (notifyAppended) once it has done what must come first,
+   * such as announcing the event; a lost wake-up costs readers one poll interval.
+   */
+  notify?: boolean;
 }
 
 export interface AppendResult {
   nextVersion: number;
   lastPosition: string;
   transactionId: string;
+  /**
+   * The last event stored, as a reader will see it (its id, stream version, global position and
+   * transaction; `recordedAt` is this process's clock at the commit, the store's differs slightly).
+   */
+  last: EventEnvelope;
 }
 
 const expectedCode = (v: ExpectedVersion): number =>
@@ -52,10 +65,14 @@ export async function appendToStream(
   }));
   const ids = options.eventIds ?? parsed.map(() => randomUUID());
   if (ids.length !== parsed.length) throw new Error('appendToStream: one event id per event');
+  const cancel = options.cancelTimers ?? [];
   try {
     const { rows } = await sql.query<{ next_version: string; last_position: string; tx_id: string }>(
-      `SELECT next_version, last_position::text AS last_position, tx_id::text AS tx_id
-         FROM append_to_stream($1, $2, $3, $4::uuid[], $5::text[], $6::int[], $7::jsonb[], $8::jsonb[])`,
+      cancel.length
+        ? `SELECT next_version, last_position::text AS last_position, tx_id::text AS tx_id
+             FROM append_and_cancel_timers($1, $2, $3, $4::uuid[], $5::text[], $6::int[], $7::jsonb[], $8::jsonb[], $9::text[])`
+        : `SELECT next_version, last_position::text AS last_position, tx_id::text AS tx_id
+             FROM append_to_stream($1, $2, $3, $4::uuid[], $5::text[], $6::int[], $7::jsonb[], $8::jsonb[])`,
       [
         streamId,
         streamCategory(streamId),
@@ -65,13 +82,31 @@ export async function appendToStream(
         parsed.map((e) => e.schemaVersion),
         parsed.map((e) => JSON.stringify(e.data)),
         parsed.map(() => JSON.stringify(metadata)),
+        ...(cancel.length ? [cancel] : []),
       ],
     );
     const row = rows[0];
     // Outside withTransaction the append has committed (or the caller's own transaction
     // delivers the notification at its commit).
-    if (!deferNotifyToCommit(sql)) await notifyAppended(sql).catch(() => undefined);
-    return { nextVersion: Number(row.next_version), lastPosition: row.last_position, transactionId: row.tx_id };
+    if (!deferNotifyToCommit(sql) && options.notify !== false) await notifyAppended(sql).catch(() => undefined);
+    const last = parsed[parsed.length - 1];
+    return {
+      nextVersion: Number(row.next_version),
+      lastPosition: row.last_position,
+      transactionId: row.tx_id,
+      last: {
+        eventId: ids[ids.length - 1],
+        type: last.type,
+        schemaVersion: last.schemaVersion,
+        streamId,
+        streamVersion: Number(row.next_version),
+        globalPosition: row.last_position,
+        transactionId: row.tx_id,
+        recordedAt: new Date().toISOString(),
+        data: last.data,
+        metadata,
+      } as EventEnvelope,
+    };
   } catch (error: any) {
     if (error?.code === 'CH409') throw new WrongExpectedVersionError(streamId, expected, Number(error.detail));
     if (error?.code === '23505' && /event_id/.test(error.constraint ?? error.detail ?? '')) {
