@@ -1,16 +1,24 @@
 #!/usr/bin/env python3
 """A tiny stand-in for jupyterhub-singleuser in pipeline tests and benchmarks.
 
-Listens where JUPYTERHUB_SERVICE_URL says and answers GET <prefix>api with {"version": ...}.
-With --behaviour FILE (JSON {"<user>": "serve" | "exit:<code>:<stderr line>" | "sleep"}), a
-user's server can instead exit at once or never listen.
+Listens where JUPYTERHUB_SERVICE_URL says and answers GET <prefix>... with {"version": ...}
+(anything else: 404), one request per connection. With --behaviour FILE (JSON {"<user>": "serve"
+| "exit:<code>:<stderr line>" | "sleep"}), a user's server can instead exit at once or never
+listen.
+
+Sockets only, no http.server: the spawn benchmark starts 200 of these on the 2 cores condorhub
+runs on, where on a real pool they would run on other machines. http.server's imports cost
+about 25 ms of CPU per start, more than the rest of this file.
 """
-import http.server
 import json
 import os
+import socket
 import sys
 import time
-import urllib.parse
+
+# A client that connects and sends nothing cannot hold the single loop for long.
+REQUEST_TIMEOUT_S = 5
+MAX_HEAD = 65536
 
 
 def behaviour():
@@ -24,6 +32,41 @@ def behaviour():
     return "serve"
 
 
+def listen_address(url):
+    """http://host:port/... → (host, port); IPv6 hosts come in brackets."""
+    netloc = url.split("://", 1)[-1].split("/", 1)[0]
+    if netloc.startswith("["):
+        host, _, rest = netloc[1:].partition("]")
+        return host, int(rest.lstrip(":") or 80)
+    host, _, port = netloc.rpartition(":")
+    return host, int(port)
+
+
+def answer(conn, prefix, user):
+    conn.settimeout(REQUEST_TIMEOUT_S)
+    head = b""
+    while b"\r\n\r\n" not in head and len(head) < MAX_HEAD:
+        chunk = conn.recv(4096)
+        if not chunk:
+            return  # a port check that connects and leaves, as the launcher's
+        head += chunk
+    parts = head.split(b"\r\n", 1)[0].split()
+    path = parts[1].decode("latin-1") if len(parts) == 3 else ""
+    if parts[:1] == [b"GET"] and path.startswith(prefix):
+        status = "200 OK"
+        body = json.dumps({"version": "stand-in", "user": user, "path": path}).encode()
+    else:
+        status = "404 Not Found"
+        body = b'{"message": "not found"}'
+    conn.sendall(
+        (
+            "HTTP/1.0 %s\r\nServer: stand-in-notebook\r\nContent-Type: application/json\r\n"
+            "Content-Length: %d\r\nConnection: close\r\n\r\n" % (status, len(body))
+        ).encode()
+        + body
+    )
+
+
 def main():
     mode = behaviour()
     if mode.startswith("exit:"):
@@ -33,32 +76,27 @@ def main():
     if mode == "sleep":
         time.sleep(3600)
         return
-    url = urllib.parse.urlparse(os.environ["JUPYTERHUB_SERVICE_URL"])
+    host, port = listen_address(os.environ["JUPYTERHUB_SERVICE_URL"])
     prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/")
     user = os.environ.get("JUPYTERHUB_USER", "")
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            if self.path.startswith(prefix):
-                body = json.dumps({"version": "stand-in", "user": user, "path": self.path}).encode()
-                self.send_response(200)
-            else:
-                body = b'{"message": "not found"}'
-                self.send_response(404)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    server = socket.socket(family, socket.SOCK_STREAM)
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if hasattr(socket, "TCP_DEFER_ACCEPT"):
+        # Woken once a request has arrived, not once for the connection and again for its bytes.
+        server.setsockopt(socket.IPPROTO_TCP, socket.TCP_DEFER_ACCEPT, 5)
+    server.bind((host, port))
+    server.listen(128)
+    # One request at a time, as Jupyter's single event loop: a thread per request would wait its
+    # turn to be scheduled on a busy machine; answers are tiny.
+    while True:
+        conn, _ = server.accept()
+        try:
+            answer(conn, prefix, user)
+        except OSError:
             pass
-
-        # A client that connects and sends nothing cannot hold the single loop for long.
-        timeout = 5
-
-    # One thread, as Jupyter's own event loop: a new thread per request would wait its turn to be
-    # scheduled on a busy machine (the bench runs hundreds of jobs on 2 cores); answers are tiny.
-    http.server.HTTPServer((url.hostname, url.port), Handler).serve_forever()
+        finally:
+            conn.close()
 
 
 if __name__ == "__main__":
