@@ -218,18 +218,26 @@ describe('proxy follows route events (real PostgreSQL + NATS, two replicas)', ()
     }
   });
 
-  it('a RouteRequested announced by its writer goes live and is confirmed without the relay', async () => {
+  it('a RouteRequested announced by its writer goes live on every replica and is confirmed by one, without the relay', async () => {
     // Last in this file: the projector (and its relay) stops, so only the announcement can tell.
     await apps.splice(0, 1)[0].close();
     const r = await bootReplica();
+    const other = await bootReplica();
     const nb = await notebook('ivan', '127.0.0.8');
+    // Every replica booted in this file is still following the same subjects.
+    const replicas = apps.map((app) => app.get(ProxyAppService));
+    const confirmations = () => replicas.reduce((sum, p) => sum + p.sync.confirmations, 0);
     try {
       const stream = serverStreamId('ivan', '');
       await appendToStream(t.pool, stream, spawnToRoute('ivan', randomUUID(), `http://127.0.0.8:${nb.port}`));
       const stored = (await readStream(t.pool, stream)).find((e) => e.type === 'RouteRequested')!;
+      const before = confirmations();
       n.nc.publish(announceSubject(n.prefix, stream, stored.type), JSON.stringify(stored));
-      await waitFor('route live', async () => (await get(r.port, '/user/ivan/api', 'ivan')).status === 200);
+      for (const x of [r, other])
+        await waitFor('route live', async () => (await get(x.port, '/user/ivan/api', 'ivan')).status === 200);
       await waitFor('RouteAdded', async () => (await readStream(t.pool, stream)).some((e) => e.type === 'RouteAdded'));
+      await new Promise((res) => setTimeout(res, 300));
+      assert.equal(confirmations() - before, 1, `${replicas.length} replicas set the route, one confirms it`);
     } finally {
       await nb.close();
     }

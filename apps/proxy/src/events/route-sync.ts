@@ -23,8 +23,11 @@ import type { RemovedRoute, RouteInput, RouteTable } from '../routing/route-tabl
 export class RouteSync {
   private sub?: Subscription;
   private announced?: Subscription;
+  private confirming?: Subscription;
   private timer?: NodeJS.Timeout;
   private closed = false;
+  /** Routes this replica set out to confirm in the store (each a read of the stream at least). */
+  confirmations = 0;
 
   constructor(
     private readonly opts: {
@@ -41,7 +44,7 @@ export class RouteSync {
 
   async start(): Promise<void> {
     await this.reconcile();
-    const callback = (err: Error | null, msg: Msg) => {
+    const handler = (copy: Copy) => (err: Error | null, msg: Msg) => {
       if (err || this.closed) return;
       let event: EventEnvelope;
       try {
@@ -49,13 +52,18 @@ export class RouteSync {
       } catch {
         return;
       }
-      void this.apply(event).catch((e) => this.opts.log?.(`route event ${event.type}: ${String(e)}`));
+      void this.apply(event, copy).catch((e) => this.opts.log?.(`route event ${event.type}: ${String(e)}`));
     };
-    this.sub = this.opts.nc.subscribe(eventSubjectFilter(this.opts.prefix, 'server'), { callback });
+    this.sub = this.opts.nc.subscribe(eventSubjectFilter(this.opts.prefix, 'server'), { callback: handler('relayed') });
     // The port registry announces RouteRequested right after its commit; the relay's copy follows
-    // and finds the route already set (applying an event twice changes nothing).
-    this.announced = this.opts.nc.subscribe(announceSubjectFilter(this.opts.prefix, 'server', 'RouteRequested'), {
-      callback,
+    // and finds the route already set (applying an event twice changes nothing). Every replica
+    // sets an announced route; one of them, picked by NATS (a queue group), confirms it: the
+    // others would only read the stream and lose the append to it.
+    const announced = announceSubjectFilter(this.opts.prefix, 'server', 'RouteRequested');
+    this.announced = this.opts.nc.subscribe(announced, { callback: handler('announced') });
+    this.confirming = this.opts.nc.subscribe(announced, {
+      queue: `${this.opts.prefix}.proxy.confirm`,
+      callback: handler('to-confirm'),
     });
     this.timer = setInterval(
       () => void this.reconcile().catch((e) => this.opts.log?.(`reconcile: ${String(e)}`)),
@@ -67,6 +75,7 @@ export class RouteSync {
     this.closed = true;
     this.sub?.unsubscribe();
     this.announced?.unsubscribe();
+    this.confirming?.unsubscribe();
     if (this.timer) clearInterval(this.timer);
   }
 
@@ -107,7 +116,7 @@ export class RouteSync {
     }
   }
 
-  private async apply(event: EventEnvelope): Promise<void> {
+  private async apply(event: EventEnvelope, copy: Copy): Promise<void> {
     const d = event.data as any;
     switch (event.type) {
       case 'RouteRequested': {
@@ -119,11 +128,12 @@ export class RouteSync {
           serverName: serverNameOf(d.routeSpec, d.owner),
           generation: Number(event.globalPosition),
         };
-        // The second copy of an event (announcement, then relay) finds the route unchanged.
+        // A later copy of an event finds the route unchanged.
         const outcome = this.opts.routes.set(input);
-        if (!outcome.applied) return;
-        await this.confirmRemovals(outcome.removed);
-        await this.confirmAdded(input);
+        if (outcome.applied) await this.confirmRemovals(outcome.removed);
+        const live = outcome.applied || outcome.reason === 'unchanged';
+        // The relay's copy confirms what it set (the announcement, at most once, did not come).
+        if (live && (copy === 'to-confirm' || (copy === 'relayed' && outcome.applied))) await this.confirmAdded(input);
         return;
       }
       case 'RouteRemovalRequested': {
@@ -147,6 +157,7 @@ export class RouteSync {
   }
 
   private async confirmAdded(r: RouteInput) {
+    this.confirmations++;
     const stream = serverStreamId(r.owner, r.serverName);
     const key = `added:${r.spawnId}:${r.routeSpec}`;
     const added = newEvent('RouteAdded', { spawnId: r.spawnId, routeSpec: r.routeSpec, target: r.target });
@@ -195,6 +206,9 @@ export class RouteSync {
     }
   }
 }
+
+/** How an event reached this replica: the relay, an announcement, or an announcement it is to confirm. */
+type Copy = 'relayed' | 'announced' | 'to-confirm';
 
 /** `/user/alice/gpu/` → 'gpu', `/user/alice/` → ''. */
 export function serverNameOf(routeSpec: string, owner: string): string {
