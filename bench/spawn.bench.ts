@@ -69,6 +69,8 @@ interface SpawnResult {
   overheadLessNotebookMs: number[];
   handshakeAttempts: number[];
   slowest?: { server: string; overheadMs: number; steps: string };
+  /** The five largest overheads, with when in the storm their port came (s after the first request). */
+  slowestFive: string[];
   /** The services' shared event loop: delay percentiles (ms) and CPU used per wall second. */
   loop: { p50: number; p99: number; max: number; cpuShare: number };
   failed: { server: string; detail: string }[];
@@ -248,6 +250,16 @@ async function benchSpawns(h: TestCondorhub, bin: CountingBin): Promise<SpawnRes
     overheadLessNotebookMs,
     handshakeAttempts,
     slowest,
+    slowestFive: [...byServer]
+      .filter(([, m]) => m.has('ServerReady'))
+      .map(([server, m]) => ({
+        server,
+        overhead: m.get('ServerReady')! - m.get('PortReported')!,
+        at: (m.get('PortReported')! - Math.min(...requestedAt.values())) / 1000,
+      }))
+      .sort((a, b) => b.overhead - a.overhead)
+      .slice(0, 5)
+      .map((x) => `${x.server} ${x.overhead} ms (port at t+${x.at.toFixed(1)} s)`),
     failed,
     strayTimers,
     stageGaps,
@@ -321,6 +333,7 @@ async function main() {
         `spawn timers fired after ready or still armed (must be none): ${r.strayTimers.length ? r.strayTimers.join(', ') : 'none'}`,
       );
       if (r.slowest) log(`slowest overhead: ${r.slowest.server} ${r.slowest.overheadMs} ms: ${r.slowest.steps}`);
+      log(`five slowest: ${r.slowestFive.join(', ')}`);
       log('stage gaps (from the previous stage; request for SpawnRequested), ms p50 / p99 / max:');
       for (const [stage, gaps] of r.stageGaps) {
         const s = sorted(gaps);

@@ -20,7 +20,7 @@ export const envList = z
 export const ConfigSchema = z.object({
   CONDORHUB_DATABASE_URL: url('postgres://postgres@127.0.0.1:5432/condorhub'),
   // Store connections per service process (each has its own pool). Unset: the service's own
-  // default (the spawner, which handles up to 48 events at once, 24; the others 10).
+  // default (the spawner, which handles up to 32 saga events and its condor calls at once, 24; the others 10).
   CONDORHUB_DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).optional(),
   CONDORHUB_DATABASE_SCHEMA: z
     .string()
@@ -63,6 +63,15 @@ export const ConfigSchema = z.object({
   // The spawner's condor_submit/condor_rm run this much nicer than the services (0–19; 0 = same
   // priority), so a submit storm cannot starve the spawns already in flight.
   CONDORHUB_CONDOR_NICE: z.coerce.number().int().min(0).max(19).default(10),
+  // condor_submit/condor_rm calls the spawner runs at once. Each is a process that spends its
+  // start on this host's CPU and then waits for the schedd, which takes them one at a time: many
+  // more than there are cores only slow each other and every service here (bench:spawn: 16 at
+  // once, the old fixed number, submitted no faster than 4 and tripled condorhub's own latency).
+  // 'auto' (default): two per core this process may use. A remote schedd far away may want more.
+  CONDORHUB_CONDOR_CONCURRENCY: z
+    .union([z.literal('auto'), z.coerce.number().int().min(1).max(256)])
+    .default('auto')
+    .transform((c) => (c === 'auto' ? Math.min(64, 2 * availableParallelism()) : c)),
   CONDORHUB_SUBMIT_TEMPLATE: z.string().optional(),
   CONDORHUB_LAUNCHER: z.string().optional(),
   CONDORHUB_NOTEBOOK_CMD: z.string().default('jupyterhub-singleuser'),

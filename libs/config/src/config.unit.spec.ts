@@ -23,6 +23,16 @@ it('takes a number of proxy workers or auto, and refuses anything else', () => {
     );
 });
 
+it('takes a number of condor calls at once or auto (two per core), and refuses anything else', () => {
+  assert.equal(loadConfig({}).CONDORHUB_CONDOR_CONCURRENCY, Math.min(64, 2 * availableParallelism()));
+  assert.equal(loadConfig({ CONDORHUB_CONDOR_CONCURRENCY: '16' }).CONDORHUB_CONDOR_CONCURRENCY, 16);
+  for (const bad of ['0', 'lots', '257', '2.5'])
+    assert.throws(
+      () => loadConfig({ CONDORHUB_CONDOR_CONCURRENCY: bad }),
+      (e: unknown) => e instanceof ConfigError && /CONDORHUB_CONDOR_CONCURRENCY/.test(e.message),
+    );
+});
+
 it('refuses bad values, naming each key', () => {
   assert.throws(
     () => loadConfig({ CONDORHUB_PROXY_PORT: 'eighty', CONDORHUB_AUTHENTICATOR: 'ldap' }),

@@ -70,7 +70,7 @@ export class SpawnSagaConsumer implements OnApplicationBootstrap, OnApplicationS
         SAGA_EVENTS.filter((t) => !CONDOR_CALL_EVENTS.includes(t)),
         32,
       ),
-      lane(SPAWNER_CONDOR_CONSUMER, CONDOR_CALL_EVENTS, 16),
+      lane(SPAWNER_CONDOR_CONSUMER, CONDOR_CALL_EVENTS, config.CONDORHUB_CONDOR_CONCURRENCY),
     ];
   }
 
