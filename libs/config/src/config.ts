@@ -66,7 +66,7 @@ export const ConfigSchema = z.object({
   // condor_submit/condor_rm calls the spawner runs at once. Each is a process that spends its
   // start on this host's CPU and then waits for the schedd, which takes them one at a time: many
   // more than there are cores only slow each other and every service here (bench:spawn: 16 at
-  // once, the old fixed number, submitted no faster than 4 and tripled condorhub's own latency).
+  // once, the old fixed number, submitted no faster than 4 and more than doubled its overhead p99).
   // 'auto' (default): two per core this process may use. A remote schedd far away may want more.
   CONDORHUB_CONDOR_CONCURRENCY: z
     .union([z.literal('auto'), z.coerce.number().int().min(1).max(256)])
