@@ -51,6 +51,7 @@ export class RuntimeModule {
   static forRoot(opts: {
     service: string;
     config?: Config;
+    /** The service's own tables, applied after the shared ones when its store pool opens. */
     migrations?: Migration[];
     /** false: the service never appends events, so readers need not wait for its transactions. */
     appendsEvents?: boolean;
@@ -79,6 +80,7 @@ export class RuntimeModule {
               ...eventStoreMigrations,
               ...readModelMigrations,
               ...tokenMigrations,
+              ...(opts.migrations ?? []),
             ]);
             if (applied.length) log.log(`applied migrations ${applied.join(', ')}`);
             return pool;
