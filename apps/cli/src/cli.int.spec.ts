@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { newEvent, serverStreamId } from '@condorhub/contracts';
+import { newEvent, removalStreamId, serverStreamId } from '@condorhub/contracts';
 import { appendToStream, readStream } from '@condorhub/event-store';
 import { openReadModels, readModelMigrations } from '@condorhub/read-models';
 import { type TestDatabase, createTestDatabase } from '@condorhub/testing';
@@ -78,6 +78,20 @@ describe('condorhub CLI (real PostgreSQL)', () => {
     const types = (await readStream(t.pool, serverStreamId('alice', ''))).map((e) => e.type as string);
     assert.deepEqual(types.slice(-3), ['StopRequested', 'JobRemovalRequested', 'ServerStopped']);
     assert.match((await capture(['force-remove', 'alice'])).text, /not running/);
+  });
+
+  it('explains a stray job of the spawn removed later, without changing what happened to the server', async () => {
+    await appendToStream(t.pool, removalStreamId(spawnId), [
+      newEvent('StrayJobRemoved', { spawnId, jobId: '41.1', owner: 'alice', outcome: 'not-found', unnamedForS: 121.4 }),
+    ]);
+    const { text } = await capture(['explain', 'alice']);
+    const lines = text.trim().split('\n');
+    const at = lines.findIndex((l) => l.includes('StrayJobRemoved'));
+    assert.match(lines[at], /StrayJobRemoved\s+\(removal\)\s+Stray job 41\.1 of this spawn was already gone/);
+    // Last, and the server's phase and diagnosis are what they were.
+    assert.match(lines[at + 1], /^phase stopped after/);
+    assert.match(text, /failed at stage start: home-over-quota/);
+    assert.match((await capture(['replay', 'alice'])).text, /StrayJobRemoved/);
   });
 
   it('refuses unknown commands and bad names with usage', async () => {

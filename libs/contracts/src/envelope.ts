@@ -44,6 +44,12 @@ export function parseEnvelope(value: unknown): EventEnvelope {
   return { ...envelope, type: envelope.type as EventType, data } as EventEnvelope;
 }
 
+/** Sorts envelopes from several streams into the order the log stored them. */
+export function inLogOrder(a: EventEnvelope, b: EventEnvelope): number {
+  const d = BigInt(a.globalPosition) - BigInt(b.globalPosition);
+  return d < 0n ? -1 : d > 0n ? 1 : 0;
+}
+
 export function isEvent<T extends EventType>(envelope: EventEnvelope, type: T): envelope is EventEnvelope<T> {
   return envelope.type === type;
 }

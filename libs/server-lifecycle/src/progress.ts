@@ -36,6 +36,14 @@ export function stageMessage(e: EventEnvelope, requestedAt?: string): string | u
       return `Stop requested by ${d.by}`;
     case 'ServerStopped':
       return 'Server stopped';
+    case 'StrayJobRemoved':
+      return `Stray job ${d.jobId} of this spawn ${
+        d.outcome === 'marked'
+          ? 'removed'
+          : d.outcome === 'not-found'
+            ? 'was already gone'
+            : 'was already being removed'
+      } (no live server named it for ${Math.round(d.unnamedForS)} s)`;
     default:
       return undefined;
   }

@@ -20,9 +20,12 @@ export function explainSpawn(events: EventEnvelope[]): string {
   let state = initialServerState();
   let previous: number | undefined;
   const first = Date.parse(events[0].recordedAt);
-  lines.push(`spawn ${(events[0].data as any).spawnId} of ${events[0].streamId.replace(/^server-/, '')}`);
+  const server = events[0].streamId;
+  lines.push(`spawn ${(events[0].data as any).spawnId} of ${server.replace(/^server-/, '')}`);
   for (const e of events) {
-    state = evolve(state, e);
+    // Events of the spawn's removal stream (a stray job removed) leave the server's state alone.
+    const own = e.streamId === server;
+    if (own) state = evolve(state, e);
     const at = Date.parse(e.recordedAt);
     const since = previous === undefined ? '' : `+${((at - previous) / 1000).toFixed(3)}s`;
     previous = at;
@@ -37,7 +40,7 @@ export function explainSpawn(events: EventEnvelope[]): string {
             ? `${d.diagnosis}: ${d.message}`
             : '');
     lines.push(
-      `${e.recordedAt.slice(11, 23)}  ${pad(since, 10)} ${pad(`#${e.streamVersion}`, 6)} ${pad(e.type, 22)} ${pad(state.phase, 14)} ${detail}`,
+      `${e.recordedAt.slice(11, 23)}  ${pad(since, 10)} ${pad(own ? `#${e.streamVersion}` : '', 6)} ${pad(e.type, 22)} ${pad(own ? state.phase : '(removal)', 14)} ${detail}`,
     );
   }
   const total = ((previous! - first) / 1000).toFixed(3);

@@ -45,6 +45,8 @@ export class TimelineHandler {
         const item = {
           type: e.type,
           at: e.recordedAt,
+          // The server's stream, or the spawn's removal stream (a stray job removed).
+          stream: e.streamId,
           version: e.streamVersion,
           message: stageMessage(e, requestedAt) ?? e.type,
           sincePreviousMs: at - previous,

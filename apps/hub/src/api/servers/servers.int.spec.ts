@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
+import { newEvent, removalStreamId } from '@condorhub/contracts';
+import { appendToStream } from '@condorhub/event-store';
 import { ServerEvents } from '../../events/server-events';
 import { ADMIN_TOKEN, HubHarness, sseEvents, sseParser } from '../../testing/hub-harness';
 import { ProgressHandler } from '../progress/progress.handler';
@@ -207,6 +209,23 @@ describe('progress (Server-Sent Events)', () => {
     );
     assert.equal(timeline.events[0].sincePreviousMs, 0);
     assert.ok(timeline.events.every((e: any) => e.sincePreviousMs >= 0));
+    // A stray job of this spawn removed later (its own stream) is part of the story, in log order.
+    await appendToStream(h.t.pool, removalStreamId(timeline.spawnId), [
+      newEvent('StrayJobRemoved', {
+        spawnId: timeline.spawnId,
+        jobId: '78.0',
+        owner: 'frank',
+        outcome: 'marked',
+        unnamedForS: 130,
+      }),
+    ]);
+    const later = (
+      await request(h.server).get('/hub/api/condorhub/users/frank/server/timeline').set(as('frank')).expect(200)
+    ).body;
+    const stray = later.events.at(-1);
+    assert.equal(later.events.length, timeline.events.length + 1);
+    assert.deepEqual([stray.type, stray.stream], ['StrayJobRemoved', removalStreamId(timeline.spawnId)]);
+    assert.match(stray.message, /Stray job 78\.0 of this spawn removed \(no live server named it for 130 s\)/);
   });
 
   it('refuses a stream for a server that is not starting (400) and other users (403)', async () => {

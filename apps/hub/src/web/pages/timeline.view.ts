@@ -140,7 +140,9 @@ export function timelineSvg(events: EventEnvelope[], now: number, live: boolean)
   parts.push(`<line x1="${L}" y1="${eventsRow + 12}" x2="${W - R}" y2="${eventsRow + 12}" stroke="#c3cad6"/>`);
   events.forEach((e, i) => {
     const px = x(Date.parse(e.recordedAt));
-    const bad = /Failed|TimedOut|Held|Removed$|Unknown/.test(e.type) && e.type !== 'JobRemovalRequested';
+    const bad =
+      /Failed|TimedOut|Held|Removed$|Unknown/.test(e.type) &&
+      !['JobRemovalRequested', 'StrayJobRemoved'].includes(e.type);
     parts.push(
       `<g><circle cx="${px.toFixed(1)}" cy="${eventsRow + 12}" r="8" fill="${bad ? '#b42318' : '#fff'}" stroke="${bad ? '#b42318' : '#1d2330'}"/>` +
         `<text x="${px.toFixed(1)}" y="${eventsRow + 16}" text-anchor="middle" font-size="10" ${bad ? 'fill="#fff"' : ''}>${i + 1}</text>` +
