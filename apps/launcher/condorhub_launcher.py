@@ -120,6 +120,8 @@ class Config(object):
         self.preflight_bytes = int(_env_number(env, "CONDORHUB_PREFLIGHT_BYTES", 16384, 1))
         # The port is reported once the notebook accepts connections, or after this long anyway.
         self.listen_wait_s = _env_number(env, "CONDORHUB_LISTEN_WAIT_S", 20.0)
+        # A notebook still running this long after a forwarded SIGTERM gets it again (see resend_stop).
+        self.stop_grace_s = _env_number(env, "CONDORHUB_STOP_GRACE_S", 10.0, 0.1)
         mode = env.get("CONDORHUB_USER_CONFIG_CHECK", "").strip().lower() or "default"
         if mode not in ("default", "strict", "off"):
             raise UsageError("CONDORHUB_USER_CONFIG_CHECK must be default, strict or off, got %r" % mode)
@@ -742,9 +744,31 @@ def report_when_listening(cfg, ctx, child, state, host, port):
         pass
 
 
+def resend_stop(child, grace_s):
+    """Sends SIGTERM again if the notebook is still running `grace_s` after the first.
+
+    Jupyter's SIGTERM handler logs from inside the handler: when the signal lands while the
+    notebook is itself writing to stderr, Python raises "reentrant call inside BufferedWriter" in
+    the handler and the stop is lost (jupyterhub-singleuser 3.0, seen under load). HTCondor kills
+    the job after its JobMaxVacateTime anyway; a site with a long one should not wait for that.
+    """
+    deadline = time.monotonic() + grace_s
+    while time.monotonic() < deadline:
+        if child.returncode is not None:
+            return
+        time.sleep(0.05)
+    if child.returncode is not None:
+        return
+    log("the notebook is still running %g s after SIGTERM; sending it again" % grace_s)
+    try:
+        child.send_signal(signal.SIGTERM)
+    except OSError:
+        pass
+
+
 def run_notebook(cfg, command, env, host, ctx, warnings, report_port_when_listening=None):
     pending = []
-    state = {"child": None, "signalled": False, "refused": 0}
+    state = {"child": None, "signalled": False, "refused": 0, "resending": False}
 
     def forward(signum, _frame):
         state["signalled"] = True
@@ -756,6 +780,9 @@ def run_notebook(cfg, command, env, host, ctx, warnings, report_port_when_listen
             child.send_signal(signum)
         except OSError:
             pass
+        if signum == signal.SIGTERM and not state["resending"]:
+            state["resending"] = True
+            threading.Thread(target=resend_stop, args=(child, cfg.stop_grace_s), daemon=True).start()
 
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, forward)

@@ -7,7 +7,8 @@
   fake_notebook.py sleep SECONDS CODE             sleep, then exit CODE
 
 FAKE_NB_LISTEN_DELAY_S delays `serve`'s bind; FAKE_NB_PORT_TAKEN makes it fail as if another
-process took the port first.
+process took the port first; FAKE_NB_LOSE_TERM=N makes `serve` lose its first N SIGTERMs, as
+Jupyter does when one lands while it writes to stderr.
 
 If FAKE_NB_STATE names a file, it receives {"pid", "env", "argv", "cwd", "signals", "ready"} as JSON
 when the process starts, when `serve` is listening with its signal handlers set, and on
@@ -63,10 +64,15 @@ def serve(term_code):
     url = urllib.parse.urlsplit(os.environ["JUPYTERHUB_SERVICE_URL"])
     stop = threading.Event()
 
+    lose = [int(os.environ.get("FAKE_NB_LOSE_TERM") or 0)]
+
     def on_signal(signum, _frame):
         signals.append(signum)
         save_state()
         if signum == signal.SIGTERM:
+            if lose[0] > 0:
+                lose[0] -= 1
+                return
             stop.set()
 
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):

@@ -83,6 +83,31 @@ class SuccessTest(LauncherCase):
         proc.communicate(timeout=20)
         self.assertEqual(proc.returncode, 0)
 
+    def test_sends_sigterm_again_to_a_notebook_that_lost_it(self):
+        env = self.env(FAKE_NB_LOSE_TERM="1", CONDORHUB_STOP_GRACE_S="0.5")
+        proc = self.start_launcher(self.notebook("serve", 0), env=env)
+        self.addCleanup(self.stop, proc)
+        self.hub.wait_for("/batchspawner")
+        self.notebook_state(want=lambda s: s["ready"])
+        proc.send_signal(signal.SIGTERM)
+        _out, err = proc.communicate(timeout=20)
+        self.assertEqual(proc.returncode, 0, err.decode(errors="replace"))
+        self.assertEqual(self.notebook_state()["signals"], [signal.SIGTERM, signal.SIGTERM])
+        self.assertIn(b"still running 0.5 s after SIGTERM; sending it again", err)
+
+    def test_a_notebook_that_stops_in_time_gets_sigterm_once(self):
+        # The stand-in takes up to 0.5 s to stop (its server's poll interval).
+        env = self.env(CONDORHUB_STOP_GRACE_S="2")
+        proc = self.start_launcher(self.notebook("serve", 0), env=env)
+        self.addCleanup(self.stop, proc)
+        self.hub.wait_for("/batchspawner")
+        self.notebook_state(want=lambda s: s["ready"])
+        proc.send_signal(signal.SIGTERM)
+        _out, err = proc.communicate(timeout=20)
+        self.assertEqual(proc.returncode, 0)
+        self.assertEqual(self.notebook_state()["signals"], [signal.SIGTERM])
+        self.assertNotIn(b"sending it again", err)
+
     def test_command_from_env_and_leading_options(self):
         env = self.env(CONDORHUB_NOTEBOOK_CMD="%s %s fail 7" % (sys.executable, self.notebook()[1]))
         result = self.run_launcher(["--", "--oops"], env=env)
