@@ -3,6 +3,7 @@ import http.server
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -147,12 +148,17 @@ class LauncherCase(unittest.TestCase):
             env=env or self.env(),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
+            # Its own process group, so a cleanup can end the notebook with it (see stop).
+            start_new_session=True,
         )
 
     @staticmethod
     def stop(proc):
-        if proc.poll() is None:
-            proc.kill()
+        # The whole group: a notebook left behind by a failed test would hold the output pipes open.
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
         proc.communicate(timeout=30)
 
     def notebook_state(self, timeout=15, want=None):

@@ -27,7 +27,11 @@ class RealSingleuserTest(LauncherCase):
             _CONDOR_MACHINE_AD=self.ad,
         )
         proc = subprocess.Popen(
-            [PYTHON, LAUNCHER] + list(args), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+            [PYTHON, LAUNCHER] + list(args),
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
         )
         self.addCleanup(self.stop, proc)
         return proc
