@@ -3,7 +3,6 @@ import type { Pool } from 'pg';
 import type { EventEnvelope, EventMetadata, NewEvent } from '@condorhub/contracts';
 import { DuplicateEventError, isWriteConflict } from './errors';
 import { appendToStream } from './sql/append-to-stream';
-import { notifyAppended } from './sql/notify-appended';
 import { readStream } from './sql/read-stream';
 
 /** What a decision on a stream records: events, and timers that no longer apply. */
@@ -32,7 +31,7 @@ export async function decideAndAppend(
      * version and the next attempt reads.
      */
     known?: EventEnvelope[];
-    /** After the commit, before the readers are woken: the last event stored, as a reader will see it. */
+    /** After the commit: the last event stored, as a reader will see it. */
     onAppended?: (last: EventEnvelope) => void;
   } = {},
 ): Promise<'appended' | 'declined' | 'duplicate' | 'conflict'> {
@@ -55,11 +54,8 @@ export async function decideAndAppend(
         eventIds,
         metadata: options.metadata,
         cancelTimers: decision.cancelTimers,
-        notify: false,
       });
       options.onAppended?.(result.last);
-      // A lost wake-up costs readers one poll interval, never an event.
-      void notifyAppended(pool).catch(() => undefined);
       return 'appended';
     } catch (error) {
       if (error instanceof DuplicateEventError) return 'duplicate';

@@ -1,7 +1,7 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Pool } from 'pg';
 import { type EventEnvelope, newEvent, serverStreamId } from '@condorhub/contracts';
-import { WrongExpectedVersionError, appendToStream, notifyAppended, readStream } from '@condorhub/event-store';
+import { WrongExpectedVersionError, appendToStream, readStream } from '@condorhub/event-store';
 import { type ServerState, foldServer } from '@condorhub/server-lifecycle';
 import { RegistryError, requireServerToken } from '../auth/server-token';
 import type { HandshakeProber, HandshakeTarget } from '../handshake/handshake-prober';
@@ -62,7 +62,6 @@ export class ReportPortHandler {
             {
               expectedVersion: state.streamVersion,
               metadata: { correlationId: state.spawnId, actor: 'port-registry' },
-              notify: false,
             },
           );
         } catch (error) {
@@ -71,7 +70,6 @@ export class ReportPortHandler {
         }
         // The stream as stored: the answer is recorded on it without reading it again.
         settle([...events, stored.last]);
-        void notifyAppended(this.pool).catch(() => undefined);
         return { message: 'BatchSpawner data configured' };
       }
       // Retryable: the launcher asks again on a 5xx, but gives up on a 4xx.

@@ -20,11 +20,6 @@ export interface AppendOptions {
   eventIds?: string[];
   /** Timers the decision disarms, in the same statement (after the stream lock, as every writer). */
   cancelTimers?: string[];
-  /**
-   * false: the caller wakes the readers (notifyAppended) once it has done what must come first,
-   * such as announcing the event; a lost wake-up costs readers one poll interval.
-   */
-  notify?: boolean;
 }
 
 export interface AppendResult {
@@ -86,9 +81,10 @@ export async function appendToStream(
       ],
     );
     const row = rows[0];
-    // Outside withTransaction the append has committed (or the caller's own transaction
-    // delivers the notification at its commit).
-    if (!deferNotifyToCommit(sql) && options.notify !== false) await notifyAppended(sql).catch(() => undefined);
+    // Outside withTransaction the append has committed (inside, the transaction wakes the readers
+    // at its commit). The wake-up is sent, not awaited: the caller need not wait a round trip for
+    // it, and a lost one costs readers a poll interval, never an event.
+    if (!deferNotifyToCommit(sql)) void notifyAppended(sql).catch(() => undefined);
     const last = parsed[parsed.length - 1];
     return {
       nextVersion: Number(row.next_version),
