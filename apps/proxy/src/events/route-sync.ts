@@ -11,7 +11,7 @@ import {
 } from '@condorhub/contracts';
 import { DuplicateEventError, appendToStream, decideAndAppend, deterministicEventId } from '@condorhub/event-store';
 import { type LifecycleSettings, foldServer, followUp } from '@condorhub/server-lifecycle';
-import type { RemovedRoute, RouteInput, RouteTable } from '../routing/route-table';
+import type { RemovedRoute, RouteInput, RouteTable, SetOutcome } from '../routing/route-table';
 
 /**
  * Keeps a replica's route table equal to the desired state. Events apply at once (a core
@@ -102,17 +102,10 @@ export class RouteSync {
       if (!want || want.spawnId !== route.spawnId) this.opts.routes.remove(route.routeSpec, route.spawnId);
     }
     for (const want of desired.values()) {
-      const current = this.opts.routes.get(want.routeSpec);
-      if (current && current.spawnId === want.spawnId && current.target === want.target) {
-        // Live here but not yet confirmed in the store (a confirmation that failed): again.
-        if (want.state === 'requested') await this.confirmAdded(want);
-        continue;
-      }
       const outcome = this.opts.routes.set(want);
-      if (outcome.applied) {
-        await this.confirmRemovals(outcome.removed);
-        if (want.state === 'requested') await this.confirmAdded(want);
-      }
+      if (outcome.applied) await this.confirmRemovals(outcome.removed);
+      // Live here but not yet confirmed in the store (new, or a confirmation that failed): confirm.
+      if (isLive(outcome) && want.state === 'requested') await this.confirmAdded(want);
     }
   }
 
@@ -131,9 +124,9 @@ export class RouteSync {
         // A later copy of an event finds the route unchanged.
         const outcome = this.opts.routes.set(input);
         if (outcome.applied) await this.confirmRemovals(outcome.removed);
-        const live = outcome.applied || outcome.reason === 'unchanged';
         // The relay's copy confirms what it set (the announcement, at most once, did not come).
-        if (live && (copy === 'to-confirm' || (copy === 'relayed' && outcome.applied))) await this.confirmAdded(input);
+        if (isLive(outcome) && (copy === 'to-confirm' || (copy === 'relayed' && outcome.applied)))
+          await this.confirmAdded(input);
         return;
       }
       case 'RouteRemovalRequested': {
@@ -206,6 +199,9 @@ export class RouteSync {
     }
   }
 }
+
+/** The route is in the table as asked: set now, or already there. */
+const isLive = (outcome: SetOutcome) => outcome.applied || outcome.reason === 'unchanged';
 
 /** How an event reached this replica: the relay, an announcement, or an announcement it is to confirm. */
 type Copy = 'relayed' | 'announced' | 'to-confirm';
