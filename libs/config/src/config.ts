@@ -6,6 +6,12 @@ import { z } from 'zod';
 const seconds = (def: number) => z.coerce.number().positive().default(def);
 const url = (def: string) => z.string().url().default(def);
 const port = (def: number) => z.coerce.number().int().min(0).max(65535).default(def);
+/** A count, or 'auto' (the default): `factor` for each core this process may use, at most 64. */
+const perCore = (factor: number, max: number) =>
+  z
+    .union([z.literal('auto'), z.coerce.number().int().min(1).max(max)])
+    .default('auto')
+    .transform((n) => (n === 'auto' ? Math.min(64, factor * availableParallelism()) : n));
 /** A comma-separated list, trimmed, empties dropped. */
 export const envList = z
   .string()
@@ -40,10 +46,7 @@ export const ConfigSchema = z.object({
   CONDORHUB_PROXY_HOST: z.string().default('127.0.0.1'),
   // Proxy processes sharing the port on this host (apps/proxy/src/main.ts), each a full replica.
   // 'auto' (default): one per core this process may use, as one Node process uses one core.
-  CONDORHUB_PROXY_WORKERS: z
-    .union([z.literal('auto'), z.coerce.number().int().min(1).max(64)])
-    .default('auto')
-    .transform((w) => (w === 'auto' ? Math.min(64, availableParallelism()) : w)),
+  CONDORHUB_PROXY_WORKERS: perCore(1, 64),
   // The library HTTP requests are forwarded with (websockets always use http-proxy-3); see
   // apps/proxy/src/forwarding/forwarder.ts for why http-proxy is the default.
   CONDORHUB_PROXY_HTTP_LIBRARY: z.enum(['http-proxy', 'http-proxy-3']).default('http-proxy'),
@@ -68,10 +71,7 @@ export const ConfigSchema = z.object({
   // more than there are cores only slow each other and every service here (bench:spawn: 16 at
   // once, the old fixed number, submitted no faster than 4 and more than doubled its overhead p99).
   // 'auto' (default): two per core this process may use. A remote schedd far away may want more.
-  CONDORHUB_CONDOR_CONCURRENCY: z
-    .union([z.literal('auto'), z.coerce.number().int().min(1).max(256)])
-    .default('auto')
-    .transform((c) => (c === 'auto' ? Math.min(64, 2 * availableParallelism()) : c)),
+  CONDORHUB_CONDOR_CONCURRENCY: perCore(2, 256),
   CONDORHUB_SUBMIT_TEMPLATE: z.string().optional(),
   CONDORHUB_LAUNCHER: z.string().optional(),
   CONDORHUB_NOTEBOOK_CMD: z.string().default('jupyterhub-singleuser'),
