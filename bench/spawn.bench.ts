@@ -211,12 +211,15 @@ async function benchSpawns(h: TestCondorhub, bin: CountingBin): Promise<SpawnRes
     if (e.type === 'NotebookResponded') answers.set(e.stream_id.slice(`server-${USER}/`.length), e.data);
   const stageGaps = new Map<string, number[]>(STAGES.map((s) => [s, []]));
   let slowest: { server: string; overheadMs: number; steps: string } | undefined;
+  const firstRequest = Math.min(...requestedAt.values());
+  const byOverhead: { server: string; overhead: number; portAt: number }[] = [];
   for (const [server, m] of byServer) {
     const ready = m.get('ServerReady');
     if (ready === undefined) continue;
     readyS.push((ready - requestedAt.get(server)!) / 1000);
     const overhead = ready - m.get('PortReported')!;
     overheadMs.push(overhead);
+    byOverhead.push({ server, overhead, portAt: m.get('PortReported')! });
     const answer = answers.get(server);
     if (answer) {
       notebookWaitMs.push(answer.waitedMs);
@@ -250,16 +253,10 @@ async function benchSpawns(h: TestCondorhub, bin: CountingBin): Promise<SpawnRes
     overheadLessNotebookMs,
     handshakeAttempts,
     slowest,
-    slowestFive: [...byServer]
-      .filter(([, m]) => m.has('ServerReady'))
-      .map(([server, m]) => ({
-        server,
-        overhead: m.get('ServerReady')! - m.get('PortReported')!,
-        at: (m.get('PortReported')! - Math.min(...requestedAt.values())) / 1000,
-      }))
+    slowestFive: byOverhead
       .sort((a, b) => b.overhead - a.overhead)
       .slice(0, 5)
-      .map((x) => `${x.server} ${x.overhead} ms (port at t+${x.at.toFixed(1)} s)`),
+      .map((x) => `${x.server} ${x.overhead} ms (port at t+${((x.portAt - firstRequest) / 1000).toFixed(1)} s)`),
     failed,
     strayTimers,
     stageGaps,
