@@ -2,7 +2,14 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { INestApplicationContext } from '@nestjs/common';
 import { loadConfig } from '@condorhub/config';
-import { type TestDatabase, type TestNats, createTestDatabase, createTestNats, freePort } from '@condorhub/testing';
+import {
+  type TestDatabase,
+  type TestNats,
+  createTestDatabase,
+  createTestNats,
+  freePort,
+  serviceEnv,
+} from '@condorhub/testing';
 import { bootAll } from './boot-all';
 
 // `npm start` on a fresh database: nothing but the services' own start-up creates their tables.
@@ -22,11 +29,7 @@ describe('every service in one process, on a fresh schema', () => {
     t = await createTestDatabase('boot_all');
     n = await createTestNats('boot_all');
     const config = loadConfig({
-      CONDORHUB_DATABASE_URL: t.db.url,
-      CONDORHUB_DATABASE_SCHEMA: t.schema,
-      CONDORHUB_NATS_URL: n.url,
-      CONDORHUB_NATS_PREFIX: n.prefix,
-      CONDORHUB_NATS_STREAM: n.streamName,
+      ...serviceEnv(t, n),
       CONDORHUB_PROXY_PORT: String(await freePort()),
       CONDORHUB_HUB_PORT: String(await freePort()),
       CONDORHUB_PORT_REGISTRY_PORT: String(await freePort()),

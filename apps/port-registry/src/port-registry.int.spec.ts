@@ -8,7 +8,7 @@ import { loadConfig } from '@condorhub/config';
 import { newEvent, serverStreamId } from '@condorhub/contracts';
 import { appendToStream, readStream } from '@condorhub/event-store';
 import { readModelMigrations } from '@condorhub/read-models';
-import { type TestDatabase, type TestNats, createTestDatabase, createTestNats } from '@condorhub/testing';
+import { type TestDatabase, type TestNats, createTestDatabase, createTestNats, serviceEnv } from '@condorhub/testing';
 import { issueToken, revokeSpawnTokens, serverTokenScopes, tokenMigrations } from '@condorhub/tokens';
 import { bootstrapPortRegistry } from './bootstrap';
 
@@ -45,11 +45,7 @@ describe('port registry (real PostgreSQL, batchspawner wire format)', () => {
     t = await createTestDatabase('registry', [...readModelMigrations, ...tokenMigrations]);
     n = await createTestNats('registry');
     const config = loadConfig({
-      CONDORHUB_DATABASE_URL: t.db.url,
-      CONDORHUB_DATABASE_SCHEMA: t.schema,
-      CONDORHUB_NATS_URL: n.url,
-      CONDORHUB_NATS_PREFIX: n.prefix,
-      CONDORHUB_NATS_STREAM: n.streamName,
+      ...serviceEnv(t, n),
       CONDORHUB_PORT_REGISTRY_PORT: '0',
       CONDORHUB_LOG_LEVEL: 'warn',
     });

@@ -5,7 +5,14 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
-import { type TestDatabase, type TestNats, createTestDatabase, createTestNats, freePort } from '@condorhub/testing';
+import {
+  type TestDatabase,
+  type TestNats,
+  createTestDatabase,
+  createTestNats,
+  freePort,
+  serviceEnv,
+} from '@condorhub/testing';
 
 const root = path.resolve(__dirname, '../../..');
 
@@ -74,11 +81,7 @@ describe('proxy workers', () => {
       cwd: root,
       env: {
         ...process.env,
-        CONDORHUB_DATABASE_URL: t.db.url,
-        CONDORHUB_DATABASE_SCHEMA: t.schema,
-        CONDORHUB_NATS_URL: n.url,
-        CONDORHUB_NATS_PREFIX: n.prefix,
-        CONDORHUB_NATS_STREAM: n.streamName,
+        ...serviceEnv(t, n),
         CONDORHUB_PROXY_PORT: String(port),
         CONDORHUB_PROXY_WORKERS: '2',
         CONDORHUB_COOKIE_SECRET: 'cookie-secret-for-tests-0123456789abcdef',

@@ -4,7 +4,14 @@ import { type Config, loadConfig } from '@condorhub/config';
 import { type EventEnvelope, serverStreamId } from '@condorhub/contracts';
 import { readStream } from '@condorhub/event-store';
 import { readModelMigrations } from '@condorhub/read-models';
-import { type TestDatabase, type TestNats, createTestDatabase, createTestNats, freePort } from '@condorhub/testing';
+import {
+  type TestDatabase,
+  type TestNats,
+  createTestDatabase,
+  createTestNats,
+  freePort,
+  serviceEnv,
+} from '@condorhub/testing';
 import { tokenMigrations } from '@condorhub/tokens';
 import { type CondorSim, type CondorSimOptions, startCondorSim } from '../../../../tools/condor-sim/harness';
 import { spawnerMigrations } from '../../../spawner/src/migrations';
@@ -40,11 +47,7 @@ export async function createTestCondorhub(opts: {
   Object.assign(process.env, sim.env);
   const proxyPort = await freePort();
   const config = loadConfig({
-    CONDORHUB_DATABASE_URL: db.db.url,
-    CONDORHUB_DATABASE_SCHEMA: db.schema,
-    CONDORHUB_NATS_URL: nats.url,
-    CONDORHUB_NATS_PREFIX: nats.prefix,
-    CONDORHUB_NATS_STREAM: nats.streamName,
+    ...serviceEnv(db, nats),
     CONDORHUB_PROXY_PORT: String(proxyPort),
     CONDORHUB_PUBLIC_URL: `http://127.0.0.1:${proxyPort}`,
     CONDORHUB_HUB_PORT: String(await freePort()),

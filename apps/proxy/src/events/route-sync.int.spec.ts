@@ -8,7 +8,14 @@ import { type Config, loadConfig } from '@condorhub/config';
 import { type NewEvent, announceSubject, newEvent, serverStreamId } from '@condorhub/contracts';
 import { appendToStream, readStream } from '@condorhub/event-store';
 import { readModelMigrations } from '@condorhub/read-models';
-import { type TestDatabase, type TestNats, createTestDatabase, createTestNats, freePort } from '@condorhub/testing';
+import {
+  type TestDatabase,
+  type TestNats,
+  createTestDatabase,
+  createTestNats,
+  freePort,
+  serviceEnv,
+} from '@condorhub/testing';
 import { bootstrapProjector } from '../../../projector/src/bootstrap';
 import { bootstrapProxy } from '../bootstrap';
 import { signSession } from '../ownership/session-cookie';
@@ -71,11 +78,7 @@ describe('proxy follows route events (real PostgreSQL + NATS, two replicas)', ()
     t = await createTestDatabase('route_sync', readModelMigrations);
     n = await createTestNats('route_sync');
     config = loadConfig({
-      CONDORHUB_DATABASE_URL: t.db.url,
-      CONDORHUB_DATABASE_SCHEMA: t.schema,
-      CONDORHUB_NATS_URL: n.url,
-      CONDORHUB_NATS_PREFIX: n.prefix,
-      CONDORHUB_NATS_STREAM: n.streamName,
+      ...serviceEnv(t, n),
       CONDORHUB_COOKIE_SECRET: SECRET,
       CONDORHUB_HUB_PORT: String(await freePort()),
       CONDORHUB_LOG_LEVEL: 'error',

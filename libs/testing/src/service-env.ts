@@ -1,0 +1,13 @@
+import type { TestDatabase } from './test-database';
+import type { TestNats } from './test-nats';
+
+/** The configuration keys that point a service at a test file's own schema, NATS prefix and stream. */
+export function serviceEnv(t: TestDatabase, n: TestNats): Record<string, string> {
+  return {
+    CONDORHUB_DATABASE_URL: t.db.url,
+    CONDORHUB_DATABASE_SCHEMA: t.schema,
+    CONDORHUB_NATS_URL: n.url,
+    CONDORHUB_NATS_PREFIX: n.prefix,
+    CONDORHUB_NATS_STREAM: n.streamName,
+  };
+}
