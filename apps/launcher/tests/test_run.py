@@ -83,28 +83,26 @@ class SuccessTest(LauncherCase):
         proc.communicate(timeout=20)
         self.assertEqual(proc.returncode, 0)
 
-    def test_sends_sigterm_again_to_a_notebook_that_lost_it(self):
-        env = self.env(FAKE_NB_LOSE_TERM="1", CONDORHUB_STOP_GRACE_S="0.5")
+    def term_when_serving(self, env):
+        """Starts a serving notebook, sends the launcher SIGTERM once it is up; (exit code, stderr)."""
         proc = self.start_launcher(self.notebook("serve", 0), env=env)
         self.addCleanup(self.stop, proc)
         self.hub.wait_for("/batchspawner")
         self.notebook_state(want=lambda s: s["ready"])
         proc.send_signal(signal.SIGTERM)
         _out, err = proc.communicate(timeout=20)
-        self.assertEqual(proc.returncode, 0, err.decode(errors="replace"))
+        return proc.returncode, err
+
+    def test_sends_sigterm_again_to_a_notebook_that_lost_it(self):
+        code, err = self.term_when_serving(self.env(FAKE_NB_LOSE_TERM="1", CONDORHUB_STOP_GRACE_S="0.5"))
+        self.assertEqual(code, 0, err.decode(errors="replace"))
         self.assertEqual(self.notebook_state()["signals"], [signal.SIGTERM, signal.SIGTERM])
         self.assertIn(b"still running 0.5 s after SIGTERM; sending it again", err)
 
     def test_a_notebook_that_stops_in_time_gets_sigterm_once(self):
         # The stand-in takes up to 0.5 s to stop (its server's poll interval).
-        env = self.env(CONDORHUB_STOP_GRACE_S="2")
-        proc = self.start_launcher(self.notebook("serve", 0), env=env)
-        self.addCleanup(self.stop, proc)
-        self.hub.wait_for("/batchspawner")
-        self.notebook_state(want=lambda s: s["ready"])
-        proc.send_signal(signal.SIGTERM)
-        _out, err = proc.communicate(timeout=20)
-        self.assertEqual(proc.returncode, 0)
+        code, err = self.term_when_serving(self.env(CONDORHUB_STOP_GRACE_S="2"))
+        self.assertEqual(code, 0)
         self.assertEqual(self.notebook_state()["signals"], [signal.SIGTERM])
         self.assertNotIn(b"sending it again", err)
 
