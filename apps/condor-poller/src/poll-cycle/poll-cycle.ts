@@ -40,6 +40,13 @@ export class PollCycle {
     },
   ) {}
 
+  /** One condor_q: counted, and timed for the idle check for strays. */
+  private query(ids?: Parameters<CondorClient['query']>[0]) {
+    this.queries++;
+    this.lastQueryAt = Date.now();
+    return this.condor.query(ids);
+  }
+
   async run(): Promise<PollCycleResult> {
     const tracked = await this.tracked.load();
     const anyPending = tracked.some((j) => j.phase !== 'ready');
@@ -48,18 +55,14 @@ export class PollCycle {
     if (!tracked.length) {
       const strays = this.opts.strays;
       if (strays && Date.now() - this.lastQueryAt >= strays.idleQueryMs) {
-        this.queries++;
-        this.lastQueryAt = Date.now();
-        const snapshot = await this.condor.query();
+        const snapshot = await this.query();
         if (snapshot.status === 'ok') await strays.jobs.sweep(snapshot.jobs, new Set());
       }
       return { tracked: 0, appended: 0, status: 'idle', anyPending: true };
     }
     for (const id of this.marks.keys()) if (!tracked.some((j) => j.jobId === id)) this.marks.delete(id);
 
-    this.queries++;
-    this.lastQueryAt = Date.now();
-    const snapshot = await this.condor.query(tracked.map((j) => j.jobId as never));
+    const snapshot = await this.query(tracked.map((j) => j.jobId as never));
     if (snapshot.status === 'unknown') {
       this.failures++;
       this.opts.log?.(`condor_q failed (${this.failures} in a row): ${snapshot.error.message}`);
