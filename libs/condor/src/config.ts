@@ -23,6 +23,11 @@ export interface CondorClientConfig {
   maxOutputBytes?: number;
   /** Extra environment for the tools (e.g. CONDOR_CONFIG, CONDOR_SIM_HOME). */
   env?: Record<string, string>;
+  /**
+   * More variables of the service's own environment the tools may see, beyond the built-in
+   * allow-list (see toolEnvironment): exact names, or a prefix ending in `*`. Never CONDORHUB_*.
+   */
+  envPassthrough?: readonly string[];
   /** Value of `CondorhubInstance` in every job; queries only see jobs with this value. */
   instance?: string;
   /** Site submit template (see render-submit-description.ts); unset = the built-in one. */
@@ -45,6 +50,7 @@ export interface ResolvedCondorConfig {
   timeouts: Record<CondorTool, number>;
   maxOutputBytes: number;
   env: Record<string, string>;
+  envPassthrough: string[];
   instance: string;
   submitTemplate?: string;
   nice: number;
@@ -88,10 +94,27 @@ export function resolveCondorConfig(config: CondorClientConfig = {}): ResolvedCo
     timeouts,
     maxOutputBytes: positive('maxOutputBytes', config.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES),
     env: { ...(config.env ?? {}) },
+    envPassthrough: passthroughNames(config.envPassthrough),
     instance,
     submitTemplate: config.submitTemplate,
     nice: niceLevel(config.nice),
   };
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*\*?$/;
+
+function passthroughNames(names: readonly string[] | undefined): string[] {
+  for (const name of names ?? []) {
+    if (!ENV_NAME.test(name)) {
+      throw new CondorInvalidInputError(`envPassthrough: ${JSON.stringify(name)} is not a variable name (or NAME_*)`);
+    }
+    // The hub's own settings hold its secrets; a tool running as the user must never see them.
+    const upper = name.toUpperCase();
+    if (upper.startsWith('CONDORHUB_') || (upper.endsWith('*') && 'CONDORHUB_'.startsWith(upper.slice(0, -1)))) {
+      throw new CondorInvalidInputError(`envPassthrough: ${name} would pass the hub's CONDORHUB_* settings`);
+    }
+  }
+  return [...(names ?? [])];
 }
 
 function niceLevel(nice: number | undefined): number {

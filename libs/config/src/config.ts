@@ -63,6 +63,13 @@ export const ConfigSchema = z.object({
   CONDORHUB_LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug']).default('log'),
   CONDORHUB_CONDOR_BIN: z.string().optional(),
   CONDORHUB_CONDOR_PREFIX: z.string().default(''),
+  // condor tools run as the user with only PATH, HOME, locale, CONDOR_CONFIG, _CONDOR_* and
+  // HTCondor's credential variables of the service's environment (libs/condor run-condor-command.ts);
+  // more names here, comma-separated, a trailing * for a prefix. CONDORHUB_* is refused.
+  CONDORHUB_CONDOR_ENV_PASSTHROUGH: envList.refine(
+    (names) => names.every((n) => /^[A-Za-z_][A-Za-z0-9_]*\*?$/.test(n) && !/^CONDORHUB_/i.test(n)),
+    'must be variable names (NAME or PREFIX*), none of them CONDORHUB_*',
+  ),
   // The spawner's condor_submit/condor_rm run this much nicer than the services (0–19; 0 = same
   // priority), so a submit storm cannot starve the spawns already in flight.
   CONDORHUB_CONDOR_NICE: z.coerce.number().int().min(0).max(19).default(10),
@@ -137,5 +144,6 @@ export function condorClientOptions(config: Config) {
     timeoutMs: config.CONDORHUB_CONDOR_TIMEOUT_S * 1000,
     submitTemplate: config.CONDORHUB_SUBMIT_TEMPLATE,
     nice: config.CONDORHUB_CONDOR_NICE,
+    envPassthrough: config.CONDORHUB_CONDOR_ENV_PASSTHROUGH,
   };
 }

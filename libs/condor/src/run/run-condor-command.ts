@@ -41,6 +41,46 @@ export function buildCommandLine(config: ResolvedCondorConfig, opts: RunCondorCo
 }
 
 /**
+ * What a tool may see of the service's environment. The tools run as the job's owner
+ * (`sudo -E -u {user}`), so the service's own environment (cookie secret, admin token, database
+ * URL, OIDC secret) must not reach them: only what HTCondor and the prefix need.
+ */
+const TOOL_ENV_NAMES = [
+  'PATH',
+  'HOME',
+  'LANG',
+  'LANGUAGE',
+  'LC_*',
+  'TZ',
+  'TMPDIR',
+  'USER',
+  'LOGNAME',
+  // HTCondor's configuration: CONDOR_CONFIG names the file, _CONDOR_<KNOB> overrides any knob.
+  'CONDOR_CONFIG',
+  '_CONDOR_*',
+  // Credentials HTCondor's own authentication methods read (Kerberos, GSI/SSL, SciTokens).
+  'KRB5CCNAME',
+  'X509_USER_PROXY',
+  'X509_CERT_DIR',
+  'BEARER_TOKEN',
+  'BEARER_TOKEN_FILE',
+  // tools/condor-sim: its home and client timeout.
+  'CONDOR_SIM_*',
+];
+
+export function toolEnvironment(config: ResolvedCondorConfig, parent: NodeJS.ProcessEnv): Record<string, string> {
+  const allowed = [...TOOL_ENV_NAMES, ...config.envPassthrough];
+  const exact = new Set(allowed.filter((n) => !n.endsWith('*')));
+  const prefixes = allowed.filter((n) => n.endsWith('*')).map((n) => n.slice(0, -1));
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(parent)) {
+    if (value === undefined || name.startsWith('CONDORHUB_')) continue;
+    if (exact.has(name) || prefixes.some((p) => name.startsWith(p))) env[name] = value;
+  }
+  return { ...env, ...config.env };
+}
+
+/**
  * Runs one HTCondor tool with a hard timeout and an output cap. The tool runs in its own
  * process group so that a timeout kills it together with anything it started (sudo, wrappers).
  * Resolves with the exit status whatever it is; rejects only when no verdict exists
@@ -62,7 +102,7 @@ export function runCondorCommand(
     const child = spawn(argv[0], argv.slice(1), {
       stdio: ['pipe', 'pipe', 'pipe'],
       detached: true,
-      env: { ...process.env, ...config.env },
+      env: toolEnvironment(config, process.env),
     });
     if (config.nice && child.pid) lowerPriority(child.pid, config.nice);
     const killGroup = () => {
