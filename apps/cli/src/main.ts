@@ -1,6 +1,6 @@
 // `condorhub`: the operators' command. Reads the event store directly; changes go through the
 // same events and commands the services use.
-import { loadConfig, databaseOptions } from '@condorhub/config';
+import { loadConfig, databaseOptions, natsOptions } from '@condorhub/config';
 import { ServerName, UserName, serverStreamId } from '@condorhub/contracts';
 import { createPool, readStream } from '@condorhub/event-store';
 import { connectNats, sendCommand } from '@condorhub/messaging';
@@ -103,7 +103,7 @@ export async function run(argv: string[], out: (s: string) => void = (s) => proc
       }
       case 'release-node': {
         if (!args[0]) throw new Error('name the host');
-        const nc = await connectNats({ url: config.CONDORHUB_NATS_URL, name: 'condorhub-cli' });
+        const nc = await connectNats(natsOptions(config, 'condorhub-cli'));
         try {
           const reply = await sendCommand(nc, config.CONDORHUB_NATS_PREFIX, 'spawner', 'releaseNode', {
             host: args[0],

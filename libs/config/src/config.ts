@@ -33,6 +33,17 @@ export const ConfigSchema = z.object({
     .regex(/^[a-z_][a-z0-9_]{0,62}$/)
     .default('public'),
   CONDORHUB_NATS_URL: url('nats://127.0.0.1:4222'),
+  // NATS credentials, all optional (an open local server needs none): user and password, a
+  // token, a .creds file (JWT + seed) or an nkey seed file; TLS with a CA and a client
+  // certificate. See README "Locking NATS down" for the per-service permissions.
+  CONDORHUB_NATS_USER: z.string().optional(),
+  CONDORHUB_NATS_PASSWORD: z.string().optional(),
+  CONDORHUB_NATS_TOKEN: z.string().optional(),
+  CONDORHUB_NATS_CREDS_FILE: z.string().optional(),
+  CONDORHUB_NATS_NKEY_SEED_FILE: z.string().optional(),
+  CONDORHUB_NATS_TLS_CA: z.string().optional(),
+  CONDORHUB_NATS_TLS_CERT: z.string().optional(),
+  CONDORHUB_NATS_TLS_KEY: z.string().optional(),
   CONDORHUB_NATS_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_-]+$/)
@@ -133,6 +144,22 @@ export function databaseOptions(config: Config, applicationName: string, default
     schema: config.CONDORHUB_DATABASE_SCHEMA,
     applicationName,
     max: config.CONDORHUB_DATABASE_POOL_MAX ?? defaultPoolMax,
+  };
+}
+
+/** NATS connection settings (libs/messaging connectNats) for a client named `name`. */
+export function natsOptions(config: Config, name: string) {
+  return {
+    url: config.CONDORHUB_NATS_URL,
+    name,
+    user: config.CONDORHUB_NATS_USER,
+    password: config.CONDORHUB_NATS_PASSWORD,
+    token: config.CONDORHUB_NATS_TOKEN,
+    credsFile: config.CONDORHUB_NATS_CREDS_FILE,
+    nkeySeedFile: config.CONDORHUB_NATS_NKEY_SEED_FILE,
+    tlsCa: config.CONDORHUB_NATS_TLS_CA,
+    tlsCert: config.CONDORHUB_NATS_TLS_CERT,
+    tlsKey: config.CONDORHUB_NATS_TLS_KEY,
   };
 }
 

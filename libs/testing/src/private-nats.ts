@@ -36,10 +36,14 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
 export class PrivateNatsServer {
   private proc?: ChildProcess;
   readonly storeDir = mkdtempSync(path.join(os.tmpdir(), 'condorhub-nats-'));
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly extraArgs: string[],
+  ) {}
 
-  static async start(): Promise<PrivateNatsServer> {
-    const server = new PrivateNatsServer(await freePort());
+  /** `extraArgs` go to nats-server as they are, e.g. `['--user', 'u', '--pass', 'p']`. */
+  static async start(extraArgs: string[] = []): Promise<PrivateNatsServer> {
+    const server = new PrivateNatsServer(await freePort(), extraArgs);
     await server.up();
     return server;
   }
@@ -50,9 +54,13 @@ export class PrivateNatsServer {
 
   async up(): Promise<void> {
     const bin = process.env.CONDORHUB_NATS_SERVER_BIN ?? '/usr/sbin/nats-server';
-    this.proc = spawn(bin, ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir], {
-      stdio: 'ignore',
-    });
+    this.proc = spawn(
+      bin,
+      ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir, ...this.extraArgs],
+      {
+        stdio: 'ignore',
+      },
+    );
     await waitForPort(this.port, 10_000);
   }
 
