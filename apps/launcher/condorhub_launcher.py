@@ -37,6 +37,7 @@ EXIT_PREFLIGHT = 3
 EXIT_PORT_REFUSED = 4
 EXIT_PORT_UNREPORTED = 5
 EXIT_NO_PORT = 6
+EXIT_NO_TOKEN = 7
 EXIT_NOT_EXECUTABLE = 126
 EXIT_NOT_FOUND = 127
 
@@ -107,10 +108,15 @@ class Config(object):
         self.env = env
         self.api_url = env.get("JUPYTERHUB_API_URL", "").rstrip("/")
         self.token = env.get("JUPYTERHUB_API_TOKEN", "")
+        # The hub puts a one-time credential in the job, not the token: the job's environment is
+        # in its ad, which every pool user can read. exchange_api_token trades it for the token.
+        self.bootstrap = env.get("CONDORHUB_LAUNCHER_BOOTSTRAP", "").strip()
         if not self.api_url:
             raise UsageError("JUPYTERHUB_API_URL is not set: the hub sets it in the job environment")
-        if not self.token:
-            raise UsageError("JUPYTERHUB_API_TOKEN is not set: the hub sets it in the job environment")
+        if not self.token and not self.bootstrap:
+            raise UsageError(
+                "neither CONDORHUB_LAUNCHER_BOOTSTRAP nor JUPYTERHUB_API_TOKEN is set: the hub sets one in the job environment"
+            )
         self.command = parse_command(argv, env)
         self.early_exit_s = _env_number(env, "CONDORHUB_EARLY_EXIT_S", 60.0)
         self.report_timeout_s = _env_number(env, "CONDORHUB_REPORT_TIMEOUT_S", 10.0, 0.1)
@@ -495,16 +501,38 @@ def ssl_context(env):
     return ctx
 
 
-def post_json(url, token, body, timeout, ctx):
-    """(status, response text). Raises OSError-family errors when the hub is unreachable."""
-    req = urllib.request.Request(
-        url,
-        data=json.dumps(body).encode("utf-8"),
-        headers={"Authorization": "token " + token, "Content-Type": "application/json"},
-        method="POST",
-    )
+class _SourceHTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, source):
+        urllib.request.HTTPHandler.__init__(self)
+        self.source = source
+
+    def http_open(self, req):
+        return self.do_open(http.client.HTTPConnection, req, source_address=self.source)
+
+
+class _SourceHTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, source, context):
+        urllib.request.HTTPSHandler.__init__(self, context=context)
+        self.source = source
+        self.ctx = context
+
+    def https_open(self, req):
+        return self.do_open(http.client.HTTPSConnection, req, context=self.ctx, source_address=self.source)
+
+
+def post_json(url, token, body, timeout, ctx, source=None):
+    """(status, response text). Raises OSError-family errors when the hub is unreachable.
+    `source`: the local address to send from (the hub checks where a credential comes from)."""
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = "token " + token
+    req = urllib.request.Request(url, data=json.dumps(body).encode("utf-8"), headers=headers, method="POST")
     try:
-        resp = urllib.request.urlopen(req, timeout=timeout, context=ctx)
+        if source:
+            opener = urllib.request.build_opener(_SourceHTTPHandler((source, 0)), _SourceHTTPSHandler((source, 0), ctx))
+            resp = opener.open(req, timeout=timeout)
+        else:
+            resp = urllib.request.urlopen(req, timeout=timeout, context=ctx)
     except urllib.error.HTTPError as exc:
         try:
             text = exc.read(2048).decode("utf-8", "replace")
@@ -515,7 +543,7 @@ def post_json(url, token, body, timeout, ctx):
         return resp.status, resp.read(2048).decode("utf-8", "replace")
 
 
-def post_with_retries(url, token, body, timeout, attempts, backoff, ctx, tried=None):
+def post_with_retries(url, token, body, timeout, attempts, backoff, ctx, tried=None, source=None):
     """(status or None, text): retries connection errors, timeouts and 5xx with backoff.
     `tried`, a list, receives the outcome of every attempt."""
     status, text = None, ""
@@ -524,7 +552,7 @@ def post_with_retries(url, token, body, timeout, attempts, backoff, ctx, tried=N
         if attempt:
             time.sleep(min(backoff * (2 ** (attempt - 1)), 8.0))
         try:
-            status, text = post_json(url, token, body, timeout, ctx)
+            status, text = post_json(url, token, body, timeout, ctx, source)
         except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:  # timeouts are OSErrors
             status, text = None, str(getattr(exc, "reason", exc))
             tried.append(None)
@@ -535,6 +563,44 @@ def post_with_retries(url, token, body, timeout, attempts, backoff, ctx, tried=N
             return status, text
         log("POST %s answered %d (attempt %d/%d)" % (url, status, attempt + 1, attempts))
     return status, text
+
+
+def exchange_api_token(cfg, ctx, address):
+    """Trades the job's one-time CONDORHUB_LAUNCHER_BOOTSTRAP for the server's API token at the
+    hub (once per spawn, only from this host, only while the spawn is live). Returns an exit code,
+    0 on success with cfg.token set. The request is sent from the address the notebook will
+    listen on: it is the job's host as the hub knows it."""
+    url = cfg.api_url + "/condorhub/launcher/api-token"
+    # Our own key: a retry after a lost reply is recognised as ours, another process is not.
+    body = {"bootstrap": cfg.bootstrap, "launcherKey": os.urandom(32).hex()}
+    source = address if address not in ("0.0.0.0", "::", "") else None
+    status, text = None, ""
+    for src in ([source, None] if source else [None]):
+        try:
+            status, text = post_with_retries(
+                url, "", body, cfg.report_timeout_s, cfg.report_attempts, cfg.report_backoff_s, ctx, source=src
+            )
+        except OSError as exc:
+            status, text = None, str(exc)
+        if status is not None or not src:
+            break
+        log("could not send from %s (%s); trying the default route" % (src, text))
+    if status is not None and 200 <= status < 300:
+        try:
+            token = json.loads(text).get("token", "")
+        except (ValueError, AttributeError):
+            token = ""
+        if token:
+            cfg.token = token
+            log("received the server's API token from %s" % url)
+            return 0
+        log("the hub's answer to the credential exchange has no token: %s" % text.strip()[:300])
+        return EXIT_NO_TOKEN
+    log(
+        "the hub refused the launcher credential (POST %s: %s %s); not starting the notebook"
+        % (url, status or "no answer", text.strip()[:500])
+    )
+    return EXIT_NO_TOKEN
 
 
 def report_port(cfg, port, ctx):
@@ -854,6 +920,11 @@ def main(argv=None, env=None):
         log("error: cannot load the JUPYTERHUB_SSL_* files: %s" % exc)
         return EXIT_USAGE
 
+    if cfg.bootstrap:
+        rc = exchange_api_token(cfg, ctx, address)
+        if rc:
+            return rc
+
     try:
         warnings = preflight(cfg)
     except Failure as failure:
@@ -871,6 +942,11 @@ def main(argv=None, env=None):
 
     command = list(cfg.command)
     child_env = dict(env)
+    # The notebook gets the token in its own environment only (never the job ad, never a file),
+    # and not the spent credential.
+    child_env.pop("CONDORHUB_LAUNCHER_BOOTSTRAP", None)
+    child_env["JUPYTERHUB_API_TOKEN"] = cfg.token
+    child_env["JPY_API_TOKEN"] = cfg.token
     if not env.get("JUPYTERHUB_SERVICE_URL"):
         # JupyterHub < 2.0 passed no service URL; batchspawner reports first, then appends --port.
         # Where such a notebook listens is its own business, so the report cannot wait for it.

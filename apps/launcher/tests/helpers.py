@@ -16,15 +16,18 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 LAUNCHER = os.path.join(os.path.dirname(HERE), "condorhub_launcher.py")
 FAKE_NOTEBOOK = os.path.join(HERE, "fake_notebook.py")
 TOKEN = "spawn-token-0123456789abcdef"
+BOOTSTRAP = "6f1c2a34-1111-4222-8333-444455556666." + "ab" * 32
+EXCHANGED_TOKEN = "exchanged-token-fedcba9876543210"
 
 
 class FakeHub(object):
     """The hub's API on a real socket. Records every request; answers port reports with the
     statuses in `port_statuses` in turn (the last one repeats)."""
 
-    def __init__(self, port_statuses=(200,), launcher_status=200):
+    def __init__(self, port_statuses=(200,), launcher_status=200, exchange_statuses=(200,)):
         self.requests = []
         self.port_statuses = list(port_statuses)
+        self.exchange_statuses = list(exchange_statuses)
         self.launcher_status = launcher_status
         self.version = "3.0.0"
         self.cond = threading.Condition()
@@ -50,11 +53,20 @@ class FakeHub(object):
                 except ValueError:
                     body = None
                 status = hub._answer(self.path, body)
-                record = {"path": self.path, "headers": dict(self.headers.items()), "raw": raw, "body": body}
+                record = {
+                    "path": self.path,
+                    "headers": dict(self.headers.items()),
+                    "raw": raw,
+                    "body": body,
+                    "client": self.client_address[0],
+                }
                 with hub.cond:
                     hub.requests.append(record)
                     hub.cond.notify_all()
-                out = json.dumps({"status": status}).encode()
+                answer = {"status": status}
+                if self.path.endswith("/api-token") and status == 200:
+                    answer = {"token": EXCHANGED_TOKEN}
+                out = json.dumps(answer).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(out)))
@@ -77,6 +89,9 @@ class FakeHub(object):
             return status
         if path.endswith("/condorhub/launcher"):
             return self.launcher_status
+        if path.endswith("/condorhub/launcher/api-token"):
+            with self.cond:
+                return self.exchange_statuses.pop(0) if len(self.exchange_statuses) > 1 else self.exchange_statuses[0]
         return 404
 
     def of(self, suffix):

@@ -1,6 +1,10 @@
-import { Body, Controller, Headers, HttpCode, Post, Query, Res } from '@nestjs/common';
-import type { Response } from 'express';
+import { Body, Controller, Headers, HttpCode, Inject, Post, Query, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import type { Config } from '@condorhub/config';
+import { CONFIG } from '@condorhub/runtime';
+import { clientAddress } from './auth/client-address';
 import { RegistryError, presentedToken } from './auth/server-token';
+import { ExchangeApiTokenHandler } from './exchange-api-token/exchange-api-token.handler';
 import { LauncherReportHandler } from './launcher-report/launcher-report.handler';
 import { ReportPortHandler } from './report-port/report-port.handler';
 
@@ -10,6 +14,8 @@ export class PortRegistryController {
   constructor(
     private readonly reportPort: ReportPortHandler,
     private readonly launcherReport: LauncherReportHandler,
+    private readonly exchangeApiToken: ExchangeApiTokenHandler,
+    @Inject(CONFIG) private readonly config: Config,
   ) {}
 
   @Post('batchspawner')
@@ -32,6 +38,20 @@ export class PortRegistryController {
     @Res() res: Response,
   ) {
     await respond(res, () => this.launcherReport.handle(presentedToken(auth, q), body));
+  }
+
+  /** The launcher's one-time credential for the server's API token (see the handler). */
+  @Post('condorhub/launcher/api-token')
+  @HttpCode(200)
+  async apiToken(@Req() req: Request, @Body() body: unknown, @Res() res: Response) {
+    const from = clientAddress(
+      req.socket.remoteAddress,
+      req.headers['x-forwarded-for'],
+      this.config.CONDORHUB_TRUSTED_PROXIES,
+    );
+    // The answer holds a secret: no cache on the way may keep it.
+    res.setHeader('cache-control', 'no-store');
+    await respond(res, () => this.exchangeApiToken.handle(body, from));
   }
 }
 

@@ -13,6 +13,7 @@ import { announceSubject } from '@condorhub/contracts';
 import { CONFIG, NATS, PG_POOL } from '@condorhub/runtime';
 import { lifecycleSettings } from '@condorhub/server-lifecycle';
 import { HandshakeProber } from './handshake/handshake-prober';
+import { ExchangeApiTokenHandler } from './exchange-api-token/exchange-api-token.handler';
 import { LauncherReportHandler } from './launcher-report/launcher-report.handler';
 import { PortRegistryController } from './port-registry.controller';
 import { ReportPortHandler } from './report-port/report-port.handler';
@@ -69,6 +70,16 @@ class HandshakeLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
       inject: [PG_POOL, HandshakeProber, NATS, CONFIG],
       useFactory: (pool: Pool, prober: HandshakeProber, nc: NatsConnection, config: Config) =>
         new ReportPortHandler(pool, prober, {
+          hostWaitMs: 15_000,
+          poke: () => nc.publish(`${config.CONDORHUB_NATS_PREFIX}.poke.condor-poller`),
+        }),
+    },
+    {
+      provide: ExchangeApiTokenHandler,
+      inject: [PG_POOL, NATS, CONFIG],
+      useFactory: (pool: Pool, nc: NatsConnection, config: Config) =>
+        new ExchangeApiTokenHandler(pool, {
+          hostCheck: config.CONDORHUB_LAUNCHER_HOST_CHECK === 'on',
           hostWaitMs: 15_000,
           poke: () => nc.publish(`${config.CONDORHUB_NATS_PREFIX}.poke.condor-poller`),
         }),

@@ -7,6 +7,7 @@ export * from './proxy-activity';
 export * from './events/server.events';
 export * from './events/node.events';
 export * from './events/removal.events';
+export * from './events/launcher.events';
 export * from './events/user.events';
 export * from './commands/spawner.commands';
 export * from './commands/command-reply';

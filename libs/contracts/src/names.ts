@@ -24,6 +24,7 @@ export function parseServerStreamId(streamId: string): { user: string; serverNam
 }
 export const nodeStreamId = (host: string) => `node-${host}`;
 export const removalStreamId = (spawnId: string) => `removal-${spawnId}`;
+export const launcherStreamId = (spawnId: string) => `launcher-${spawnId}`;
 export const userStreamId = (user: string) => `user-${user}`;
 
 /** The category is the stream id up to its first '-': it names the NATS subject. */

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { ContractError, parseWith } from './contract-error';
+import { launcherEvents } from './events/launcher.events';
 import { nodeEvents } from './events/node.events';
 import { removalEvents } from './events/removal.events';
 import { serverEvents } from './events/server.events';
@@ -11,6 +12,7 @@ const categories = {
   server: serverEvents,
   node: nodeEvents,
   removal: removalEvents,
+  launcher: launcherEvents,
   user: userEvents,
 } as const;
 

@@ -21,6 +21,8 @@ const advice: Record<Diagnosis, string> = {
   'handshake-failed': 'The notebook started but did not answer the hub.',
   'route-failed': 'Your notebook is no longer reachable through the proxy. Start it again.',
   'condor-unreachable': 'HTCondor did not answer. Try again in a minute.',
+  'api-token-taken':
+    "Another process on the worker node used your notebook's one-time start credential, so it was stopped. Start it again, and tell your site admins.",
   unknown: 'Something went wrong.',
 };
 

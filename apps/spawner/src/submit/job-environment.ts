@@ -4,14 +4,16 @@ import { oauthClientId } from '@condorhub/tokens';
 export interface JobEnvironmentInput {
   user: string;
   serverName: string;
-  token: string;
+  /** The launcher's one-time credential (launcher-bootstrap.ts); never the API token itself. */
+  bootstrap: string;
   publicUrl: string;
   cpus?: number;
   memoryMb?: number;
 }
 
 /**
- * The notebook's environment, as JupyterHub's Spawner.get_env builds it, so a stock
+ * The notebook's environment, as JupyterHub's Spawner.get_env builds it (less the API token,
+ * which the launcher fetches and adds), so a stock
  * jupyterhub-singleuser (3.x–5.x) talks to condorhub unchanged. The hub's API is reached
  * through the proxy's public URL: the only address a worker needs.
  */
@@ -20,8 +22,9 @@ export function jobEnvironment(i: JobEnvironmentInput): Record<string, string> {
   const apiUrl = `${i.publicUrl}/hub/api`;
   const scopes = JSON.stringify([`access:servers!server=${i.user}/${i.serverName}`, `access:servers!user=${i.user}`]);
   const env: Record<string, string> = {
-    JUPYTERHUB_API_TOKEN: i.token,
-    JPY_API_TOKEN: i.token,
+    // No JUPYTERHUB_API_TOKEN: the environment is stored in the job ad, which every pool user
+    // may read. The launcher exchanges this for the token and gives it to the notebook itself.
+    CONDORHUB_LAUNCHER_BOOTSTRAP: i.bootstrap,
     JUPYTERHUB_CLIENT_ID: oauthClientId(i.user, i.serverName),
     JUPYTERHUB_HOST: '',
     JUPYTERHUB_OAUTH_CALLBACK_URL: `${prefix}oauth_callback`,

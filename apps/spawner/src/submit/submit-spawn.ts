@@ -1,10 +1,11 @@
 import type { Pool } from 'pg';
 import { type CondorClient, CondorSubmitRejectedError, type SubmitJobRequest } from '@condorhub/condor';
 import { type NewEvent, newEvent } from '@condorhub/contracts';
-import { issueToken, revokeSpawnTokens, serverTokenScopes } from '@condorhub/tokens';
+import { revokeSpawnTokens } from '@condorhub/tokens';
 import { type ServerState, userMessage } from '@condorhub/server-lifecycle';
 import type { SpawnerSettings } from '../spawner.settings';
 import { jobEnvironment } from './job-environment';
+import { issueLauncherBootstrap } from './launcher-bootstrap';
 
 /**
  * condor_submit for the current spawn; returns the event that records the outcome.
@@ -34,13 +35,12 @@ export async function submitSpawn(
   const quarantined = (
     await pool.query<{ host: string }>(`SELECT host FROM nodes WHERE state = 'quarantined'`)
   ).rows.map((r) => r.host);
-  const token = await issueToken(pool, {
-    owner: user,
-    kind: 'server',
+  // Not the API token: the job ad is public to the pool. The launcher trades this for it.
+  const bootstrap = await issueLauncherBootstrap(pool, {
     spawnId,
+    user,
     serverName,
-    scopes: serverTokenScopes(user, serverName),
-    note: `server token of spawn ${spawnId}`,
+    lifetimeS: bootstrapLifetimeS(settings),
   });
   const opts = state.options ?? {};
   const request: SubmitJobRequest = {
@@ -50,7 +50,7 @@ export async function submitSpawn(
     environment: jobEnvironment({
       user,
       serverName,
-      token,
+      bootstrap,
       publicUrl: settings.publicUrl,
       cpus: opts.cpus,
       memoryMb: opts.memoryMb,
@@ -82,6 +82,14 @@ export async function submitSpawn(
       if (existing) return existing;
     }
   }
+}
+
+/**
+ * The bootstrap is only of use until the launcher starts, which is within the queue wait and
+ * the port wait (the spawn fails after those anyway), plus a minute for clocks and retries.
+ */
+export function bootstrapLifetimeS(settings: SpawnerSettings): number {
+  return settings.lifecycle.idleTimeoutS + settings.lifecycle.portTimeoutS + 60;
 }
 
 async function findSubmitted(condor: CondorClient, spawnId: string): Promise<NewEvent | undefined> {

@@ -30,6 +30,8 @@ export const Diagnosis = z.enum([
   'handshake-failed',
   'route-failed',
   'condor-unreachable',
+  // The spawn's one-time launcher credential was used twice (libs/contracts launcher.events.ts).
+  'api-token-taken',
   'unknown',
 ]);
 

@@ -48,6 +48,7 @@ export const DIAGNOSIS_TITLES: Record<string, string> = {
   'handshake-failed': 'The notebook did not answer the hub',
   'route-failed': 'The notebook is not reachable',
   'condor-unreachable': 'HTCondor did not answer',
+  'api-token-taken': "The notebook's start credential was used by another process",
   unknown: 'The server could not start',
 };
 
