@@ -2,9 +2,9 @@ import { timingSafeEqual } from 'node:crypto';
 import dns from 'node:dns';
 import net from 'node:net';
 import type { Pool } from 'pg';
-import { SpawnId, launcherStreamId, newEvent, serverStreamId } from '@condorhub/contracts';
+import { type EventEnvelope, SpawnId, launcherStreamId, newEvent, serverStreamId } from '@condorhub/contracts';
 import { WrongExpectedVersionError, appendToStream, readStream } from '@condorhub/event-store';
-import { type ServerState, foldServer } from '@condorhub/server-lifecycle';
+import { type ServerState, foldServer, isPending } from '@condorhub/server-lifecycle';
 import { hashToken, issueToken, revokeToken, serverTokenScopes, verifyToken } from '@condorhub/tokens';
 import { RegistryError } from '../auth/server-token';
 import { foldLauncherCredential } from './launcher-credential';
@@ -63,15 +63,26 @@ export class ExchangeApiTokenHandler {
         throw new RegistryError(401, 'the launcher credential has expired');
       }
       const stream = serverStreamId(bootstrap.user, bootstrap.serverName);
-      let state = foldServer(await readStream(this.pool, stream));
-      if (state.spawnId === spawnId && NOT_YET_RUNNING.has(state.phase)) state = await this.waitForHost(stream);
+      let events = await readStream(this.pool, stream);
+      let state = foldServer(events);
+      if (state.spawnId === spawnId && NOT_YET_RUNNING.has(state.phase))
+        ({ events, state } = await this.waitForHost(stream));
       if (state.spawnId !== spawnId || !(LIVE.has(state.phase) || NOT_YET_RUNNING.has(state.phase))) {
         throw new RegistryError(409, `that spawn is over (${state.spawnId === spawnId ? state.phase : 'superseded'})`);
       }
       if (!state.host) throw new RegistryError(503, 'the job is not known to be running yet; retry in a few seconds');
       await this.checkHost(state.host, remoteAddress);
 
-      if (credential.issued && !sameHash(credential.issued.launcherKeyHash, launcherKeyHash)) {
+      // HTCondor may run the job again (evicted, rescheduled): a new launcher with the same
+      // credential and a new key. It counts as the launcher once JobRunning was recorded again.
+      const lastRunning = events
+        .filter((e) => e.type === 'JobRunning' && (e.data as { spawnId: string }).spawnId === spawnId)
+        .at(-1);
+      const ranAgain =
+        credential.issued !== undefined &&
+        lastRunning !== undefined &&
+        BigInt(lastRunning.globalPosition) > credential.issued.position;
+      if (credential.issued && !ranAgain && !sameHash(credential.issued.launcherKeyHash, launcherKeyHash)) {
         try {
           await appendToStream(
             this.pool,
@@ -90,7 +101,8 @@ export class ExchangeApiTokenHandler {
           if (error instanceof WrongExpectedVersionError) continue;
           throw error;
         }
-        await this.failSpawn(stream, state, remoteAddress);
+        // A spawn already past its start keeps running: its launcher was the first, it holds the token.
+        if (isPending(state)) await this.failSpawn(stream, state, remoteAddress);
         throw new RegistryError(
           409,
           "this spawn's launcher credential was already exchanged by another process; the spawn is being stopped",
@@ -126,7 +138,7 @@ export class ExchangeApiTokenHandler {
         if (error instanceof WrongExpectedVersionError) continue;
         throw error;
       }
-      // The same launcher again: the token it never received is of no use to anyone.
+      // The same launcher again (or the job's next run): the earlier token is of no use to anyone.
       if (credential.issued) await revokeToken(this.pool, credential.issued.tokenId);
       return { token };
     }
@@ -162,15 +174,17 @@ export class ExchangeApiTokenHandler {
     );
   }
 
-  private async waitForHost(stream: string): Promise<ServerState> {
+  private async waitForHost(stream: string): Promise<{ events: EventEnvelope[]; state: ServerState }> {
     this.opts.poke?.();
     const deadline = Date.now() + this.opts.hostWaitMs;
-    let state = foldServer(await readStream(this.pool, stream));
+    let events = await readStream(this.pool, stream);
+    let state = foldServer(events);
     while (Date.now() < deadline && !state.host && NOT_YET_RUNNING.has(state.phase)) {
       await new Promise((r) => setTimeout(r, 100));
-      state = foldServer(await readStream(this.pool, stream));
+      events = await readStream(this.pool, stream);
+      state = foldServer(events);
     }
-    return state;
+    return { events, state };
   }
 }
 

@@ -153,6 +153,22 @@ describe('launcher credential exchange (real port registry and PostgreSQL)', () 
     assert.equal((reported.data as any).diagnosis, 'api-token-taken');
   });
 
+  it("the job's next run (HTCondor ran it again) may exchange once more; the earlier token is revoked", async () => {
+    const { spawnId, bootstrap, stream } = await runningSpawn('gina');
+    const first = await exchange({ bootstrap, launcherKey: key() });
+    assert.equal(first.status, 200);
+    await appendToStream(t.pool, stream, [
+      newEvent('JobIdle', { spawnId, jobId: '1.0' }),
+      newEvent('JobRunning', { spawnId, jobId: '1.0', host: JOB_HOST, slot: `slot1_2@${JOB_HOST}` }),
+    ]);
+    const next = await exchange({ bootstrap, launcherKey: key() });
+    assert.equal(next.status, 200, JSON.stringify(next.body));
+    assert.equal(await verifyToken(t.pool, first.body.token), undefined);
+    assert.ok(await verifyToken(t.pool, next.body.token));
+    // ...and only once per run.
+    assert.equal((await exchange({ bootstrap, launcherKey: key() })).status, 409);
+  });
+
   it('refuses after the spawn was stopped, changing nothing', async () => {
     const { spawnId, bootstrap, stream } = await runningSpawn('dave');
     await appendToStream(t.pool, stream, [newEvent('StopRequested', { spawnId, by: 'dave', reason: 'user' })]);

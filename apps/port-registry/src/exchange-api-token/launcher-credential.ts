@@ -4,7 +4,8 @@ import type { EventEnvelope } from '@condorhub/contracts';
 export interface LauncherCredential {
   streamVersion: number;
   bootstrap?: { hash: string; expiresAt: string; user: string; serverName: string };
-  issued?: { tokenId: string; launcherKeyHash: string };
+  /** `position`: the event's global position, to tell whether the job ran again since. */
+  issued?: { tokenId: string; launcherKeyHash: string; position: bigint };
   refusals: number;
 }
 
@@ -19,7 +20,7 @@ export function foldLauncherCredential(events: readonly EventEnvelope[]): Launch
       c.issued = undefined;
     } else if (e.type === 'ApiTokenIssued') {
       const d = e.data as { tokenId: string; launcherKeyHash: string };
-      c.issued = { tokenId: d.tokenId, launcherKeyHash: d.launcherKeyHash };
+      c.issued = { tokenId: d.tokenId, launcherKeyHash: d.launcherKeyHash, position: BigInt(e.globalPosition) };
     } else if (e.type === 'ApiTokenExchangeRefused') {
       c.refusals++;
     }
