@@ -67,10 +67,12 @@ export const ConfigSchema = z.object({
   /** Where the proxy reaches the hub and the port registry (default: 127.0.0.1 and their ports). */
   CONDORHUB_HUB_URL: z.string().url().optional(),
   CONDORHUB_PORT_REGISTRY_URL: z.string().url().optional(),
-  // Peers whose X-Forwarded-For the port registry believes: the proxy's address(es) as the
-  // registry sees them. Launchers come through the proxy; their own address decides where a
+  // Peers whose X-Forwarded-For the port registry believes: the proxy's address(es) or CIDR
+  // blocks as the registry sees them. Launchers come through the proxy; their own address decides where a
   // launcher credential may be used (apps/port-registry/src/auth/client-address.ts).
-  CONDORHUB_TRUSTED_PROXIES: envList.default(['127.0.0.1', '::1']),
+  CONDORHUB_TRUSTED_PROXIES: envList
+    .refine((l) => l.every((e) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(e)), 'must be addresses or CIDR blocks')
+    .default(['127.0.0.1', '::1']),
   // 'on': a launcher credential is exchanged only from the address of the job's host (when it
   // resolves). 'off' for pools where workers reach the hub through NAT or another interface.
   CONDORHUB_LAUNCHER_HOST_CHECK: z.enum(['on', 'off']).default('on'),

@@ -7,6 +7,21 @@ export function normaliseAddress(address: string | undefined): string {
   return mapped ? mapped[1] : a.toLowerCase();
 }
 
+/** A matcher for addresses and CIDR blocks (`10.1.0.0/16`, `fd00::/8`). */
+export function trustedSet(entries: readonly string[]): (address: string) => boolean {
+  const list = new net.BlockList();
+  for (const entry of entries) {
+    const [ip, bits] = entry.split('/');
+    const a = normaliseAddress(ip);
+    const family = net.isIP(a) === 6 ? 'ipv6' : 'ipv4';
+    if (!net.isIP(a))
+      throw new Error(`CONDORHUB_TRUSTED_PROXIES: ${JSON.stringify(entry)} is not an address or CIDR block`);
+    if (bits === undefined) list.addAddress(a, family);
+    else list.addSubnet(a, Number(bits), family);
+  }
+  return (address) => net.isIP(address) !== 0 && list.check(address, net.isIP(address) === 6 ? 'ipv6' : 'ipv4');
+}
+
 /**
  * The address a request really came from. Launchers reach the registry through the proxy, so
  * the socket's peer is the proxy; the proxy appends the address it saw to X-Forwarded-For. Only
@@ -19,13 +34,13 @@ export function clientAddress(
   forwardedFor: string | string[] | undefined,
   trustedProxies: readonly string[],
 ): string {
-  const trusted = new Set(trustedProxies.map(normaliseAddress));
+  const trusted = trustedSet(trustedProxies);
   let address = normaliseAddress(socketAddress);
   const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(',') : (forwardedFor ?? ''))
     .split(',')
     .map((h) => normaliseAddress(h))
     .filter(Boolean);
-  while (trusted.has(address) && hops.length) {
+  while (trusted(address) && hops.length) {
     const next = hops.pop()!;
     if (!net.isIP(next)) break; // a header we cannot read: stop at the last address we can vouch for
     address = next;
