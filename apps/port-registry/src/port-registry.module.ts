@@ -80,7 +80,8 @@ class HandshakeLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
       useFactory: (pool: Pool, nc: NatsConnection, config: Config) =>
         new ExchangeApiTokenHandler(pool, {
           hostCheck: config.CONDORHUB_LAUNCHER_HOST_CHECK === 'on',
-          hostWaitMs: 15_000,
+          // Under the launcher's 10 s request timeout: a 503 it can read beats a timeout.
+          hostWaitMs: 8_000,
           poke: () => nc.publish(`${config.CONDORHUB_NATS_PREFIX}.poke.condor-poller`),
         }),
     },
