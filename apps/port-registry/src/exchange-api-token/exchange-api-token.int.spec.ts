@@ -169,6 +169,18 @@ describe('launcher credential exchange (real port registry and PostgreSQL)', () 
     assert.equal((await exchange({ bootstrap, launcherKey: key() })).status, 409);
   });
 
+  it('remembers an exchange across a restart of the port registry (it is an event, not a flag)', async () => {
+    const { spawnId, bootstrap } = await runningSpawn('hank');
+    assert.equal((await exchange({ bootstrap, launcherKey: key() })).status, 200);
+    await app.close();
+    app = await bootstrapPortRegistry(
+      loadConfig({ ...serviceEnv(t, n), CONDORHUB_PORT_REGISTRY_PORT: '0', CONDORHUB_LOG_LEVEL: 'warn' }),
+    );
+    registryPort = (app.getHttpServer().address() as net.AddressInfo).port;
+    assert.equal((await exchange({ bootstrap, launcherKey: key() })).status, 409);
+    assert.equal((await readStream(t.pool, launcherStreamId(spawnId))).at(-1)!.type, 'ApiTokenExchangeRefused');
+  });
+
   it('refuses after the spawn was stopped, changing nothing', async () => {
     const { spawnId, bootstrap, stream } = await runningSpawn('dave');
     await appendToStream(t.pool, stream, [newEvent('StopRequested', { spawnId, by: 'dave', reason: 'user' })]);
