@@ -28,7 +28,7 @@ import { HubBootstrap } from './hub-bootstrap';
 import { HUB_OPTIONS, type HubOptions, defaultHubOptions } from './hub-options';
 import { HubStore } from './store/hub-store';
 import { webControllers, webProviders } from './web/web.providers';
-import type { WebSettings } from './web/web-settings';
+import type { WebOverrides } from './web/web-settings';
 
 export interface HubModuleOptions extends Partial<HubOptions> {
   /**
@@ -37,7 +37,7 @@ export interface HubModuleOptions extends Partial<HubOptions> {
    */
   authenticators?: (new (...args: any[]) => Authenticator)[];
   /** Browser-side settings over those read from the environment (tests). */
-  web?: Partial<WebSettings>;
+  web?: WebOverrides;
 }
 
 /**

@@ -87,6 +87,12 @@ export const ConfigSchema = z.object({
   CONDORHUB_UNKNOWN_AFTER_FAILURES: z.coerce.number().int().min(1).default(3),
   CONDORHUB_QUARANTINE_STRIKES: z.coerce.number().int().min(1).default(2),
   CONDORHUB_QUARANTINE_WINDOW_S: seconds(1800),
+  // Site limits on one start (libs/server-lifecycle spawn-policy): the spawner refuses a start
+  // over them whoever sent it; the hub's form and REST API answer 400 first.
+  CONDORHUB_MAX_CPUS: z.coerce.number().int().min(1).max(256).default(8),
+  CONDORHUB_MAX_MEMORY_MB: z.coerce.number().int().min(256).max(4_194_304).default(32_768),
+  // Named servers one user may have active at once (0: named servers are off).
+  CONDORHUB_NAMED_SERVER_LIMIT: z.coerce.number().int().min(0).default(5),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
