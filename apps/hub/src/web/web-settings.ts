@@ -30,8 +30,20 @@ export const WebSettingsSchema = z.object({
   /** Where the provider sends the browser back; default <public URL>/hub/oauth_callback. */
   CONDORHUB_OIDC_REDIRECT_URL: z.string().url().optional(),
   CONDORHUB_OIDC_SCOPES: z.string().default('openid profile email'),
-  /** The claim that becomes the user name (lower-cased). */
+  /**
+   * The claim that becomes the user name (lower-cased), which is the POSIX account the notebook
+   * runs as: preferred_username, which site providers (Keycloak on LDAP, most campus IdPs) fill
+   * with the login name; `sub` is stable but usually opaque. Either way the first login pins the
+   * name to the provider's `sub`, so an account renamed at the provider cannot take another's.
+   */
   CONDORHUB_OIDC_USERNAME_CLAIM: z.string().default('preferred_username'),
+  /** Only these user names may log in (empty: anyone the provider vouches for, see groups). */
+  CONDORHUB_OIDC_ALLOWED_USERS: envList,
+  /** …or members of one of these groups, from CONDORHUB_OIDC_GROUPS_CLAIM. */
+  CONDORHUB_OIDC_ALLOWED_GROUPS: envList,
+  CONDORHUB_OIDC_GROUPS_CLAIM: z.string().default('groups'),
+  /** Names that are accounts on this host with a lower uid are system accounts: refused. */
+  CONDORHUB_MIN_UID: z.coerce.number().int().min(0).default(1000),
   CONDORHUB_OIDC_TIMEOUT_S: z.coerce.number().positive().default(10),
   /** The start form's defaults (the limits are the shared config's CONDORHUB_MAX_*). */
   CONDORHUB_DEFAULT_CPUS: z.coerce.number().int().min(1).default(1),
