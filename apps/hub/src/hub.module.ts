@@ -9,6 +9,7 @@ import { ProgressController } from './api/progress/progress.controller';
 import { ProgressHandler } from './api/progress/progress.handler';
 import { RootController } from './api/root/root.controller';
 import { ServerAccess } from './api/servers/server-access';
+import { AuthRateLimits } from './http/auth-rate-limits';
 import { StartServerController } from './api/servers/start-server/start-server.controller';
 import { StartServerHandler } from './api/servers/start-server/start-server.handler';
 import { StopServerController } from './api/servers/stop-server/stop-server.controller';
@@ -82,6 +83,7 @@ export class HubModule {
         AuthService,
         ...authProviders,
         ServerAccess,
+        AuthRateLimits,
         ReadUsersHandler,
         ManageUsersHandler,
         CreateTokenHandler,
