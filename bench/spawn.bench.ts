@@ -306,7 +306,13 @@ async function main() {
       h = await createTestCondorhub({
         label: 'bench_spawn',
         sim: { hosts: HOSTS, slots: SLOTS, delayMs: 100, config: { jobNice: JOB_NICE, jobCpuCgroup: pool?.dir } },
-        env: { CONDORHUB_CONDOR_BIN: bin.dir, CONDORHUB_LOG_LEVEL: 'error', ...poolEnv },
+        // Every spawn is a named server of one user: the named-server limit must let them all in.
+        env: {
+          CONDORHUB_CONDOR_BIN: bin.dir,
+          CONDORHUB_LOG_LEVEL: 'error',
+          CONDORHUB_NAMED_SERVER_LIMIT: String(SPAWNS),
+          ...poolEnv,
+        },
         boot: async (config) => {
           if (!PROCESSES) return bootAll(config);
           services = await startServiceProcesses(config, ['projector', 'spawner', 'port-registry', 'hub', 'proxy']);

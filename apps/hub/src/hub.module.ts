@@ -9,6 +9,7 @@ import { ProgressController } from './api/progress/progress.controller';
 import { ProgressHandler } from './api/progress/progress.handler';
 import { RootController } from './api/root/root.controller';
 import { ServerAccess } from './api/servers/server-access';
+import { AuthRateLimits } from './http/auth-rate-limits';
 import { StartServerController } from './api/servers/start-server/start-server.controller';
 import { StartServerHandler } from './api/servers/start-server/start-server.handler';
 import { StopServerController } from './api/servers/stop-server/stop-server.controller';
@@ -28,7 +29,7 @@ import { HubBootstrap } from './hub-bootstrap';
 import { HUB_OPTIONS, type HubOptions, defaultHubOptions } from './hub-options';
 import { HubStore } from './store/hub-store';
 import { webControllers, webProviders } from './web/web.providers';
-import type { WebSettings } from './web/web-settings';
+import type { WebOverrides } from './web/web-settings';
 
 export interface HubModuleOptions extends Partial<HubOptions> {
   /**
@@ -37,7 +38,7 @@ export interface HubModuleOptions extends Partial<HubOptions> {
    */
   authenticators?: (new (...args: any[]) => Authenticator)[];
   /** Browser-side settings over those read from the environment (tests). */
-  web?: Partial<WebSettings>;
+  web?: WebOverrides;
 }
 
 /**
@@ -82,6 +83,7 @@ export class HubModule {
         AuthService,
         ...authProviders,
         ServerAccess,
+        AuthRateLimits,
         ReadUsersHandler,
         ManageUsersHandler,
         CreateTokenHandler,

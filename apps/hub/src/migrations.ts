@@ -18,4 +18,19 @@ CREATE TABLE user_activity (
 `,
 };
 
-export const hubMigrations: Migration[] = [hubSchema];
+// Which account at the identity provider (issuer + sub, which never change) owns a user name:
+// the name comes from a claim the provider may let users edit, so the first login pins it.
+export const oidcIdentities: Migration = {
+  id: '301_oidc_identities',
+  sql: `
+CREATE TABLE oidc_identities (
+  user_name  text PRIMARY KEY,
+  issuer     text NOT NULL,
+  subject    text NOT NULL,
+  bound_at   timestamptz NOT NULL DEFAULT now(),
+  UNIQUE (issuer, subject)
+);
+`,
+};
+
+export const hubMigrations: Migration[] = [hubSchema, oidcIdentities];

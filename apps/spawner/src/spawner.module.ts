@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import type { Pool } from 'pg';
-import { PG_POOL } from '@condorhub/runtime';
+import type { Config } from '@condorhub/config';
+import { CONFIG, PG_POOL } from '@condorhub/runtime';
+import { siteLimits } from '@condorhub/server-lifecycle';
 import { ReleaseNodeHandler } from './release-node/release-node.handler';
 import { ReleaseNodeNatsController } from './release-node/release-node.nats.controller';
 import { SpawnSagaConsumer } from './spawn-saga/spawn-saga.consumer';
@@ -18,7 +20,11 @@ const withPool = (cls: new (pool: Pool) => unknown) => ({
 @Module({
   controllers: [StartServerNatsController, StopServerNatsController, ReleaseNodeNatsController],
   providers: [
-    withPool(StartServerHandler),
+    {
+      provide: StartServerHandler,
+      inject: [PG_POOL, CONFIG],
+      useFactory: (p: Pool, config: Config) => new StartServerHandler(p, siteLimits(config)),
+    },
     withPool(StopServerHandler),
     withPool(ReleaseNodeHandler),
     SpawnSagaConsumer,

@@ -114,6 +114,29 @@ export const ConfigSchema = z.object({
   CONDORHUB_UNKNOWN_AFTER_FAILURES: z.coerce.number().int().min(1).default(3),
   CONDORHUB_QUARANTINE_STRIKES: z.coerce.number().int().min(1).default(2),
   CONDORHUB_QUARANTINE_WINDOW_S: seconds(1800),
+  // Site limits on one start (libs/server-lifecycle spawn-policy): the spawner refuses a start
+  // over them whoever sent it; the hub's form and REST API answer 400 first.
+  CONDORHUB_MAX_CPUS: z.coerce.number().int().min(1).max(256).default(8),
+  CONDORHUB_MAX_MEMORY_MB: z.coerce.number().int().min(256).max(4_194_304).default(32_768),
+  // Named servers one user may have active at once (0: named servers are off).
+  CONDORHUB_NAMED_SERVER_LIMIT: z.coerce.number().int().min(0).default(5),
+  // The hub's login and token endpoints (POST /hub/login, /hub/api/oauth2/token,
+  // /hub/api/users/<n>/tokens): attempts per window per client address and per user name (or
+  // OAuth client); over either, 429 with Retry-After. 0: no limit.
+  CONDORHUB_AUTH_RATE_WINDOW_S: seconds(60),
+  CONDORHUB_AUTH_RATE_PER_ADDRESS: z.coerce.number().int().min(0).default(60),
+  CONDORHUB_AUTH_RATE_PER_NAME: z.coerce.number().int().min(0).default(10),
+  // Peers of the hub whose last X-Forwarded-For hop is the client (condorhub's proxy; in a split
+  // deployment add the proxy's address). Addresses or CIDR ranges.
+  CONDORHUB_TRUSTED_PROXIES: z
+    .string()
+    .default('127.0.0.1,::1')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    ),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -1,5 +1,6 @@
 import { type NewEvent, type SpawnOptions, newEvent } from '@condorhub/contracts';
 import { type ServerState, isActive } from './server-state';
+import { type SiteLimits, checkSiteLimits } from './spawn-policy';
 
 export type Decision = { ok: true; events: NewEvent[] } | { ok: false; code: string; reason: string };
 
@@ -13,8 +14,19 @@ export interface StartServer {
   avoidHosts?: string[];
 }
 
-/** Start is refused while the server is active: one spawn per named server at a time. */
-export function decideStart(state: ServerState, cmd: StartServer): Decision {
+/** What the site allows, and how many of the user's other named servers are active now. */
+export interface StartContext {
+  limits: SiteLimits;
+  otherActiveNamedServers: number;
+}
+
+/**
+ * Start is refused over the site's limits (whoever sent it), and while the server is active:
+ * one spawn per named server at a time.
+ */
+export function decideStart(state: ServerState, cmd: StartServer, site: StartContext): Decision {
+  const breach = checkSiteLimits(site.limits, cmd, site.otherActiveNamedServers);
+  if (breach) return { ok: false, code: breach.code, reason: breach.reason };
   if (state.phase === 'stopping') {
     return { ok: false, code: 'stopping', reason: `server is stopping; try again when it has stopped` };
   }

@@ -213,10 +213,15 @@ describe('server lifecycle: decide/evolve/react', () => {
   it('decides start and stop', () => {
     const s0 = initialServerState();
     assert.equal(decideStop(s0, { by: 'a', reason: 'r' }).ok, false);
-    const start = decideStart(s0, { spawnId, user: 'alice', serverName: '', options: {}, by: 'alice' });
+    const site = { limits: { maxCpus: 8, maxMemoryMb: 8192, namedServerLimit: 2 }, otherActiveNamedServers: 0 };
+    const start = decideStart(s0, { spawnId, user: 'alice', serverName: '', options: {}, by: 'alice' }, site);
     assert.ok(start.ok);
     const s1 = foldServer(envelopes(start.events));
-    const again = decideStart(s1, { spawnId: randomUUID(), user: 'alice', serverName: '', options: {}, by: 'alice' });
+    const again = decideStart(
+      s1,
+      { spawnId: randomUUID(), user: 'alice', serverName: '', options: {}, by: 'alice' },
+      site,
+    );
     assert.deepEqual(again, { ok: false, code: 'already-active', reason: 'server is already pending' });
     assert.ok(decideStop(s1, { by: 'alice', reason: 'user' }).ok);
   });

@@ -99,9 +99,14 @@ export function serverTokenScopes(user: string, serverName: string): string[] {
   return [`users:activity!user=${user}`, `access:servers!server=${user}/${serverName}`, `read:users:name!user=${user}`];
 }
 
-/** The OAuth client id of a server, as JupyterHub names it. */
+/**
+ * The OAuth client id of a server (the notebook's JUPYTERHUB_CLIENT_ID, also its cookie name).
+ * The default server's is JupyterHub's `jupyterhub-user-<user>`; a named server's joins user
+ * and server with `~`, which neither name may hold, where JupyterHub's `-` made user `a-b` and
+ * user `a`'s server `b` the same client. `~` is also legal in a cookie name.
+ */
 export function oauthClientId(user: string, serverName: string): string {
   return serverName
-    ? `jupyterhub-user-${encodeURIComponent(user)}-${encodeURIComponent(serverName)}`
+    ? `jupyterhub-user-${encodeURIComponent(user)}~${encodeURIComponent(serverName)}`
     : `jupyterhub-user-${encodeURIComponent(user)}`;
 }

@@ -4,32 +4,22 @@ import { oauthClientId } from '@condorhub/tokens';
 const PREFIX = 'jupyterhub-user-';
 
 /**
- * The servers a client id can name. `jupyterhub-user-<user>[-<server>]` is ambiguous when names
- * hold '-' (user a-b, or user a with server b), so every split is a candidate; the caller keeps
- * the one with a live spawn.
+ * The server a client id names, or undefined. Each server has exactly one id (see
+ * oauthClientId: `~` cannot occur in a name), so the parse is checked by forming the id again.
  */
-export function clientCandidates(clientId: unknown): { user: string; serverName: string }[] {
-  if (typeof clientId !== 'string' || !clientId.startsWith(PREFIX) || clientId.length > 300) return [];
-  const rest = clientId.slice(PREFIX.length);
-  const out: { user: string; serverName: string }[] = [];
-  const add = (u: string, s: string) => {
-    try {
-      const user = decodeURIComponent(u);
-      const serverName = decodeURIComponent(s);
-      if (
-        UserName.safeParse(user).success &&
-        ServerName.safeParse(serverName).success &&
-        oauthClientId(user, serverName) === clientId
-      ) {
-        out.push({ user, serverName });
-      }
-    } catch {
-      // not percent-decodable: not a candidate
-    }
-  };
-  add(rest, '');
-  for (let i = rest.indexOf('-'); i > 0; i = rest.indexOf('-', i + 1)) add(rest.slice(0, i), rest.slice(i + 1));
-  return out;
+export function parseClientId(clientId: unknown): { user: string; serverName: string } | undefined {
+  if (typeof clientId !== 'string' || !clientId.startsWith(PREFIX) || clientId.length > 300) return undefined;
+  const parts = clientId.slice(PREFIX.length).split('~');
+  if (parts.length > 2) return undefined;
+  try {
+    const user = decodeURIComponent(parts[0]);
+    const serverName = parts.length === 2 ? decodeURIComponent(parts[1]) : '';
+    if (parts.length === 2 && !serverName) return undefined;
+    if (!UserName.safeParse(user).success || !ServerName.safeParse(serverName).success) return undefined;
+    return oauthClientId(user, serverName) === clientId ? { user, serverName } : undefined;
+  } catch {
+    return undefined; // not percent-decodable
+  }
 }
 
 /** The redirect URIs a server's client may use: its oauth_callback, relative or on the public URL. */

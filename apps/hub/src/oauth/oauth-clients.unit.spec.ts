@@ -1,22 +1,29 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ownerScopes } from '../auth/token.authenticator';
-import { allowedRedirects, clientCandidates } from './oauth-clients';
+import { oauthClientId } from '@condorhub/tokens';
+import { allowedRedirects, parseClientId } from './oauth-clients';
 
 describe('OAuth clients', () => {
-  it('lists every reading of an ambiguous client id', () => {
-    assert.deepEqual(clientCandidates('jupyterhub-user-alice'), [{ user: 'alice', serverName: '' }]);
-    assert.deepEqual(clientCandidates('jupyterhub-user-a-b'), [
-      { user: 'a-b', serverName: '' },
-      { user: 'a', serverName: 'b' },
-    ]);
-    assert.deepEqual(clientCandidates('jupyterhub-user-alice-gpu'), [
-      { user: 'alice-gpu', serverName: '' },
-      { user: 'alice', serverName: 'gpu' },
-    ]);
-    assert.deepEqual(clientCandidates('something-else'), []);
-    assert.deepEqual(clientCandidates('jupyterhub-user-%E0%A4%A'), []);
-    assert.deepEqual(clientCandidates(42), []);
+  it('gives user a-b and user a’s server b different client ids, each read back one way only', () => {
+    assert.equal(oauthClientId('alice', ''), 'jupyterhub-user-alice'); // JupyterHub's own form
+    assert.notEqual(oauthClientId('a-b', ''), oauthClientId('a', 'b'));
+    assert.notEqual(oauthClientId('a', 'b-c'), oauthClientId('a-b', 'c'));
+    assert.deepEqual(parseClientId(oauthClientId('a-b', '')), { user: 'a-b', serverName: '' });
+    assert.deepEqual(parseClientId(oauthClientId('a', 'b')), { user: 'a', serverName: 'b' });
+    assert.deepEqual(parseClientId(oauthClientId('a@x.org', 'gpu-1')), { user: 'a@x.org', serverName: 'gpu-1' });
+    for (const bad of [
+      'something-else',
+      'jupyterhub-user-',
+      'jupyterhub-user-a~',
+      'jupyterhub-user-a~b~c',
+      'jupyterhub-user-a%7Eb', // an encoded ~ is not a name character
+      'jupyterhub-user-a@x', // not as oauthClientId writes it
+      'jupyterhub-user-%E0%A4%A',
+      42,
+    ]) {
+      assert.equal(parseClientId(bad), undefined, String(bad));
+    }
   });
 
   it('allows only the server’s own callback', () => {

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Body, Controller, Get, Inject, Post, Query, Req, Res, UseFilters } from '@nestjs/common';
+import { AuthRateLimits, TooManyAttempts } from '../http/auth-rate-limits';
 import { HubError } from '../http/hub-error';
 import { redirect } from '../web/html/render';
 import { Sessions } from '../web/session/sessions';
@@ -39,6 +40,7 @@ export class OAuthController {
   constructor(
     @Inject(OAuthService) private readonly oauth: OAuthService,
     @Inject(Sessions) private readonly sessions: Sessions,
+    @Inject(AuthRateLimits) private readonly limits: AuthRateLimits,
   ) {}
 
   /** Browser step: the owner (or an admin) goes straight back with a code; others are refused. */
@@ -65,8 +67,17 @@ export class OAuthController {
   async token(@Req() req: IncomingMessage, @Res() res: ServerResponse, @Body() body: unknown) {
     const form = body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
     const basic = basicAuth(req);
+    let attempt: { succeeded: () => void };
     try {
-      sendOAuthJson(res, 200, await this.oauth.token(form, basic));
+      attempt = this.limits.check(req, res, 'oauth-token', basic?.id ?? form.client_id);
+    } catch (error) {
+      if (!(error instanceof TooManyAttempts)) throw error;
+      return sendOAuthJson(res, 429, { error: 'slow_down', error_description: error.message });
+    }
+    try {
+      const token = await this.oauth.token(form, basic);
+      attempt.succeeded();
+      sendOAuthJson(res, 200, token);
     } catch (error) {
       if (!(error instanceof OAuthError)) throw error;
       sendOAuthJson(

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
-import { issueToken, serverTokenScopes } from '@condorhub/tokens';
+import { issueToken, oauthClientId, serverTokenScopes } from '@condorhub/tokens';
 import { ADMIN_TOKEN, HubHarness } from '../testing/hub-harness';
 import { TestBrowser } from '../web/testing/browser';
 
@@ -187,5 +187,65 @@ describe('token', () => {
     await request(h.server).delete('/hub/api/users/alice/server').set(admin).expect(204);
     assert.equal((await exchange({ code }).expect(401)).body.error, 'invalid_client');
     assert.equal((await alice.get(authorizeUrl())).status, 400);
+  });
+});
+
+describe('client ids of look-alike names', () => {
+  // User `a-b`'s default server and user `a`'s server `b` were both `jupyterhub-user-a-b`.
+  const serverOf = async (user: string, serverName: string) => {
+    h.startScripts.set(user, 'happy');
+    const path = serverName ? `servers/${serverName}` : 'server';
+    await request(h.server).post(`/hub/api/users/${user}/${path}`).set(admin).expect(201);
+    const spawnId = ((await h.streamEvents(user, serverName)).find((e) => e.type === 'SpawnRequested')!.data as any)
+      .spawnId;
+    const secret = await issueToken(h.t.pool, {
+      owner: user,
+      kind: 'server',
+      spawnId,
+      serverName,
+      scopes: serverTokenScopes(user, serverName),
+    });
+    const browser = new TestBrowser(h.server);
+    await browser.login(user);
+    const clientId = oauthClientId(user, serverName);
+    const callback = `/user/${user}/${serverName ? `${serverName}/` : ''}oauth_callback`;
+    return { clientId, callback, secret, browser };
+  };
+  const authorize = (b: TestBrowser, client_id: string, redirect_uri: string) =>
+    b.get(
+      `/hub/api/oauth2/authorize?${new URLSearchParams({ client_id, redirect_uri, response_type: 'code', state: 's' })}`,
+    );
+  const codeOf = (res: { status: number; headers: Record<string, any> }) =>
+    new URL(res.headers.location, 'http://hub').searchParams.get('code')!;
+
+  it('gives each its own client; neither can authorize or trade a code as the other', async () => {
+    for (const name of ['a-b', 'a']) await request(h.server).post(`/hub/api/users/${name}`).set(admin).expect(201);
+    const ab = await serverOf('a-b', '');
+    const aB = await serverOf('a', 'b');
+    assert.notEqual(ab.clientId, aB.clientId);
+
+    // Each authorizes as itself, to its own callback.
+    const abAuth = await authorize(ab.browser, ab.clientId, ab.callback);
+    assert.equal(abAuth.status, 302, abAuth.text);
+    const aBAuth = await authorize(aB.browser, aB.clientId, aB.callback);
+    assert.equal(aBAuth.status, 302, aBAuth.text);
+    assert.equal(new URL(aBAuth.headers.location, 'http://hub').pathname, aB.callback);
+
+    // Neither client takes the other's callback, and neither owner the other's client.
+    assert.equal((await authorize(aB.browser, ab.clientId, aB.callback)).status, 400);
+    assert.equal((await authorize(ab.browser, aB.clientId, ab.callback)).status, 400);
+    assert.notEqual((await authorize(aB.browser, ab.clientId, ab.callback)).status, 302);
+
+    // A code is traded only by its own client with its own secret.
+    const token = (client_id: string, client_secret: string, code: string, redirect_uri: string) =>
+      request(h.server)
+        .post('/hub/api/oauth2/token')
+        .type('form')
+        .send({ grant_type: 'authorization_code', client_id, client_secret, code, redirect_uri });
+    await token(ab.clientId, aB.secret, codeOf(abAuth), ab.callback).expect(401);
+    await token(aB.clientId, ab.secret, codeOf(aBAuth), aB.callback).expect(401);
+    const mine = await token(aB.clientId, aB.secret, codeOf(aBAuth), aB.callback).expect(200);
+    assert.match(mine.body.scope, /access:servers!server=a\/b/);
+    await token(ab.clientId, ab.secret, codeOf(abAuth), ab.callback).expect(200);
   });
 });

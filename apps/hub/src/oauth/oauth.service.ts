@@ -6,7 +6,7 @@ import { isActive } from '@condorhub/server-lifecycle';
 import { hashToken, issueToken, oauthClientId, verifyToken } from '@condorhub/tokens';
 import { HubStore } from '../store/hub-store';
 import { WEB_SETTINGS, type WebSettings } from '../web/web-settings';
-import { allowedRedirects, clientCandidates } from './oauth-clients';
+import { allowedRedirects, parseClientId } from './oauth-clients';
 import { OAuthStore } from './oauth-store';
 
 /** How long an authorization code lives: the browser uses it within a second or two. */
@@ -61,10 +61,10 @@ export class OAuthService {
 
   /** The client of a live server, or undefined: a stopped server has no client. */
   async client(clientId: unknown): Promise<OAuthClient | undefined> {
-    for (const c of clientCandidates(clientId)) {
-      const state = await this.store.server(c.user, c.serverName);
-      if (state.spawnId && isActive(state)) return { clientId: clientId as string, ...c, spawnId: state.spawnId };
-    }
+    const c = parseClientId(clientId);
+    if (!c) return undefined;
+    const state = await this.store.server(c.user, c.serverName);
+    if (state.spawnId && isActive(state)) return { clientId: clientId as string, ...c, spawnId: state.spawnId };
     return undefined;
   }
 

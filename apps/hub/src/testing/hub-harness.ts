@@ -102,6 +102,9 @@ export class HubHarness {
       CONDORHUB_NATS_STREAM: this.n.streamName,
       CONDORHUB_ADMIN_TOKEN: ADMIN_TOKEN,
       CONDORHUB_ADMIN_USERS: 'root',
+      // Tests try wrong secrets on purpose, many in a second; the limits have their own test.
+      CONDORHUB_AUTH_RATE_PER_NAME: '0',
+      CONDORHUB_AUTH_RATE_PER_ADDRESS: '0',
       ...opts.env,
     });
     const values = [

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { envList, parseEnv } from '@condorhub/config';
+import { type Config, envList, parseEnv } from '@condorhub/config';
 
 // Settings of the browser side that @condorhub/config does not carry (that module is shared by
 // every service; these only matter to the hub's pages and login). Read once, validated, and a
@@ -30,26 +30,45 @@ export const WebSettingsSchema = z.object({
   /** Where the provider sends the browser back; default <public URL>/hub/oauth_callback. */
   CONDORHUB_OIDC_REDIRECT_URL: z.string().url().optional(),
   CONDORHUB_OIDC_SCOPES: z.string().default('openid profile email'),
-  /** The claim that becomes the user name (lower-cased). */
+  /**
+   * The claim that becomes the user name (lower-cased), which is the POSIX account the notebook
+   * runs as: preferred_username, which site providers (Keycloak on LDAP, most campus IdPs) fill
+   * with the login name; `sub` is stable but usually opaque. Either way the first login pins the
+   * name to the provider's `sub`, so an account renamed at the provider cannot take another's.
+   */
   CONDORHUB_OIDC_USERNAME_CLAIM: z.string().default('preferred_username'),
+  /** Only these user names may log in (empty: anyone the provider vouches for, see groups). */
+  CONDORHUB_OIDC_ALLOWED_USERS: envList,
+  /** …or members of one of these groups, from CONDORHUB_OIDC_GROUPS_CLAIM. */
+  CONDORHUB_OIDC_ALLOWED_GROUPS: envList,
+  CONDORHUB_OIDC_GROUPS_CLAIM: z.string().default('groups'),
+  /** Names that are accounts on this host with a lower uid are system accounts: refused. */
+  CONDORHUB_MIN_UID: z.coerce.number().int().min(0).default(1000),
   CONDORHUB_OIDC_TIMEOUT_S: z.coerce.number().positive().default(10),
-  /** Site limits for the start form. */
-  CONDORHUB_MAX_CPUS: z.coerce.number().int().min(1).max(256).default(8),
-  CONDORHUB_MAX_MEMORY_MB: z.coerce.number().int().min(256).max(4_194_304).default(32_768),
+  /** The start form's defaults (the limits are the shared config's CONDORHUB_MAX_*). */
   CONDORHUB_DEFAULT_CPUS: z.coerce.number().int().min(1).default(1),
   CONDORHUB_DEFAULT_MEMORY_MB: z.coerce.number().int().min(64).default(2048),
-  /** Named servers a user may have active at once (JupyterHub's named_server_limit_per_user). */
-  CONDORHUB_NAMED_SERVER_LIMIT: z.coerce.number().int().min(0).default(5),
 });
 
-export type WebSettings = z.infer<typeof WebSettingsSchema>;
+/** The site limits come from the shared config: the spawner enforces the same ones. */
+type SiteLimitKeys = 'CONDORHUB_MAX_CPUS' | 'CONDORHUB_MAX_MEMORY_MB' | 'CONDORHUB_NAMED_SERVER_LIMIT';
+export type WebSettings = z.infer<typeof WebSettingsSchema> & Pick<Config, SiteLimitKeys>;
+/** Test and embedding overrides of the browser-side keys (the limits are set in the config). */
+export type WebOverrides = Partial<z.infer<typeof WebSettingsSchema>>;
 export const WEB_SETTINGS = Symbol('condorhub.web-settings');
 
 export function loadWebSettings(
+  config: Pick<Config, SiteLimitKeys>,
   env: NodeJS.ProcessEnv = process.env,
-  overrides: Partial<WebSettings> = {},
+  overrides: WebOverrides = {},
 ): WebSettings {
-  const settings = { ...parseEnv(WebSettingsSchema, env), ...overrides };
+  const settings: WebSettings = {
+    ...parseEnv(WebSettingsSchema, env),
+    ...overrides,
+    CONDORHUB_MAX_CPUS: config.CONDORHUB_MAX_CPUS,
+    CONDORHUB_MAX_MEMORY_MB: config.CONDORHUB_MAX_MEMORY_MB,
+    CONDORHUB_NAMED_SERVER_LIMIT: config.CONDORHUB_NAMED_SERVER_LIMIT,
+  };
   if (settings.CONDORHUB_DEFAULT_CPUS > settings.CONDORHUB_MAX_CPUS) settings.CONDORHUB_DEFAULT_CPUS = 1;
   if (settings.CONDORHUB_DEFAULT_MEMORY_MB > settings.CONDORHUB_MAX_MEMORY_MB)
     settings.CONDORHUB_DEFAULT_MEMORY_MB = settings.CONDORHUB_MAX_MEMORY_MB;

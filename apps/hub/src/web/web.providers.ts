@@ -13,13 +13,19 @@ import { TimelineController } from './pages/timeline.controller';
 import { StaticController } from './static.controller';
 import { UserProvisioning } from './login/user-provisioning';
 import { Sessions } from './session/sessions';
-import { WEB_SETTINGS, type WebSettings, loadWebSettings } from './web-settings';
+import type { Config } from '@condorhub/config';
+import { CONFIG } from '@condorhub/runtime';
+import { WEB_SETTINGS, type WebOverrides, loadWebSettings } from './web-settings';
 import { WebExceptionFilter } from './web-exception.filter';
 
 /** The browser side of the hub (login, pages, the notebooks' OAuth provider), for HubModule. */
-export function webProviders(overrides: Partial<WebSettings> = {}): Provider[] {
+export function webProviders(overrides: WebOverrides = {}): Provider[] {
   return [
-    { provide: WEB_SETTINGS, useFactory: () => loadWebSettings(process.env, overrides) },
+    {
+      provide: WEB_SETTINGS,
+      inject: [CONFIG],
+      useFactory: (config: Config) => loadWebSettings(config, process.env, overrides),
+    },
     Sessions,
     UserProvisioning,
     DummyAuthenticator,

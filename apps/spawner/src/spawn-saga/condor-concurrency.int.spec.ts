@@ -34,7 +34,8 @@ describe('the spawner runs at most CONDORHUB_CONDOR_CONCURRENCY condor calls at 
     }
     h = await createTestCondorhub({
       label: 'condor_concurrency',
-      env: { CONDORHUB_CONDOR_BIN: bin, CONDORHUB_CONDOR_CONCURRENCY: '2' },
+      // Six named servers of one user: over the default named-server limit of 5.
+      env: { CONDORHUB_CONDOR_BIN: bin, CONDORHUB_CONDOR_CONCURRENCY: '2', CONDORHUB_NAMED_SERVER_LIMIT: '10' },
       boot: async (config) => [await bootstrapProjector(config), await bootstrapSpawner(config)],
     });
   });

@@ -1,6 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ServerName, UserName, serverStreamId } from '@condorhub/contracts';
-import type { ServerState } from '@condorhub/server-lifecycle';
+import type { Config } from '@condorhub/config';
+import type { SpawnOptions } from '@condorhub/contracts';
+import { CONFIG } from '@condorhub/runtime';
+import { type LimitBreach, type ServerState, checkSiteLimits, isActive, siteLimits } from '@condorhub/server-lifecycle';
 import { HubError, badRequest } from '../../http/hub-error';
 import { ServerEvents } from '../../events/server-events';
 import { type HubUser, HubStore } from '../../store/hub-store';
@@ -24,7 +27,22 @@ export class ServerAccess {
   constructor(
     @Inject(HubStore) readonly store: HubStore,
     @Inject(ServerEvents) private readonly events: ServerEvents,
+    @Inject(CONFIG) private readonly config: Config,
   ) {}
+
+  /**
+   * The site limit a start would break, checked here only to answer before asking the spawner
+   * (which decides on the same policy and has the last word).
+   */
+  async siteLimitBreach(user: string, serverName: string, options: SpawnOptions): Promise<LimitBreach | undefined> {
+    let others = 0;
+    if (serverName) {
+      for (const [name, state] of await this.store.servers(user)) {
+        if (name !== '' && name !== serverName && isActive(state)) others++;
+      }
+    }
+    return checkSiteLimits(siteLimits(this.config), { user, serverName, options }, others);
+  }
 
   async existingUser(name: string): Promise<HubUser> {
     const user = await this.store.user(name);

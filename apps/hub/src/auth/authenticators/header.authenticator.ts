@@ -1,6 +1,7 @@
-import { BlockList, isIPv4, isIPv6 } from 'node:net';
+import { type BlockList, isIPv4, isIPv6 } from 'node:net';
 import type { IncomingMessage } from 'node:http';
 import { Inject, Injectable } from '@nestjs/common';
+import { addressList } from '../../http/rate-limit';
 import { WEB_SETTINGS, type WebSettings } from '../../web/web-settings';
 import { LoginRefused, normalizeUserName } from './login-refused';
 
@@ -16,26 +17,14 @@ export function peerAddress(req: IncomingMessage): string {
  */
 @Injectable()
 export class HeaderAuthenticator {
-  private readonly trusted = new BlockList();
+  private readonly trusted: BlockList;
   private readonly empty: boolean;
   readonly header: string;
 
   constructor(@Inject(WEB_SETTINGS) settings: WebSettings) {
     this.header = settings.CONDORHUB_HEADER_NAME.toLowerCase();
     this.empty = settings.CONDORHUB_HEADER_TRUSTED.length === 0;
-    for (const entry of settings.CONDORHUB_HEADER_TRUSTED) {
-      const [addr, bits] = entry.split('/');
-      const type = isIPv4(addr) ? 'ipv4' : isIPv6(addr) ? 'ipv6' : undefined;
-      if (!type) throw new Error(`CONDORHUB_HEADER_TRUSTED: '${entry}' is not an IP address or CIDR range`);
-      if (bits === undefined) this.trusted.addAddress(addr, type);
-      else {
-        const prefix = Number(bits);
-        if (!Number.isInteger(prefix) || prefix < 0 || prefix > (type === 'ipv4' ? 32 : 128)) {
-          throw new Error(`CONDORHUB_HEADER_TRUSTED: '${entry}' has a bad prefix length`);
-        }
-        this.trusted.addSubnet(addr, prefix, type);
-      }
-    }
+    this.trusted = addressList(settings.CONDORHUB_HEADER_TRUSTED, 'CONDORHUB_HEADER_TRUSTED');
   }
 
   private isTrusted(addr: string): boolean {

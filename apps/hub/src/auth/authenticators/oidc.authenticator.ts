@@ -2,9 +2,11 @@ import type { IncomingMessage } from 'node:http';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import * as oidc from 'openid-client';
 import type { Config } from '@condorhub/config';
-import { CONFIG } from '@condorhub/runtime';
+import type { Pool } from 'pg';
+import { CONFIG, PG_POOL } from '@condorhub/runtime';
 import { WEB_SETTINGS, type WebSettings } from '../../web/web-settings';
 import { LoginRefused, normalizeUserName } from './login-refused';
+import { checkPosixAccount } from './posix-account';
 
 /** What the browser carries between the redirect to the provider and the way back. */
 export interface OidcPending {
@@ -28,6 +30,7 @@ export class OidcAuthenticator {
   constructor(
     @Inject(WEB_SETTINGS) private readonly settings: WebSettings,
     @Inject(CONFIG) private readonly config: Config,
+    @Inject(PG_POOL) private readonly pool: Pool,
   ) {}
 
   get redirectUrl(): string {
@@ -96,7 +99,10 @@ export class OidcAuthenticator {
     return { url: url.href, pending };
   }
 
-  /** The user name from the provider's answer (the id token, else userinfo). */
+  /**
+   * The user name from the provider's answer (the id token, else userinfo), once it passes the
+   * allow-list, is a POSIX name that is no system account, and is this account's (see pin).
+   */
   async complete(req: IncomingMessage, pending: OidcPending): Promise<string> {
     const c = await this.discover();
     const query = (req.url ?? '').split('?')[1] ?? '';
@@ -114,13 +120,57 @@ export class OidcAuthenticator {
       throw new LoginRefused(`The identity provider did not confirm the login: ${why}`);
     }
     const claims = tokens.claims();
+    if (!claims?.sub) throw new LoginRefused('The identity provider sent no subject (sub) for this account.');
     const claim = this.settings.CONDORHUB_OIDC_USERNAME_CLAIM;
-    let name = claims?.[claim];
-    if (name === undefined && claims?.sub) {
+    const groupsClaim = this.settings.CONDORHUB_OIDC_GROUPS_CLAIM;
+    const wantGroups = this.settings.CONDORHUB_OIDC_ALLOWED_GROUPS.length > 0;
+    let all: Record<string, unknown> = claims;
+    if (claims[claim] === undefined || (wantGroups && claims[groupsClaim] === undefined)) {
       const info = await oidc.fetchUserInfo(c, tokens.access_token, claims.sub);
-      name = info[claim];
+      all = { ...info, ...claims };
     }
-    if (typeof name !== 'string') throw new LoginRefused(`The identity provider sent no '${claim}' for this account.`);
-    return normalizeUserName(name);
+    const raw = all[claim];
+    if (typeof raw !== 'string') throw new LoginRefused(`The identity provider sent no '${claim}' for this account.`);
+    const name = normalizeUserName(raw);
+    await checkPosixAccount(name, this.settings.CONDORHUB_MIN_UID);
+    this.checkAllowed(name, all[groupsClaim]);
+    await this.pin(name, claims.iss, claims.sub);
+    return name;
+  }
+
+  /** With an allow-list set, the name must be on it or the account in one of the groups. */
+  private checkAllowed(name: string, groups: unknown) {
+    const users = this.settings.CONDORHUB_OIDC_ALLOWED_USERS;
+    const allowedGroups = this.settings.CONDORHUB_OIDC_ALLOWED_GROUPS;
+    if (!users.length && !allowedGroups.length) return;
+    if (users.includes(name)) return;
+    const mine = Array.isArray(groups) ? groups : typeof groups === 'string' ? [groups] : [];
+    if (mine.some((g) => typeof g === 'string' && allowedGroups.includes(g))) return;
+    throw new LoginRefused(`${name} is not allowed to use this hub. Ask the site's administrators for access.`);
+  }
+
+  /**
+   * The first login of a name binds it to the provider's account (issuer + sub); afterwards only
+   * that account gets the name, and that account no other name.
+   */
+  private async pin(name: string, issuer: string, subject: string) {
+    await this.pool.query(
+      `INSERT INTO oidc_identities (user_name, issuer, subject) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+      [name, issuer, subject],
+    );
+    const { rows } = await this.pool.query<{ user_name: string; issuer: string; subject: string }>(
+      `SELECT user_name, issuer, subject FROM oidc_identities WHERE user_name = $1 OR (issuer = $2 AND subject = $3)`,
+      [name, issuer, subject],
+    );
+    for (const row of rows) {
+      if (row.user_name !== name) {
+        throw new LoginRefused(
+          `This account logged in before as ${row.user_name}, and the provider now calls it ${name}. Ask the site's administrators to move it.`,
+        );
+      }
+      if (row.issuer !== issuer || row.subject !== subject) {
+        throw new LoginRefused(`The user name ${name} belongs to another account at the identity provider.`);
+      }
+    }
   }
 }

@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import Provider from 'oidc-provider';
 import { verifySession as proxyVerifies } from '../../../../proxy/src/ownership/session-cookie';
+import { ensureUser } from '../../../../../tools/condor-sim/harness';
 import { HubHarness } from '../../testing/hub-harness';
 import { TestBrowser } from '../../web/testing/browser';
 
@@ -11,9 +12,21 @@ import { TestBrowser } from '../../web/testing/browser';
 // the interaction logs in whoever the test names in `nextLogin`.
 const SECRET = 'cookie-secret-for-oidc-tests-0123456789ab';
 const REDIRECT = 'http://127.0.0.1:8000/hub/oauth_callback';
-const ACCOUNTS: Record<string, { preferred_username: string }> = {
+// A local account with a uid below CONDORHUB_MIN_UID (set just above its uid) stands for a
+// system account that is not on the fixed list.
+const LOW_UID = 'choidclow';
+const ACCOUNTS: Record<string, { preferred_username: string; groups?: string[] }> = {
   'sub-carol': { preferred_username: 'Carol' },
   'sub-bad': { preferred_username: '../not a name' },
+  'sub-email': { preferred_username: 'dave@example.org' },
+  'sub-digits': { preferred_username: '1000' },
+  'sub-root': { preferred_username: 'root' },
+  'sub-nobody': { preferred_username: 'nobody' },
+  'sub-low': { preferred_username: LOW_UID },
+  'sub-dave': { preferred_username: 'dave', groups: ['hpc-users', 'staff'] },
+  'sub-erin': { preferred_username: 'erin', groups: ['staff'] },
+  // Renamed at the provider to carol's name: must not become carol.
+  'sub-mallory': { preferred_username: 'carol' },
 };
 let nextLogin = 'sub-carol';
 let provider: Provider;
@@ -76,7 +89,7 @@ before(async () => {
         response_types: ['code'],
       },
     ],
-    claims: { openid: ['sub'], profile: ['preferred_username'] },
+    claims: { openid: ['sub'], profile: ['preferred_username', 'groups'] },
     cookies: { keys: ['oidc-test-cookie-key'] },
     features: { devInteractions: { enabled: false } },
     interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
@@ -95,9 +108,13 @@ before(async () => {
       return grant;
     },
   } as any);
+  const lowUid = ensureUser(LOW_UID).uid;
   await h.start('hub_oidc', {
     env: { CONDORHUB_COOKIE_SECRET: SECRET, CONDORHUB_AUTHENTICATOR: 'oidc' },
     web: {
+      CONDORHUB_MIN_UID: lowUid + 1,
+      CONDORHUB_OIDC_ALLOWED_USERS: ['carol', LOW_UID],
+      CONDORHUB_OIDC_ALLOWED_GROUPS: ['hpc-users'],
       CONDORHUB_OIDC_ISSUER: issuer,
       CONDORHUB_OIDC_CLIENT_ID: 'condorhub',
       CONDORHUB_OIDC_CLIENT_SECRET: 'condorhub-client-secret',
@@ -172,6 +189,51 @@ describe('OpenID Connect login against a real provider', () => {
     assert.equal(res.status, 400);
     assert.match(res.text, /not a valid user name/);
     assert.ok(!b.cookies.has('condorhub-session'));
+  });
+
+  /** Logs `sub` in at the provider and returns the hub's answer to the callback. */
+  async function loginAs(sub: string) {
+    nextLogin = sub;
+    idpCookies.clear();
+    const { b, authUrl } = await beginLogin();
+    const res = await b.get(callbackPath(await throughProvider(authUrl)));
+    return { res, loggedIn: proxyVerifies(SECRET, b.cookies.get('condorhub-session'))?.user };
+  }
+
+  it('refuses names that are not POSIX user names (mail addresses, all digits)', async () => {
+    for (const sub of ['sub-email', 'sub-digits']) {
+      const { res, loggedIn } = await loginAs(sub);
+      assert.equal(res.status, 400, sub);
+      assert.match(res.text, /not a valid user name/);
+      assert.equal(loggedIn, undefined);
+    }
+  });
+
+  it('refuses root, system accounts by name, and local accounts below CONDORHUB_MIN_UID', async () => {
+    for (const sub of ['sub-root', 'sub-nobody', 'sub-low']) {
+      const { res, loggedIn } = await loginAs(sub);
+      assert.equal(res.status, 403, sub);
+      assert.match(res.text, /is a system account/);
+      assert.equal(loggedIn, undefined, sub);
+    }
+    assert.match((await loginAs('sub-low')).res.text, /uid \d+ is below/);
+  });
+
+  it('lets in the allowed users and members of the allowed groups, no one else', async () => {
+    assert.equal((await loginAs('sub-dave')).loggedIn, 'dave');
+    const erin = await loginAs('sub-erin');
+    assert.equal(erin.res.status, 403);
+    assert.match(erin.res.text, /erin is not allowed to use this hub/);
+    assert.equal(erin.loggedIn, undefined);
+  });
+
+  it('keeps a name to the provider account that first logged in with it', async () => {
+    assert.equal((await loginAs('sub-carol')).loggedIn, 'carol');
+    const mallory = await loginAs('sub-mallory');
+    assert.equal(mallory.res.status, 403);
+    assert.match(mallory.res.text, /belongs to another account/);
+    assert.equal(mallory.loggedIn, undefined);
+    assert.equal((await loginAs('sub-carol')).loggedIn, 'carol');
   });
 
   it('takes no password form', async () => {

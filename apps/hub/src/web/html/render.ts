@@ -98,14 +98,35 @@ export function redirect(res: ServerResponse, location: string, status = 303): v
   res.end();
 }
 
-/** A local path to go to after login; anything else (other hosts, `//x`, `/\x`) becomes home. */
+/**
+ * A local path to go to after login; anything else becomes `fallback`. Browsers drop tabs and
+ * newlines from URLs and read `\` as `/`, so `/\t/evil` or `/\evil` would leave the site:
+ * only printable ASCII without backslashes is taken, and each percent-decoded form must still
+ * be a plain path (an encoded `//` may be decoded by whatever the path leads to next).
+ */
 export function safeNext(next: unknown, fallback = '/hub/home'): string {
-  if (typeof next !== 'string' || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) {
-    return fallback;
+  if (typeof next !== 'string' || next.length > 2000 || !/^\/[\x21-\x7e]*$/.test(next)) return fallback;
+  let form = next;
+  for (let i = 0; i < 4; i++) {
+    if (!isPlainPath(form)) return fallback;
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(form);
+    } catch {
+      return fallback;
+    }
+    if (decoded === form) break;
+    if (i === 3) return fallback; // still encoded after several rounds: no real page needs that
+    form = decoded;
   }
-  if (next.length > 2000 || /[\r\n]/.test(next)) return fallback;
-  return next;
+  // The last word is the URL parser's: the target must stay on this origin.
+  const base = 'http://condorhub.invalid';
+  const url = new URL(next, base);
+  return url.origin === base ? next : fallback;
 }
+
+/** A path-absolute reference: `/` then no second `/` or `\`, no backslash or control character anywhere. */
+const isPlainPath = (p: string) => p.startsWith('/') && !/^\/[/\\]/.test(p) && !/[\\\x00-\x1f\x7f-\x9f]/.test(p);
 
 export const isoOrDash = (d: Date | string | null | undefined) => (d ? new Date(d).toISOString() : '');
 

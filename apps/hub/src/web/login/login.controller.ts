@@ -7,6 +7,7 @@ import { HeaderAuthenticator } from '../../auth/authenticators/header.authentica
 import { LoginRefused } from '../../auth/authenticators/login-refused';
 import { type OidcPending, OidcAuthenticator } from '../../auth/authenticators/oidc.authenticator';
 import { HubError } from '../../http/hub-error';
+import { AuthRateLimits, TooManyAttempts } from '../../http/auth-rate-limits';
 import { redirect, safeNext, sendHtml } from '../html/render';
 import { parseCookies, serializeCookie } from '../session/session-cookie';
 import { appendSetCookie, Sessions } from '../session/sessions';
@@ -45,6 +46,7 @@ export class LoginController {
     @Inject(DummyAuthenticator) private readonly dummy: DummyAuthenticator,
     @Inject(HeaderAuthenticator) private readonly header: HeaderAuthenticator,
     @Inject(OidcAuthenticator) private readonly oidc: OidcAuthenticator,
+    @Inject(AuthRateLimits) private readonly limits: AuthRateLimits,
   ) {
     this.kind = config.CONDORHUB_AUTHENTICATOR;
   }
@@ -89,11 +91,20 @@ export class LoginController {
     const form = formOf(body);
     const next = safeNext(form.next);
     if (this.kind !== 'dummy') throw new HubError(405, 'This hub does not take passwords; use the sign-in button.');
+    let attempt: { succeeded: () => void };
+    try {
+      attempt = this.limits.check(req, res, 'login', form.username);
+    } catch (error) {
+      if (!(error instanceof TooManyAttempts)) throw error;
+      return this.showLogin(req, res, next, 429, error.message);
+    }
     if (!this.sessions.csrfValid(req)) {
       return this.showLogin(req, res, next, 403, 'The form had expired. Please sign in again.');
     }
     try {
-      return await this.finishLogin(res, this.dummy.check(form.username, form.password), next);
+      const name = this.dummy.check(form.username, form.password);
+      attempt.succeeded();
+      return await this.finishLogin(res, name, next);
     } catch (error) {
       if (!(error instanceof LoginRefused)) throw error;
       const typed = typeof form.username === 'string' ? form.username.slice(0, 64) : undefined;

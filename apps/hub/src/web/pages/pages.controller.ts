@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Body, Controller, Get, Inject, Param, Post, Req, Res, UseFilters } from '@nestjs/common';
 import { ServerName, type SpawnOptions } from '@condorhub/contracts';
-import { isActive, isPending } from '@condorhub/server-lifecycle';
+import { isPending } from '@condorhub/server-lifecycle';
 import { progressUrl } from '../../api/users/models';
+import { ServerAccess } from '../../api/servers/server-access';
 import { SpawnerClient } from '../../events/spawner-client';
 import { StopServerHandler } from '../../api/servers/stop-server/stop-server.handler';
 import { HubError } from '../../http/hub-error';
@@ -32,6 +33,7 @@ export class PagesController {
     @Inject(SpawnerClient) private readonly spawner: SpawnerClient,
     @Inject(StopServerHandler) private readonly stopper: StopServerHandler,
     @Inject(WEB_SETTINGS) private readonly settings: WebSettings,
+    @Inject(ServerAccess) private readonly servers: ServerAccess,
   ) {}
 
   private async items(user: string): Promise<ServerItem[]> {
@@ -140,7 +142,9 @@ export class PagesController {
       }
       target = this.access.server(login, name, serverName);
       options = this.options(form);
-      await this.checkNamedLimit(target.owner, target.serverName);
+      // The one site policy, as for the REST API (CPUs and memory are also bounded by the form).
+      const breach = await this.servers.siteLimitBreach(target.owner, target.serverName, options);
+      if (breach) throw new FormError(`${breach.reason}.`);
     } catch (error) {
       if (error instanceof FormError) return this.renderHome(req, res, login, 400, error.message, form);
       throw error;
@@ -225,17 +229,5 @@ export class PagesController {
       cpus: int(form.cpus, 'CPUs', 1, s.CONDORHUB_MAX_CPUS, s.CONDORHUB_DEFAULT_CPUS),
       memoryMb: int(form.memory_mb, 'Memory (MB)', 256, s.CONDORHUB_MAX_MEMORY_MB, s.CONDORHUB_DEFAULT_MEMORY_MB),
     };
-  }
-
-  private async checkNamedLimit(owner: string, serverName: string) {
-    if (!serverName) return;
-    const servers = await this.store.servers(owner);
-    if (servers.get(serverName) && isActive(servers.get(serverName)!)) return;
-    const active = [...servers].filter(([n, st]) => n !== '' && isActive(st)).length;
-    if (active >= this.settings.CONDORHUB_NAMED_SERVER_LIMIT) {
-      throw new FormError(
-        `You already have ${active} named servers running (the limit is ${this.settings.CONDORHUB_NAMED_SERVER_LIMIT}). Stop one first.`,
-      );
-    }
   }
 }

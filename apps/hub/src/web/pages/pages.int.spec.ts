@@ -10,8 +10,12 @@ let alice: TestBrowser;
 
 before(async () => {
   await h.start('hub_pages', {
-    env: { CONDORHUB_COOKIE_SECRET: 'cookie-secret-for-pages-tests-0123456789' },
-    web: { CONDORHUB_MAX_CPUS: 4, CONDORHUB_MAX_MEMORY_MB: 8192, CONDORHUB_NAMED_SERVER_LIMIT: 1 },
+    env: {
+      CONDORHUB_COOKIE_SECRET: 'cookie-secret-for-pages-tests-0123456789',
+      CONDORHUB_MAX_CPUS: '4',
+      CONDORHUB_MAX_MEMORY_MB: '8192',
+      CONDORHUB_NAMED_SERVER_LIMIT: '1',
+    },
   });
   alice = new TestBrowser(h.server);
   await alice.login('alice');

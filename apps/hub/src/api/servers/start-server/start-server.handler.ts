@@ -66,6 +66,8 @@ export class StartServerHandler {
     const principal = await this.auth.require(req, ['servers'], { user: userName, server: serverName });
     const options = parseSpawnOptions(body);
     await this.servers.existingUser(userName);
+    const breach = await this.servers.siteLimitBreach(userName, serverName, options);
+    if (breach) throw badRequest(breach.reason);
 
     const before = await this.servers.store.server(userName, serverName);
     const early = startDecision(userName, serverName, before);
@@ -88,6 +90,7 @@ export class StartServerHandler {
           throw badRequest(`${serverLogName(userName, serverName)} is pending stop`);
         }
         case 'invalid':
+        case 'over-limit':
           throw badRequest(reply.reason);
         case 'unavailable':
           throw new HubError(503, `The spawner is not available: ${reply.reason}`);
