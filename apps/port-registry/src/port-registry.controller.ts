@@ -1,8 +1,7 @@
 import { Body, Controller, Headers, HttpCode, Inject, Post, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { Config } from '@condorhub/config';
-import { CONFIG } from '@condorhub/runtime';
-import { clientAddress } from './auth/client-address';
+import { CONFIG, clientAddress } from '@condorhub/runtime';
 import { RegistryError, presentedToken } from './auth/server-token';
 import { ExchangeApiTokenHandler } from './exchange-api-token/exchange-api-token.handler';
 import { LauncherReportHandler } from './launcher-report/launcher-report.handler';

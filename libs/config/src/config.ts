@@ -67,9 +67,10 @@ export const ConfigSchema = z.object({
   /** Where the proxy reaches the hub and the port registry (default: 127.0.0.1 and their ports). */
   CONDORHUB_HUB_URL: z.string().url().optional(),
   CONDORHUB_PORT_REGISTRY_URL: z.string().url().optional(),
-  // Peers whose X-Forwarded-For the port registry believes: the proxy's address(es) or CIDR
-  // blocks as the registry sees them. Launchers come through the proxy; their own address decides where a
-  // launcher credential may be used (apps/port-registry/src/auth/client-address.ts).
+  // condorhub's own proxies, whose X-Forwarded-For hop the hub and the port registry believe
+  // (libs/runtime/src/client-address.ts): addresses or CIDR blocks as those services see the proxy.
+  // The address decides where a launcher credential may be used and whom the login and token rate
+  // limits count; in a split deployment add the proxy's address.
   CONDORHUB_TRUSTED_PROXIES: envList
     .refine((l) => l.every((e) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(e)), 'must be addresses or CIDR blocks')
     .default(['127.0.0.1', '::1']),
@@ -126,17 +127,6 @@ export const ConfigSchema = z.object({
   CONDORHUB_AUTH_RATE_WINDOW_S: seconds(60),
   CONDORHUB_AUTH_RATE_PER_ADDRESS: z.coerce.number().int().min(0).default(60),
   CONDORHUB_AUTH_RATE_PER_NAME: z.coerce.number().int().min(0).default(10),
-  // Peers of the hub whose last X-Forwarded-For hop is the client (condorhub's proxy; in a split
-  // deployment add the proxy's address). Addresses or CIDR ranges.
-  CONDORHUB_TRUSTED_PROXIES: z
-    .string()
-    .default('127.0.0.1,::1')
-    .transform((s) =>
-      s
-        .split(',')
-        .map((x) => x.trim())
-        .filter(Boolean),
-    ),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Config } from '@condorhub/config';
-import { CONFIG } from '@condorhub/runtime';
+import { CONFIG, type TrustedProxies, clientAddress, trustedSet } from '@condorhub/runtime';
 import { HubError } from './hub-error';
-import { RateLimiter, addressList, clientAddress } from './rate-limit';
+import { RateLimiter } from './rate-limit';
 
 /** A refused attempt: 429, with Retry-After already on the response. */
 export class TooManyAttempts extends HubError {
@@ -21,13 +21,13 @@ export class TooManyAttempts extends HubError {
 export class AuthRateLimits {
   private readonly byAddress: RateLimiter;
   private readonly byName: RateLimiter;
-  private readonly proxies;
+  private readonly proxies: TrustedProxies;
 
   constructor(@Inject(CONFIG) config: Config) {
     const windowMs = config.CONDORHUB_AUTH_RATE_WINDOW_S * 1000;
     this.byAddress = new RateLimiter(config.CONDORHUB_AUTH_RATE_PER_ADDRESS, windowMs);
     this.byName = new RateLimiter(config.CONDORHUB_AUTH_RATE_PER_NAME, windowMs);
-    this.proxies = addressList(config.CONDORHUB_TRUSTED_PROXIES, 'CONDORHUB_TRUSTED_PROXIES');
+    this.proxies = trustedSet(config.CONDORHUB_TRUSTED_PROXIES);
   }
 
   /**
@@ -37,7 +37,7 @@ export class AuthRateLimits {
    * client, so a class logging in together or an admin's script is not slowed.
    */
   check(req: IncomingMessage, res: ServerResponse, endpoint: string, name?: unknown): { succeeded: () => void } {
-    const addressKey = `${endpoint} ${clientAddress(req, this.proxies)}`;
+    const addressKey = `${endpoint} ${clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], this.proxies)}`;
     const nameKey = typeof name === 'string' && name ? `${endpoint} ${name.trim().toLowerCase().slice(0, 300)}` : '';
     const address = this.byAddress.take(addressKey);
     const named = nameKey ? this.byName.take(nameKey) : ({ ok: true } as const);

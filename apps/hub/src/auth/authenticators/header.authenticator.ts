@@ -1,15 +1,8 @@
-import { type BlockList, isIPv4, isIPv6 } from 'node:net';
 import type { IncomingMessage } from 'node:http';
 import { Inject, Injectable } from '@nestjs/common';
-import { addressList } from '../../http/rate-limit';
+import { type TrustedProxies, normaliseAddress, trustedSet } from '@condorhub/runtime';
 import { WEB_SETTINGS, type WebSettings } from '../../web/web-settings';
 import { LoginRefused, normalizeUserName } from './login-refused';
-
-/** The peer's address, IPv4-mapped IPv6 written as IPv4. */
-export function peerAddress(req: IncomingMessage): string {
-  const a = req.socket.remoteAddress ?? '';
-  return a.startsWith('::ffff:') && isIPv4(a.slice(7)) ? a.slice(7) : a;
-}
 
 /**
  * A trusted front end (Apache, nginx, a Shibboleth SP) authenticates and passes the user name in
@@ -17,21 +10,14 @@ export function peerAddress(req: IncomingMessage): string {
  */
 @Injectable()
 export class HeaderAuthenticator {
-  private readonly trusted: BlockList;
+  private readonly isTrusted: TrustedProxies;
   private readonly empty: boolean;
   readonly header: string;
 
   constructor(@Inject(WEB_SETTINGS) settings: WebSettings) {
     this.header = settings.CONDORHUB_HEADER_NAME.toLowerCase();
     this.empty = settings.CONDORHUB_HEADER_TRUSTED.length === 0;
-    this.trusted = addressList(settings.CONDORHUB_HEADER_TRUSTED, 'CONDORHUB_HEADER_TRUSTED');
-  }
-
-  private isTrusted(addr: string): boolean {
-    const a = addr.startsWith('::ffff:') && isIPv4(addr.slice(7)) ? addr.slice(7) : addr;
-    if (isIPv4(a)) return this.trusted.check(a, 'ipv4');
-    if (isIPv6(a)) return this.trusted.check(a, 'ipv6');
-    return false;
+    this.isTrusted = trustedSet(settings.CONDORHUB_HEADER_TRUSTED, 'CONDORHUB_HEADER_TRUSTED');
   }
 
   /**
@@ -49,12 +35,12 @@ export class HeaderAuthenticator {
         500,
       );
     }
-    const peer = peerAddress(req);
+    const peer = normaliseAddress(req.socket.remoteAddress);
     const xff = String(req.headers['x-forwarded-for'] ?? '')
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean);
-    const hops = xff.length ? [peer, xff[xff.length - 1]] : [peer];
+    const hops = xff.length ? [peer, normaliseAddress(xff[xff.length - 1])] : [peer];
     const untrusted = hops.find((a) => !this.isTrusted(a));
     if (untrusted !== undefined) {
       throw new LoginRefused(

@@ -7,15 +7,17 @@ export function normaliseAddress(address: string | undefined): string {
   return mapped ? mapped[1] : a.toLowerCase();
 }
 
+/** Whether an address is one of condorhub's own proxies (CONDORHUB_TRUSTED_PROXIES). */
+export type TrustedProxies = (address: string) => boolean;
+
 /** A matcher for addresses and CIDR blocks (`10.1.0.0/16`, `fd00::/8`). */
-export function trustedSet(entries: readonly string[]): (address: string) => boolean {
+export function trustedSet(entries: readonly string[], setting = 'CONDORHUB_TRUSTED_PROXIES'): TrustedProxies {
   const list = new net.BlockList();
   for (const entry of entries) {
     const [ip, bits] = entry.split('/');
     const a = normaliseAddress(ip);
     const family = net.isIP(a) === 6 ? 'ipv6' : 'ipv4';
-    if (!net.isIP(a))
-      throw new Error(`CONDORHUB_TRUSTED_PROXIES: ${JSON.stringify(entry)} is not an address or CIDR block`);
+    if (!net.isIP(a)) throw new Error(`${setting}: ${JSON.stringify(entry)} is not an address or CIDR block`);
     if (bits === undefined) list.addAddress(a, family);
     else list.addSubnet(a, Number(bits), family);
   }
@@ -32,9 +34,9 @@ export function trustedSet(entries: readonly string[]): (address: string) => boo
 export function clientAddress(
   socketAddress: string | undefined,
   forwardedFor: string | string[] | undefined,
-  trustedProxies: readonly string[],
+  trustedProxies: readonly string[] | TrustedProxies,
 ): string {
-  const trusted = trustedSet(trustedProxies);
+  const trusted = typeof trustedProxies === 'function' ? trustedProxies : trustedSet(trustedProxies);
   let address = normaliseAddress(socketAddress);
   const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(',') : (forwardedFor ?? ''))
     .split(',')
