@@ -53,6 +53,9 @@ export function evolve(state: ServerState, event: EventEnvelope): ServerState {
     case 'JobHeld':
       next.heldReason = d.holdReason;
       break;
+    case 'LauncherReported':
+      next.launcherReport = { stage: d.stage, diagnosis: d.diagnosis };
+      break;
     case 'JobStateUnknown':
       next.unknownSince ??= at;
       break;

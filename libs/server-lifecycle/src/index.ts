@@ -6,3 +6,4 @@ export * from './diagnose';
 export * from './progress';
 export * from './follow-up';
 export * from './lifecycle-settings';
+export * from './node-health';

@@ -201,7 +201,11 @@ describe('server lifecycle: decide/evolve/react', () => {
       newEvent('JobRunning', { spawnId, jobId: '12.0', host: '127.0.0.3', slot: 's' }),
       newEvent('PortReportTimedOut', { spawnId, host: '127.0.0.3', waitedS: 120 }),
     ]);
-    assert.deepEqual(effects[3].strike, { host: '127.0.0.3', reason: 'no port report within 120 s' });
+    assert.deepEqual(effects[3].strike, {
+      host: '127.0.0.3',
+      user: 'alice',
+      reason: 'the launcher never reported within 120 s of the job running',
+    });
     const stopped = run([newEvent('ServerStopped', { spawnId, reason: 'spawn failed' })], state);
     const retry = stopped.log.find((e) => e.type === 'SpawnRequested')!;
     assert.equal((retry.data as any).retryOf, spawnId);

@@ -62,6 +62,8 @@ export interface ServerState {
   stages: ServerStage[];
   retryOf?: string;
   avoidHosts?: string[];
+  /** What the launcher reported about this spawn, if anything (a silent launcher is node evidence). */
+  launcherReport?: { stage: string; diagnosis: string };
 }
 
 export const initialServerState = (): ServerState => ({
