@@ -110,9 +110,20 @@ describe('port registry (real PostgreSQL, batchspawner wire format)', () => {
       target: `http://127.0.0.2:${notebookPort}`,
       owner: 'alice',
     });
-    // The launcher retries after a lost reply: the same report again is fine; another port is not.
-    assert.equal((await post('/hub/api/batchspawner', token, JSON.stringify({ port: notebookPort }))).status, 200);
-    assert.equal((await post('/hub/api/batchspawner', token, JSON.stringify({ port: 1234 }))).status, 409);
+    // The launcher retries after a lost reply: the same report again is fine, and stores nothing.
+    const stored = (await readStream(t.pool, serverStreamId('alice', ''))).length;
+    const again = await post('/hub/api/batchspawner', token, JSON.stringify({ port: notebookPort }));
+    assert.equal(again.status, 200);
+    assert.equal(((await again.json()) as { message: string }).message, 'port already recorded');
+    assert.equal((await readStream(t.pool, serverStreamId('alice', ''))).length, stored);
+    // Another port from the same spawn: its job started again (here: its launcher restarted on the
+    // same node). Accepted; the route stays where it is until the new port answers the handshake.
+    assert.equal((await post('/hub/api/batchspawner', token, JSON.stringify({ port: 1234 }))).status, 200);
+    const after = await readStream(t.pool, serverStreamId('alice', ''));
+    assert.deepEqual(
+      after.slice(stored).map((e) => [e.type, (e.data as any).port]),
+      [['PortReported', 1234]],
+    );
   });
 
   it("refuses a report of another user's port on the same node: no route, the other server untouched", async () => {

@@ -104,7 +104,8 @@ export function react(state: ServerState, event: EventEnvelope, settings: Lifecy
       break;
     case 'NotebookResponded':
       if (past('routing')) r.cancel.push(keys.idle, keys.port, keys.handshake);
-      if (state.phase === 'routing' && !state.routeRequested) {
+      // A first route, or a route moving to a rescheduled job's new target.
+      if (state.phase === 'routing' && (!state.routeRequested || state.routeTarget !== new URL(d.url).origin)) {
         r.append.push(
           newEvent('RouteRequested', {
             spawnId,

@@ -30,7 +30,7 @@ const WRONG_FOR_MS = 1_000;
  * (the spawner's handshake timer fires HandshakeFailed) or after `maxS`.
  */
 export class HandshakeProber {
-  private readonly active = new Map<string, AbortController>();
+  private readonly active = new Map<string, { abort: AbortController; target: string }>();
 
   constructor(
     private readonly pool: Pool,
@@ -57,17 +57,23 @@ export class HandshakeProber {
    * probe. Without it the stream is read when the answer comes.
    */
   start(t: HandshakeTarget, recorded: Promise<EventEnvelope[] | false | undefined> = Promise.resolve(undefined)): void {
-    if (this.active.get(t.spawnId)?.signal.aborted === false) return;
-    const abort = new AbortController();
-    this.active.set(t.spawnId, abort);
+    const current = this.active.get(t.spawnId);
+    if (current && !current.abort.signal.aborted) {
+      if (current.target === `${t.host}:${t.port}`) return;
+      // The job runs again elsewhere (rescheduled): its old target is no longer the one to ask.
+      current.abort.abort();
+    }
+    const probe = { abort: new AbortController(), target: `${t.host}:${t.port}` };
+    const abort = probe.abort;
+    this.active.set(t.spawnId, probe);
     void recorded.then((stored) => stored === false && abort.abort());
     void this.run(t, abort.signal, recorded).finally(() => {
-      if (this.active.get(t.spawnId) === abort) this.active.delete(t.spawnId);
+      if (this.active.get(t.spawnId) === probe) this.active.delete(t.spawnId);
     });
   }
 
   stopAll(): void {
-    for (const a of this.active.values()) a.abort();
+    for (const a of this.active.values()) a.abort.abort();
     this.active.clear();
   }
 
@@ -172,8 +178,9 @@ export class HandshakeProber {
   }
 }
 
+/** Still waiting for this target's answer (a rescheduled job's new report replaces the target). */
 const isWaiting = (state: ServerState, t: HandshakeTarget) =>
-  state.spawnId === t.spawnId && state.phase === 'port-reported';
+  state.spawnId === t.spawnId && state.phase === 'port-reported' && state.port === t.port && state.host === t.host;
 
 /** Whether an answer is this spawn's Jupyter server: 200 and `{"version": "<string>"}` as JSON. */
 export function notebookAnswer(
