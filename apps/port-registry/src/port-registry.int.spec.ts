@@ -110,9 +110,65 @@ describe('port registry (real PostgreSQL, batchspawner wire format)', () => {
       target: `http://127.0.0.2:${notebookPort}`,
       owner: 'alice',
     });
-    // The launcher retries after a lost reply: the same report again is fine; another port is not.
-    assert.equal((await post('/hub/api/batchspawner', token, JSON.stringify({ port: notebookPort }))).status, 200);
-    assert.equal((await post('/hub/api/batchspawner', token, JSON.stringify({ port: 1234 }))).status, 409);
+    // The launcher retries after a lost reply: the same report again is fine, and stores nothing.
+    const stored = (await readStream(t.pool, serverStreamId('alice', ''))).length;
+    const again = await post('/hub/api/batchspawner', token, JSON.stringify({ port: notebookPort }));
+    assert.equal(again.status, 200);
+    assert.equal(((await again.json()) as { message: string }).message, 'port already recorded');
+    assert.equal((await readStream(t.pool, serverStreamId('alice', ''))).length, stored);
+    // Another port from the same spawn: its job started again (here: its launcher restarted on the
+    // same node). Accepted; the route stays where it is until the new port answers the handshake.
+    assert.equal((await post('/hub/api/batchspawner', token, JSON.stringify({ port: 1234 }))).status, 200);
+    const after = await readStream(t.pool, serverStreamId('alice', ''));
+    assert.deepEqual(
+      after.slice(stored).map((e) => [e.type, (e.data as any).port]),
+      [['PortReported', 1234]],
+    );
+  });
+
+  it("refuses a report of another user's port on the same node: no route, the other server untouched", async () => {
+    // A notebook as jupyterhub-singleuser answers: its own base URL only, 404 for any other.
+    const davesNotebook = http.createServer((req, res) => {
+      const mine = req.url?.startsWith('/user/dave/');
+      res.writeHead(mine ? 200 : 404, { 'content-type': 'application/json' });
+      res.end(mine ? '{"version":"2.14.0"}' : '{"message":"Not Found"}');
+    });
+    await new Promise<void>((r) => davesNotebook.listen(0, '127.0.0.2', r));
+    const davesPort = (davesNotebook.address() as net.AddressInfo).port;
+    try {
+      const dave = await spawnWaitingForPort('dave');
+      assert.equal((await post('/hub/api/batchspawner', dave.token, JSON.stringify({ port: davesPort }))).status, 200);
+      const routed = async (user: string) =>
+        (await readStream(t.pool, serverStreamId(user, ''))).some((e) => e.type === 'RouteRequested');
+      for (let i = 0; i < 100 && !(await routed('dave')); i++) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(await routed('dave'));
+      const davesEvents = await readStream(t.pool, serverStreamId('dave', ''));
+
+      // Erin's job runs on the same node and reports Dave's port with her own token.
+      const erin = await spawnWaitingForPort('erin');
+      assert.equal((await post('/hub/api/batchspawner', erin.token, JSON.stringify({ port: davesPort }))).status, 200);
+      const erinsStream = serverStreamId('erin', '');
+      const failed = async () => (await readStream(t.pool, erinsStream)).find((e) => e.type === 'HandshakeFailed');
+      for (let i = 0; i < 100 && !(await failed()); i++) await new Promise((r) => setTimeout(r, 50));
+      const refusal = (await failed())?.data as { url: string; status: number; error: string } | undefined;
+      assert.ok(refusal, 'the handshake refused the port');
+      assert.equal(refusal.status, 404);
+      assert.equal(refusal.url, `http://127.0.0.2:${davesPort}/user/erin/api`);
+      assert.match(refusal.error, /is not this spawn's notebook/);
+      const erinsTypes = (await readStream(t.pool, erinsStream)).map((e) => e.type);
+      assert.ok(
+        !erinsTypes.includes('NotebookResponded') && !erinsTypes.includes('RouteRequested'),
+        String(erinsTypes),
+      );
+      // Dave's server: not one event more, and his notebook still answers at its target.
+      assert.deepEqual(
+        (await readStream(t.pool, serverStreamId('dave', ''))).map((e) => e.eventId),
+        davesEvents.map((e) => e.eventId),
+      );
+      assert.equal((await fetch(`http://127.0.0.2:${davesPort}/user/dave/api`)).status, 200);
+    } finally {
+      davesNotebook.close();
+    }
   });
 
   it('takes a report that comes before the spawner recorded the submit, while others keep appending', async () => {

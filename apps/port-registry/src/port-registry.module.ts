@@ -71,6 +71,8 @@ class HandshakeLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
       useFactory: (pool: Pool, prober: HandshakeProber, nc: NatsConnection, config: Config) =>
         new ReportPortHandler(pool, prober, {
           hostWaitMs: 15_000,
+          // A restarted launcher's report waits this long for a JobRunning the poller may not have seen.
+          newRunWaitMs: 5_000,
           poke: () => nc.publish(`${config.CONDORHUB_NATS_PREFIX}.poke.condor-poller`),
         }),
     },

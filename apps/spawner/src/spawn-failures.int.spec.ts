@@ -23,6 +23,7 @@ const users = {
   never: 'chnever',
   reject: 'chreject',
   hang: 'chhang',
+  hangEverywhere: 'chhangall',
   full: 'chfull',
   readonly: 'chrohome',
   exit: 'chexit',
@@ -195,49 +196,79 @@ describe('spawn failures on condor-sim: each with its stage, diagnosis and user 
     assert.match((answered.data as any).url, new RegExp(`/user/${users.named}/gpu/api$`));
   });
 
-  it('hung node: port-report timeout, a strike on the node, one retry elsewhere; a second strike quarantines it', async () => {
+  it('hung node: a strike per failed spawn and one retry elsewhere; one user alone never quarantines it, a second user does; a retry failing the same way strikes no second node', async () => {
     h.sim.fault('hang', { owner: users.hang, host: '127.0.0.2' });
+    const cmd = (verb: string, payload: unknown) =>
+      sendCommand(h.nats.nc, h.config.CONDORHUB_NATS_PREFIX, 'spawner', verb, payload, 10_000);
+    const nodeEvents = async (host: string) =>
+      (
+        await h.db.pool.query(`SELECT type, data FROM events WHERE stream_id = $1 ORDER BY stream_version`, [
+          `node-${host}`,
+        ])
+      ).rows.map((r) => [r.type as string, (r.data.user ?? null) as string | null]);
+    const waitFor = async (what: string, ok: () => Promise<boolean>, ms = 40_000) => {
+      const deadline = Date.now() + ms;
+      while (!(await ok())) {
+        assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    };
+    const count = async (user: string, type: string) => (await types(user)).filter((t) => t === type).length;
+
     const first = await start(users.hang);
     // Not `failure()`: the user's progress stream follows the automatic retry to ready.
     const f = (await h.waitForEvent(users.hang, '', 'SpawnFailed', 40_000)).data as any;
     assert.equal(f.stage, 'port');
     assert.equal(f.diagnosis, 'node-unresponsive');
     // The automatic retry avoids the node and gets to a route.
-    const deadline = Date.now() + 40_000;
-    let events: EventEnvelope[] = [];
-    while (Date.now() < deadline) {
-      events = await h.events(users.hang);
-      if (events.some((e) => e.type === 'RouteRequested')) break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    await waitFor('the retry’s route', async () => (await count(users.hang, 'RouteRequested')) === 1);
+    const events = await h.events(users.hang);
     const retry = events.filter((e) => e.type === 'SpawnRequested')[1];
     assert.equal((retry?.data as any)?.retryOf, first);
     assert.deepEqual((retry?.data as any)?.avoidHosts, ['127.0.0.2']);
     const running = events.filter((e) => e.type === 'JobRunning').map((e) => (e.data as any).host);
     assert.deepEqual(running, ['127.0.0.2', '127.0.0.3']);
-    const nodeEvents = async () =>
-      (
-        await h.db.pool.query(`SELECT type FROM events WHERE stream_id = 'node-127.0.0.2' ORDER BY stream_version`)
-      ).rows.map((r) => r.type as string);
-    assert.deepEqual(await nodeEvents(), ['NodeStrikeRecorded']);
+    assert.deepEqual(await nodeEvents('127.0.0.2'), [['NodeStrikeRecorded', users.hang]]);
 
-    // Stop, start again: the first free slot is on the same node, which hangs again.
-    const cmd = (verb: string, payload: unknown) =>
-      sendCommand(h.nats.nc, h.config.CONDORHUB_NATS_PREFIX, 'spawner', verb, payload, 10_000);
+    // Stop, start again: the first free slot is on the same node, which hangs again for this
+    // user. A second strike, but from the same user: no quarantine (it may be the user's doing).
     assert.equal((await cmd('stop', { user: users.hang, serverName: '', by: users.hang })).accepted, true);
-    const stoppedCount = async () => (await types(users.hang)).filter((t) => t === 'ServerStopped').length;
-    const deadline2 = Date.now() + 20_000;
-    while ((await stoppedCount()) < 2 && Date.now() < deadline2) await new Promise((r) => setTimeout(r, 200));
+    await waitFor('the stop', async () => (await count(users.hang, 'ServerStopped')) === 2, 20_000);
     await start(users.hang);
-    const deadline3 = Date.now() + 40_000;
-    while (!(await nodeEvents()).includes('NodeQuarantined') && Date.now() < deadline3) {
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    assert.deepEqual(await nodeEvents(), ['NodeStrikeRecorded', 'NodeStrikeRecorded', 'NodeQuarantined']);
+    await waitFor('the second failure', async () => (await count(users.hang, 'SpawnFailed')) === 2);
+    await waitFor('the second retry’s route', async () => (await count(users.hang, 'RouteRequested')) === 2);
+    assert.deepEqual(await nodeEvents('127.0.0.2'), [
+      ['NodeStrikeRecorded', users.hang],
+      ['NodeStrikeRecorded', users.hang],
+    ]);
+
+    // Another user whose jobs hang wherever they run: the first node gets a strike from a
+    // second user and is quarantined; the retry on the other node fails the same way, which
+    // points at the user: no strike there, and no further retry.
+    h.sim.fault('hang', { owner: users.hangEverywhere });
+    await start(users.hangEverywhere);
+    await waitFor('the retry’s failure', async () => (await count(users.hangEverywhere, 'SpawnFailed')) === 2);
+    await waitFor('the stop', async () => (await count(users.hangEverywhere, 'ServerStopped')) === 2, 20_000);
+    assert.deepEqual(await nodeEvents('127.0.0.2'), [
+      ['NodeStrikeRecorded', users.hang],
+      ['NodeStrikeRecorded', users.hang],
+      ['NodeStrikeRecorded', users.hangEverywhere],
+      ['NodeQuarantined', null],
+    ]);
+    assert.deepEqual(await nodeEvents('127.0.0.3'), []);
+    const all = await h.events(users.hangEverywhere);
+    assert.deepEqual(
+      all.filter((e) => e.type === 'JobRunning').map((e) => (e.data as any).host),
+      ['127.0.0.2', '127.0.0.3'],
+    );
+    assert.equal(all.filter((e) => e.type === 'SpawnRequested').length, 2);
+    const last = all.filter((e) => e.type === 'SpawnFailed').at(-1)!.data as any;
+    assert.match(last.userMessage, /more likely in your environment/);
+
     // Operators release it.
     const released = await cmd('releaseNode', { host: '127.0.0.2', by: 'ops' });
     assert.equal(released.accepted, true, JSON.stringify(released));
-    assert.equal((await nodeEvents()).at(-1), 'NodeReleased');
+    assert.equal((await nodeEvents('127.0.0.2')).at(-1)?.[0], 'NodeReleased');
     const again = await cmd('releaseNode', { host: '127.0.0.2', by: 'ops' });
     assert.deepEqual(again, { accepted: false, code: 'not-quarantined', reason: '127.0.0.2 is not quarantined' });
   });

@@ -13,6 +13,7 @@ export interface SpawnerSettings {
   jupyterhubVersion: string;
   quarantineStrikes: number;
   quarantineWindowS: number;
+  quarantineMinUsers: number;
   condor: CondorClientConfig;
   /** How many times a failed condor_rm is retried in the background. */
   removalAttempts: number;
@@ -31,6 +32,7 @@ export function spawnerSettings(config: Config): SpawnerSettings {
     jupyterhubVersion: config.CONDORHUB_JUPYTERHUB_VERSION,
     quarantineStrikes: config.CONDORHUB_QUARANTINE_STRIKES,
     quarantineWindowS: config.CONDORHUB_QUARANTINE_WINDOW_S,
+    quarantineMinUsers: config.CONDORHUB_QUARANTINE_MIN_USERS,
     condor: condorClientOptions(config),
     removalAttempts: 5,
     submitAttempts: 3,

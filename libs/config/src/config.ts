@@ -115,6 +115,9 @@ export const ConfigSchema = z.object({
   CONDORHUB_UNKNOWN_AFTER_FAILURES: z.coerce.number().int().min(1).default(3),
   CONDORHUB_QUARANTINE_STRIKES: z.coerce.number().int().min(1).default(2),
   CONDORHUB_QUARANTINE_WINDOW_S: seconds(1800),
+  // Distinct users whose spawns a node must have failed within the window before it is
+  // quarantined: one user alone (a suspended job, a broken setup) can never take a node out.
+  CONDORHUB_QUARANTINE_MIN_USERS: z.coerce.number().int().min(1).default(2),
   // Site limits on one start (libs/server-lifecycle spawn-policy): the spawner refuses a start
   // over them whoever sent it; the hub's form and REST API answer 400 first.
   CONDORHUB_MAX_CPUS: z.coerce.number().int().min(1).max(256).default(8),

@@ -7,6 +7,7 @@ export * from './migrations/001-event-store';
 export * from './migrations/002-no-append-sessions';
 export * from './migrations/003-notify-after-commit';
 export * from './migrations/004-append-and-cancel-timers';
+export * from './migrations/005-timer-attempts';
 export * from './sql/notify-appended';
 export * from './no-append';
 export * from './sql/append-to-stream';
@@ -29,4 +30,11 @@ import { eventStoreSchema } from './migrations/001-event-store';
 import { noAppendSessions } from './migrations/002-no-append-sessions';
 import { notifyAfterCommit } from './migrations/003-notify-after-commit';
 import { appendAndCancelTimers } from './migrations/004-append-and-cancel-timers';
-export const eventStoreMigrations = [eventStoreSchema, noAppendSessions, notifyAfterCommit, appendAndCancelTimers];
+import { timerAttempts } from './migrations/005-timer-attempts';
+export const eventStoreMigrations = [
+  eventStoreSchema,
+  noAppendSessions,
+  notifyAfterCommit,
+  appendAndCancelTimers,
+  timerAttempts,
+];

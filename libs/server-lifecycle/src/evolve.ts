@@ -46,6 +46,7 @@ export function evolve(state: ServerState, event: EventEnvelope): ServerState {
       next.host = d.host;
       next.slot = d.slot;
       next.runningAt = at;
+      next.runs = (state.runs ?? 0) + 1;
       next.heldReason = undefined;
       next.unknownSince = undefined;
       if (['requested', 'submitted', 'queued'].includes(state.phase)) next.phase = 'starting';
@@ -53,13 +54,22 @@ export function evolve(state: ServerState, event: EventEnvelope): ServerState {
     case 'JobHeld':
       next.heldReason = d.holdReason;
       break;
+    case 'LauncherReported':
+      next.launcherReport = { stage: d.stage, diagnosis: d.diagnosis };
+      break;
     case 'JobStateUnknown':
       next.unknownSince ??= at;
       break;
     case 'PortReported':
       next.port = d.port;
       next.host = d.host;
+      next.reported = { host: d.host, port: d.port, run: state.runs ?? 0 };
       if (state.phase === 'starting' || state.phase === 'queued' || state.phase === 'submitted') {
+        next.phase = 'port-reported';
+      } else if (['port-reported', 'routing', 'ready'].includes(state.phase)) {
+        // The job runs again (rescheduled, or its launcher restarted) with a new port: the
+        // handshake proves the new target before the route moves there; the old route stays
+        // until then.
         next.phase = 'port-reported';
       }
       break;
@@ -72,6 +82,9 @@ export function evolve(state: ServerState, event: EventEnvelope): ServerState {
       next.routeRequested = true;
       next.routeSpec = d.routeSpec;
       next.target = d.target;
+      next.routeTarget = d.target;
+      // Waiting for the proxy to confirm this request (a moved route is confirmed again).
+      next.routeAdded = false;
       break;
     case 'RouteAdded':
       next.routeAdded = true;

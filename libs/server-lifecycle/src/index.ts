@@ -6,4 +6,5 @@ export * from './diagnose';
 export * from './progress';
 export * from './follow-up';
 export * from './lifecycle-settings';
+export * from './node-health';
 export * from './spawn-policy';

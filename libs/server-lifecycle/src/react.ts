@@ -1,5 +1,6 @@
 import { type EventEnvelope, type NewEvent, newEvent, serverPrefix } from '@condorhub/contracts';
 import { type FailureDescription, userMessage } from './diagnose';
+import { type NodeStrike, nodeStrike } from './node-health';
 import type { ServerState } from './server-state';
 
 export interface LifecycleSettings {
@@ -21,8 +22,8 @@ export interface Reaction {
   cancel: string[];
   submit?: boolean;
   removeJob?: string;
-  /** A node that failed this spawn: count a strike against it. */
-  strike?: { host: string; reason: string };
+  /** Evidence that the spawn's node, not the user's setup, failed it: count a strike (node-health.ts). */
+  strike?: NodeStrike;
 }
 
 const none = (): Reaction => ({ append: [], arm: [], cancel: [] });
@@ -103,7 +104,8 @@ export function react(state: ServerState, event: EventEnvelope, settings: Lifecy
       break;
     case 'NotebookResponded':
       if (past('routing')) r.cancel.push(keys.idle, keys.port, keys.handshake);
-      if (state.phase === 'routing' && !state.routeRequested) {
+      // A first route, or a route moving to a rescheduled job's new target.
+      if (state.phase === 'routing' && (!state.routeRequested || state.routeTarget !== new URL(d.url).origin)) {
         r.append.push(
           newEvent('RouteRequested', {
             spawnId,
@@ -172,9 +174,11 @@ export function react(state: ServerState, event: EventEnvelope, settings: Lifecy
         fail({
           stage: 'port',
           diagnosis: 'node-unresponsive',
-          userMessage: userMessage('node-unresponsive', `${d.host} did not report a port within ${d.waitedS} s`),
+          userMessage: state.retryOf
+            ? `${d.host} did not report a port within ${d.waitedS} s either, after the first node: as two nodes failed the same way, the cause is more likely in your environment than in the nodes. Check your home directory and Jupyter setup, or ask your site admins.`
+            : userMessage('node-unresponsive', `${d.host} did not report a port within ${d.waitedS} s`),
         });
-        r.strike = { host: d.host, reason: `no port report within ${d.waitedS} s` };
+        r.strike = nodeStrike(state, event);
       }
       break;
     case 'HandshakeFailed':
@@ -196,6 +200,7 @@ export function react(state: ServerState, event: EventEnvelope, settings: Lifecy
           detail: d.detail,
           stderrTail: d.stderrTail || undefined,
         });
+        r.strike = nodeStrike(state, event);
       }
       break;
     case 'SpawnFailed':

@@ -201,13 +201,77 @@ describe('server lifecycle: decide/evolve/react', () => {
       newEvent('JobRunning', { spawnId, jobId: '12.0', host: '127.0.0.3', slot: 's' }),
       newEvent('PortReportTimedOut', { spawnId, host: '127.0.0.3', waitedS: 120 }),
     ]);
-    assert.deepEqual(effects[3].strike, { host: '127.0.0.3', reason: 'no port report within 120 s' });
+    assert.deepEqual(effects[3].strike, {
+      host: '127.0.0.3',
+      user: 'alice',
+      reason: 'the launcher never reported within 120 s of the job running',
+    });
     const stopped = run([newEvent('ServerStopped', { spawnId, reason: 'spawn failed' })], state);
     const retry = stopped.log.find((e) => e.type === 'SpawnRequested')!;
     assert.equal((retry.data as any).retryOf, spawnId);
     assert.deepEqual((retry.data as any).avoidHosts, ['127.0.0.3']);
     assert.equal((retry.data as any).spawnId, retrySpawnId(spawnId));
     assert.equal(stopped.state.phase, 'requested');
+  });
+
+  it('moves the route of a ready server whose job HTCondor started again elsewhere', () => {
+    const { state } = run([
+      requested,
+      newEvent('JobSubmitted', { spawnId, jobId: '13.0', submitHost: 'sim' }),
+      newEvent('JobRunning', { spawnId, jobId: '13.0', host: '127.0.0.2', slot: 's1' }),
+      newEvent('PortReported', { spawnId, host: '127.0.0.2', port: 41000 }),
+      newEvent('NotebookResponded', {
+        spawnId,
+        url: 'http://127.0.0.2:41000/user/alice/api',
+        version: '2',
+        status: 200,
+      }),
+      newEvent('RouteAdded', { spawnId, routeSpec: '/user/alice/', target: 'http://127.0.0.2:41000' }),
+    ]);
+    assert.equal(state.phase, 'ready');
+    const moved = run(
+      [
+        newEvent('JobIdle', { spawnId, jobId: '13.0' }),
+        newEvent('JobRunning', { spawnId, jobId: '13.0', host: '127.0.0.3', slot: 's2' }),
+        newEvent('PortReported', { spawnId, host: '127.0.0.3', port: 42000 }),
+      ],
+      state,
+    );
+    // Back to the handshake, with its timer; the old route stays until the new target answers.
+    assert.equal(moved.state.phase, 'port-reported');
+    assert.deepEqual(moved.state.reported, { host: '127.0.0.3', port: 42000, run: 2 });
+    assert.deepEqual(
+      moved.effects[2].arm.map((a) => a.key),
+      [`handshake:${spawnId}`],
+    );
+    assert.equal(moved.state.routeTarget, 'http://127.0.0.2:41000');
+    const answered = run(
+      [
+        newEvent('NotebookResponded', {
+          spawnId,
+          url: 'http://127.0.0.3:42000/user/alice/api',
+          version: '2',
+          status: 200,
+        }),
+      ],
+      moved.state,
+    );
+    assert.deepEqual(
+      answered.log.map((e) => [e.type, (e.data as any).target]),
+      [
+        ['NotebookResponded', undefined],
+        ['RouteRequested', 'http://127.0.0.3:42000'],
+      ],
+    );
+    const ready = run(
+      [newEvent('RouteAdded', { spawnId, routeSpec: '/user/alice/', target: 'http://127.0.0.3:42000' })],
+      answered.state,
+    );
+    assert.deepEqual(
+      ready.log.map((e) => e.type),
+      ['RouteAdded', 'ServerReady'],
+    );
+    assert.equal(ready.state.phase, 'ready');
   });
 
   it('decides start and stop', () => {

@@ -41,7 +41,13 @@ export interface ServerState {
   host?: string;
   slot?: string;
   port?: number;
+  /** JobRunning events of this spawn: a new one means HTCondor started the job again (rescheduled). */
+  runs?: number;
+  /** The last port report: where, and on which run of the job. */
+  reported?: { host: string; port: number; run: number };
   target?: string;
+  /** The target of the last RouteRequested (a rescheduled job's route moves to a new one). */
+  routeTarget?: string;
   routeSpec?: string;
   routeRequested: boolean;
   routeAdded: boolean;
@@ -62,6 +68,8 @@ export interface ServerState {
   stages: ServerStage[];
   retryOf?: string;
   avoidHosts?: string[];
+  /** What the launcher reported about this spawn, if anything (a silent launcher is node evidence). */
+  launcherReport?: { stage: string; diagnosis: string };
 }
 
 export const initialServerState = (): ServerState => ({

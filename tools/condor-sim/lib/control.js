@@ -15,7 +15,7 @@ const USAGE = `usage: condor-sim <command>   (home: $CONDOR_SIM_HOME, default <r
   status                 hosts, slots, job counts and faults as JSON
   fault add <kind> [--host IP] [--job C.P] [--owner USER] [--attr Name=Value] [--count N]
                    [--after S] [--seconds S] [--reason TEXT] [--code N] [--subcode N] [--idle] [--no-reuse]
-        kinds: never-schedule | reject | hang | kill (--after S) | hold [--after S | --idle]
+        kinds: never-schedule | reject | hang | kill (--after S) | evict [--after S] [--seconds IDLE] | hold [--after S | --idle]
                | q-fail | q-slow (--seconds S) | submit-slow (--seconds S: queued, answered late)
   fault list | fault clear [ID]
   env                    print the environment lines to use this sim (PATH, CONDOR_SIM_HOME)`;

@@ -320,6 +320,24 @@ function completed(job, exitCode, signal) {
   negotiateSoon();
 }
 
+/**
+ * Eviction (preemption, a vacated claim, a startd that went away): the job's process is stopped
+ * as the starter does, the job goes back to idle (2 -> 1, LastRemoteHost kept) and is matched
+ * again, possibly on another host, where it starts from scratch.
+ */
+function evict(job, idleMs) {
+  terminate(job, false);
+  job.sim.pid = undefined;
+  clearRuntime(`${job.ad.ClusterId}.${job.ad.ProcId}`);
+  vacate(job);
+  setStatus(job, 1);
+  // Matched again at a later negotiation cycle, not at once.
+  job.sim.eligibleAt = Date.now() + idleMs;
+  writeEvent(job, 4, 'Job was evicted.', ['(0) Job was not checkpointed.']);
+  saveSoon();
+  negotiateSoon(idleMs);
+}
+
 const SIGNALS = os.constants.signals;
 function signalNumber(name) {
   return SIGNALS[name] || 9;
@@ -523,6 +541,8 @@ function armRunningFaults(job, host) {
       remove(j, reason, { hard: true, reuse: kill.reuse !== false });
     });
   }
+  const ev = takeFault('evict', job, host);
+  if (ev) armEvict(job, ev, elapsed);
   const h = state.faults.find((x) => x.kind === 'hold' && !x.idle && faultMatches(x, job, host));
   if (h) {
     takeFault('hold', job, host);
@@ -532,6 +552,16 @@ function armRunningFaults(job, host) {
       hold(j, h.reason || 'Held by condor-sim fault injection', Number(h.code ?? 3), Number(h.subcode ?? 0));
     });
   }
+}
+
+function armEvict(job, fault, elapsedMs) {
+  const id = `${job.ad.ClusterId}.${job.ad.ProcId}`;
+  const start = job.ad.JobCurrentStartDate;
+  addTimer(id, Math.max(0, Number(fault.after || 0) * 1000 - elapsedMs), () => {
+    const j = jobs.get(id);
+    if (j && j.ad.JobStatus === 2 && j.ad.JobCurrentStartDate === start)
+      evict(j, fault.seconds === undefined ? 2000 : Number(fault.seconds) * 1000);
+  });
 }
 
 /** Claim reuse: the next idle job that fits this host starts in the freed slot right now. */
@@ -1093,7 +1123,7 @@ function condorRm(req) {
 }
 
 // ---------------------------------------------------------------- control
-const FAULT_KINDS = ['never-schedule', 'reject', 'hang', 'kill', 'hold', 'q-fail', 'q-slow', 'submit-slow'];
+const FAULT_KINDS = ['never-schedule', 'reject', 'hang', 'kill', 'evict', 'hold', 'q-fail', 'q-slow', 'submit-slow'];
 function control(req) {
   switch (req.control) {
     case 'ping':
@@ -1125,6 +1155,14 @@ function control(req) {
         return { ok: false, error: `${f.kind} needs --seconds <n>` };
       const fault = { ...f, id: state.nextFaultId++ };
       state.faults.push(fault);
+      // An eviction also applies to the matching jobs already running (one use each).
+      if (f.kind === 'evict')
+        for (const job of jobs.values()) {
+          const host = job.ad.JobStatus === 2 && hostByIp.get(job.sim.host);
+          if (!host || !faultMatches(fault, job, host) || !state.faults.includes(fault)) continue;
+          takeFault('evict', job, host);
+          armEvict(job, fault, (Date.now() / 1000 - (job.ad.JobCurrentStartDate || now())) * 1000);
+        }
       saveSoon();
       negotiateSoon();
       return { ok: true, fault };

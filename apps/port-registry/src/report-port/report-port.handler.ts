@@ -11,19 +11,25 @@ import type { HandshakeProber, HandshakeTarget } from '../handshake/handshake-pr
  * before the spawner has recorded JobSubmitted; such a report waits for the job to run.
  */
 const WAITING_FOR_PORT = new Set(['requested', 'submitted', 'queued', 'starting']);
+/** A port was reported before: a new report is a new run of the job (see isNewRun). */
+const REPORTED = new Set(['port-reported', 'routing', 'ready']);
+/** HTCondor started the job again since its last port report. */
+const isNewRun = (s: ServerState) => !!s.reported && (s.runs ?? 0) > s.reported.run;
 /** Appends lost to concurrent writers (poller, spawner) before giving up with a retryable 503. */
 const APPEND_ATTEMPTS = 20;
 
 /**
  * batchspawner's port report: the token names exactly one spawn, which must be waiting for
- * its port. Then the handshake starts. A repeat of the same report is accepted (the launcher
- * retries after a lost reply); anything else changes nothing.
+ * its port, or have reported one before and be running again (HTCondor rescheduled the job,
+ * or its launcher restarted): then the route moves once the new target answers. Then the
+ * handshake starts. A repeat of the same report is accepted (the launcher retries after a
+ * lost reply); anything else changes nothing.
  */
 export class ReportPortHandler {
   constructor(
     private readonly pool: Pool,
     private readonly prober: HandshakeProber,
-    private readonly opts: { hostWaitMs: number; poke?: () => void; nc?: NatsConnection },
+    private readonly opts: { hostWaitMs: number; newRunWaitMs: number; poke?: () => void; nc?: NatsConnection },
   ) {}
 
   async handle(token: string | undefined, body: unknown): Promise<{ message: string }> {
@@ -43,10 +49,16 @@ export class ReportPortHandler {
         let { events, state } = await this.load(stream);
         if (state.spawnId !== record.spawnId) throw new RegistryError(409, 'stale token: that spawn is over');
         if (!WAITING_FOR_PORT.has(state.phase)) {
-          if (state.port === port && ['port-reported', 'routing', 'ready'].includes(state.phase)) {
-            return { message: 'port already recorded' };
+          if (!REPORTED.has(state.phase) || !state.reported) {
+            throw new RegistryError(409, `server is not waiting for a port (it is ${state.phase})`);
           }
-          throw new RegistryError(409, `server is not waiting for a port (it is ${state.phase})`);
+          // Reported before: the same report again (a retry after a lost reply), or the job
+          // running again (rescheduled by HTCondor, or its launcher restarted) with a new port.
+          if (!isNewRun(state) && state.reported.port === port) return { message: 'port already recorded' };
+          // A new port on what looks like the same run: the poller may not have seen the job
+          // start again yet (elsewhere, perhaps); ask it, and wait a little for it to say so.
+          if (!isNewRun(state)) ({ events, state } = await this.waitForNewRun(stream, { events, state }));
+          if (state.spawnId !== record.spawnId || !REPORTED.has(state.phase)) continue;
         }
         if (!state.host) ({ events, state } = await this.waitForHost(stream, { events, state }));
         if (!state.host) {
@@ -90,6 +102,22 @@ export class ReportPortHandler {
   private async load(stream: string): Promise<Loaded> {
     const events = await readStream(this.pool, stream);
     return { events, state: foldServer(events) };
+  }
+
+  /**
+   * A new port without a new JobRunning: the job may have started again elsewhere before the
+   * poller noticed. Ask for a poll and wait for it; without one the job's launcher restarted
+   * on the same host, and the report stands there.
+   */
+  private async waitForNewRun(stream: string, loaded: Loaded): Promise<Loaded> {
+    this.opts.poke?.();
+    const deadline = Date.now() + this.opts.newRunWaitMs;
+    while (Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      loaded = await this.load(stream);
+      if (isNewRun(loaded.state) || !REPORTED.has(loaded.state.phase)) return loaded;
+    }
+    return loaded;
   }
 
   /** A fast launcher can report before the poller saw the job run: ask for a poll and wait. */

@@ -152,7 +152,8 @@ export class RouteSync {
   private async confirmAdded(r: RouteInput) {
     this.confirmations++;
     const stream = serverStreamId(r.owner, r.serverName);
-    const key = `added:${r.spawnId}:${r.routeSpec}`;
+    // The target too: a rescheduled job's route moves, and is confirmed again, within one spawn.
+    const key = `added:${r.spawnId}:${r.routeSpec}:${r.target}`;
     const added = newEvent('RouteAdded', { spawnId: r.spawnId, routeSpec: r.routeSpec, target: r.target });
     const outcome = await decideAndAppend(
       this.opts.pool,
@@ -161,6 +162,9 @@ export class RouteSync {
         const state = foldServer(events);
         // Another replica (or worker) confirmed this route first: nothing to write.
         if (state.spawnId === r.spawnId && state.routeAdded && state.routeSpec === r.routeSpec) return undefined;
+        // A route that has moved on since (rescheduled job): its old target is not confirmed.
+        if (state.spawnId === r.spawnId && state.routeTarget && state.routeTarget !== new URL(r.target).origin)
+          return undefined;
         // The server is ready once its route is live: ServerReady goes with RouteAdded (see followUp).
         const next = followUp(state, [added], this.opts.lifecycle);
         const all = [added, ...next.append];

@@ -8,7 +8,7 @@ import {
   rejected,
 } from '@condorhub/contracts';
 import { appendToStream, readStream } from '@condorhub/event-store';
-import { foldNode } from '../node-health/node-state';
+import { foldNode } from '@condorhub/server-lifecycle';
 
 /** An operator puts a quarantined node back into service. */
 export class ReleaseNodeHandler {

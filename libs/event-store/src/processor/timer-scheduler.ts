@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { fireDueMessages, nextDueAt } from '../sql/fire-due-messages';
+import { type TimerFailure, fireDueMessages, nextDueAt } from '../sql/fire-due-messages';
 
 /** Fires due durable timers; sleeps until the next one is due (at most `maxSleepMs`). */
 export class TimerScheduler {
@@ -9,7 +9,12 @@ export class TimerScheduler {
 
   constructor(
     private readonly pool: Pool,
-    private readonly opts: { maxSleepMs?: number; onError?: (e: unknown) => void } = {},
+    private readonly opts: {
+      maxSleepMs?: number;
+      onError?: (e: unknown) => void;
+      /** One timer that failed to fire (the others still fire); by default reported to onError. */
+      onTimerFailure?: (f: TimerFailure) => void;
+    } = {},
   ) {}
 
   start() {
@@ -34,7 +39,15 @@ export class TimerScheduler {
     while (this.running) {
       let sleep = maxSleep;
       try {
-        while ((await fireDueMessages(this.pool)) > 0 && this.running);
+        const onFailure =
+          this.opts.onTimerFailure ??
+          ((f: TimerFailure) =>
+            this.opts.onError?.(
+              new Error(
+                `timer ${f.timerKey} on ${f.streamId} failed to fire (attempt ${f.attempts}${f.givenUp ? ', set aside' : ', will retry'}): ${String((f.error as Error)?.message ?? f.error)}`,
+              ),
+            ));
+        while ((await fireDueMessages(this.pool, 100, onFailure)) > 0 && this.running);
         const next = await nextDueAt(this.pool);
         if (next) sleep = Math.max(10, Math.min(maxSleep, next.getTime() - Date.now()));
       } catch (error) {
