@@ -65,12 +65,15 @@ export class ExchangeApiTokenHandler {
       const stream = serverStreamId(bootstrap.user, bootstrap.serverName);
       let events = await readStream(this.pool, stream);
       let state = foldServer(events);
-      if (state.spawnId === spawnId && NOT_YET_RUNNING.has(state.phase))
-        ({ events, state } = await this.waitForHost(stream));
+      // Not running yet, or between two runs (evicted, matched again): the poller may not have
+      // recorded this run's JobRunning yet.
+      if (state.spawnId === spawnId && !runningNow(events, spawnId))
+        ({ events, state } = await this.waitForRun(stream, spawnId));
       if (state.spawnId !== spawnId || !(LIVE.has(state.phase) || NOT_YET_RUNNING.has(state.phase))) {
         throw new RegistryError(409, `that spawn is over (${state.spawnId === spawnId ? state.phase : 'superseded'})`);
       }
-      if (!state.host) throw new RegistryError(503, 'the job is not known to be running yet; retry in a few seconds');
+      if (!state.host || !runningNow(events, spawnId))
+        throw new RegistryError(503, 'the job is not known to be running yet; retry in a few seconds');
       await this.checkHost(state.host, remoteAddress);
 
       // HTCondor may run the job again (evicted, rescheduled): a new launcher with the same
@@ -174,12 +177,16 @@ export class ExchangeApiTokenHandler {
     );
   }
 
-  private async waitForHost(stream: string): Promise<{ events: EventEnvelope[]; state: ServerState }> {
+  private async waitForRun(stream: string, spawnId: string): Promise<{ events: EventEnvelope[]; state: ServerState }> {
     this.opts.poke?.();
     const deadline = Date.now() + this.opts.hostWaitMs;
     let events = await readStream(this.pool, stream);
     let state = foldServer(events);
-    while (Date.now() < deadline && !state.host && NOT_YET_RUNNING.has(state.phase)) {
+    const waiting = () =>
+      state.spawnId === spawnId &&
+      (NOT_YET_RUNNING.has(state.phase) || LIVE.has(state.phase)) &&
+      !runningNow(events, spawnId);
+    while (Date.now() < deadline && waiting()) {
       await new Promise((r) => setTimeout(r, 100));
       events = await readStream(this.pool, stream);
       state = foldServer(events);
@@ -187,6 +194,15 @@ export class ExchangeApiTokenHandler {
     return { events, state };
   }
 }
+
+/** The spawn's job is running as far as the events tell: its latest job state is JobRunning. */
+function runningNow(events: EventEnvelope[], spawnId: string): boolean {
+  const last = events
+    .filter((e) => JOB_STATES.has(e.type) && (e.data as { spawnId?: string }).spawnId === spawnId)
+    .at(-1);
+  return last?.type === 'JobRunning';
+}
+const JOB_STATES = new Set(['JobIdle', 'JobRunning', 'JobHeld']);
 
 export function parseExchangeBody(body: unknown): { spawnId: string; secret: string; launcherKey: string } {
   if (!body || typeof body !== 'object' || Array.isArray(body)) {
