@@ -20,7 +20,7 @@ import {
 } from './dead-target/responses';
 import { Forwarder, type ForwardErrorKind, type ForwarderOptions } from './forwarding/forwarder';
 import { ProxyMetrics, type ErrorReason, type MetricsSnapshot } from './metrics/proxy-metrics';
-import { AccessPolicy, ownerFromPath } from './ownership/access-policy';
+import { type AccessDecision, AccessPolicy, ownerFromPath } from './ownership/access-policy';
 import { HubTokenVerifier, type HubTokenVerifierOptions } from './ownership/hub-token-verifier';
 import { TargetProber, type ProbeFailure } from './probing/target-prober';
 import { canonicalPath } from './routing/canonical-path';
@@ -217,10 +217,17 @@ export class ProxyServer {
 
     const route = this.routes.match(path);
     if (route && route.kind === 'user') {
-      this.decide(req, res, route.owner, route.serverName, () => {
-        req[ROUTE] = route;
-        this.forwarder.web(route, req, res);
-      });
+      // The usual case (a session decides) allocates nothing; a token may have to ask the hub.
+      const decision = this.access.check(req, route.owner, route.serverName);
+      if (decision === 'allow') this.forwardToUser(req, res, route);
+      else if (decision === 'refuse') this.refuse(req, res);
+      else
+        void decision.then((d) => {
+          // The browser may have given up while the hub was asked.
+          if (res.destroyed || res.writableEnded) return;
+          if (d === 'allow') this.forwardToUser(req, res, route);
+          else this.refuse(req, res);
+        });
       return;
     }
     if (!route || route.routeSpec === '/') {
@@ -231,38 +238,29 @@ export class ProxyServer {
         return;
       }
       // Same rights check as for a live server, so nobody learns whether another user's server runs.
-      this.decide(req, res, owner, undefined, () => {
+      const notRunning = (d: AccessDecision): void => {
+        if (res.destroyed || res.writableEnded) return;
+        if (d === 'refuse') return this.refuse(req, res);
         this.metrics.recordError('no-route');
         sendServerUnavailable(req, res, { owner, serverName: serverNameFromPath(path) }, 'not-running');
-      });
+      };
+      const decision = this.access.check(req, owner);
+      if (typeof decision === 'string') notRunning(decision);
+      else void decision.then(notRunning);
       return;
     }
     req[ROUTE] = route;
     this.forwarder.web(route, req, res);
   }
 
-  /** Runs `allowed` when the request may reach `owner`'s server, else answers the refusal. */
-  private decide(
-    req: TaggedRequest,
-    res: http.ServerResponse,
-    owner: string,
-    serverName: string | undefined,
-    allowed: () => void,
-  ): void {
-    const refuse = (): void => {
-      this.metrics.recordError('refused-access');
-      sendRefusal(req, res);
-    };
-    const decision = this.access.check(req, owner, serverName);
-    if (decision === 'allow') allowed();
-    else if (decision === 'refuse') refuse();
-    else
-      void decision.then((d) => {
-        // The browser may have given up while the hub was asked.
-        if (res.destroyed || res.writableEnded) return;
-        if (d === 'allow') allowed();
-        else refuse();
-      });
+  private forwardToUser(req: TaggedRequest, res: http.ServerResponse, route: Route): void {
+    req[ROUTE] = route;
+    this.forwarder.web(route, req, res);
+  }
+
+  private refuse(req: TaggedRequest, res: http.ServerResponse): void {
+    this.metrics.recordError('refused-access');
+    sendRefusal(req, res);
   }
 
   private onFinish(req: TaggedRequest, res: http.ServerResponse): void {
@@ -309,44 +307,34 @@ export class ProxyServer {
         rejectUpgrade(socket, 404);
         return;
       }
-      this.decideUpgrade(req, socket, owner, undefined, () => rejectUpgrade(socket, 503));
+      // 503 to whoever may reach the owner's servers, 403 to others: the same as for a live one.
+      const decision = this.access.check(req, owner);
+      if (typeof decision === 'string') rejectUpgrade(socket, decision === 'allow' ? 503 : 403);
+      else void decision.then((d) => rejectUpgrade(socket, d === 'allow' ? 503 : 403));
       return;
     }
     if (route.kind !== 'user') {
       this.forwarder.ws(route, req, socket, head);
       return;
     }
-    this.decideUpgrade(req, socket, route.owner, route.serverName, () => {
-      // Websocket traffic is activity: one timestamp per chunk from the browser, no I/O. Listen only
-      // once the forwarder pipes the socket ('resume'), so no early frame is consumed before the pipe.
-      socket.once('resume', () => {
-        this.activity.touch(route);
-        socket.on('data', () => this.activity.touch(route));
-      });
-      this.forwarder.ws(route, req, socket, head);
-    });
+    const decision = this.access.check(req, route.owner, route.serverName);
+    if (typeof decision === 'string') this.upgradeUser(req, socket, head, route, decision);
+    else void decision.then((d) => socket.destroyed || this.upgradeUser(req, socket, head, route, d));
   }
 
-  private decideUpgrade(
-    req: http.IncomingMessage,
-    socket: Duplex,
-    owner: string,
-    serverName: string | undefined,
-    allowed: () => void,
-  ): void {
-    const refuse = (): void => {
+  private upgradeUser(req: http.IncomingMessage, socket: Duplex, head: Buffer, route: Route, d: AccessDecision): void {
+    if (d === 'refuse') {
       this.metrics.recordError('refused-access');
       rejectUpgrade(socket, 403);
-    };
-    const decision = this.access.check(req, owner, serverName);
-    if (decision === 'allow') allowed();
-    else if (decision === 'refuse') refuse();
-    else
-      void decision.then((d) => {
-        if (socket.destroyed) return;
-        if (d === 'allow') allowed();
-        else refuse();
-      });
+      return;
+    }
+    // Websocket traffic is activity: one timestamp per chunk from the browser, no I/O. Listen only
+    // once the forwarder pipes the socket ('resume'), so no early frame is consumed before the pipe.
+    socket.once('resume', () => {
+      this.activity.touch(route);
+      socket.on('data', () => this.activity.touch(route));
+    });
+    this.forwarder.ws(route, req, socket, head);
   }
 }
 
