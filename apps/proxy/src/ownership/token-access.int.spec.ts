@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { issueToken, serverTokenScopes } from '@condorhub/tokens';
@@ -7,6 +8,7 @@ import { ADMIN_TOKEN, HubHarness } from '../../../hub/src/testing/hub-harness';
 import { ProxyServer } from '../proxy-server';
 import {
   closeWs,
+  deadPort,
   nextMessage,
   openWs,
   request as get,
@@ -110,6 +112,58 @@ describe('API tokens at the proxy are checked with the real hub', () => {
     const before = proxy.tokens.lookups;
     for (let i = 0; i < 5; i++) await status('/user/alice/api', { authorization: `token ${tokens.alice}` });
     assert.equal(proxy.tokens.lookups, before);
+  });
+
+  test('a hub that cannot be asked vouches for nothing: the token is refused, and asked again next time', async () => {
+    const cut = new ProxyServer({
+      port: 0,
+      hubUrl: `http://127.0.0.1:${await deadPort()}`,
+      cookieSecret: TEST_SECRET,
+      tokens: { timeoutMs: 1000 },
+    });
+    await cut.start();
+    try {
+      cut.routes.set({
+        routeSpec: '/user/alice/',
+        target: alice.url,
+        spawnId: 's1',
+        owner: 'alice',
+        serverName: '',
+        generation: 1,
+      });
+      for (let i = 0; i < 2; i++) {
+        assert.equal((await get(`${cut.url}/user/alice/api`, { authorization: `token ${tokens.alice}` })).status, 403);
+      }
+      assert.equal(cut.tokens.lookups, 2, 'a failed lookup is not cached');
+    } finally {
+      await cut.stop();
+    }
+    // A hub that accepts and never answers: the lookup times out.
+    const held = new Set<net.Socket>();
+    const silent = net.createServer((c) => held.add(c));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+    const hung = new ProxyServer({
+      port: 0,
+      hubUrl: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+      cookieSecret: TEST_SECRET,
+      tokens: { timeoutMs: 300 },
+    });
+    await hung.start();
+    try {
+      hung.routes.set({
+        routeSpec: '/user/alice/',
+        target: alice.url,
+        spawnId: 's1',
+        owner: 'alice',
+        serverName: '',
+        generation: 1,
+      });
+      assert.equal((await get(`${hung.url}/user/alice/api`, { authorization: `token ${tokens.alice}` })).status, 403);
+    } finally {
+      await hung.stop();
+      for (const c of held) c.destroy();
+      await new Promise<void>((r) => silent.close(() => r()));
+    }
   });
 
   test('websockets: ?token= of the owner opens, another user’s gets 403', async () => {
