@@ -148,7 +148,7 @@ export class Forwarder {
         socket?: Socket,
       ) => {
         if (o.userRoute) stripSessionCookie(proxyReq);
-        stripRequestHopByHop(proxyReq, req.headers.connection, false);
+        stripRequestHopByHop(proxyReq, req.headers, false);
         this.armTimeouts(proxyReq, socket);
         // http-proxy waits for the request's 'aborted' event, which Node no longer emits once the
         // request has arrived: a browser closing a slow or endless response (SSE, a download) would
@@ -160,7 +160,7 @@ export class Forwarder {
       'proxyReqWs',
       (proxyReq: http.ClientRequest, req: http.IncomingMessage, socket: Duplex, o: RouteOptions) => {
         if (o.userRoute) stripSessionCookie(proxyReq);
-        stripRequestHopByHop(proxyReq, req.headers.connection, true);
+        stripRequestHopByHop(proxyReq, req.headers, true);
         this.armTimeouts(proxyReq, undefined);
         // When the notebook's side of a websocket closes, both libraries only half-close the
         // browser's side and unpipe it, which pauses it: bytes the browser sends after that (its
@@ -292,22 +292,23 @@ function connectionOptions(value: string | string[] | undefined): string[] | und
   return text.split(',').map((t) => t.trim().toLowerCase());
 }
 
-function stripRequestHopByHop(proxyReq: http.ClientRequest, connection: string | undefined, websocket: boolean): void {
-  for (const name of connectionOptions(connection) ?? []) {
-    if (name && name !== 'upgrade' && !keepNamed(name)) proxyReq.removeHeader(name);
+/** `sent`: the client's headers, which the outgoing request copied (a cheap look before each removal). */
+function stripRequestHopByHop(proxyReq: http.ClientRequest, sent: http.IncomingHttpHeaders, websocket: boolean): void {
+  const named = connectionOptions(sent.connection);
+  if (named) {
+    for (const name of named) if (name && name !== 'upgrade' && !keepNamed(name)) proxyReq.removeHeader(name);
   }
-  for (const name of REQUEST_HOP_BY_HOP) proxyReq.removeHeader(name);
+  for (const name of REQUEST_HOP_BY_HOP) if (sent[name] !== undefined) proxyReq.removeHeader(name);
   if (websocket) proxyReq.setHeader('connection', 'Upgrade');
-  else proxyReq.removeHeader('upgrade');
+  else if (sent.upgrade !== undefined) proxyReq.removeHeader('upgrade');
 }
 
 function stripResponseHopByHop(proxyRes: http.IncomingMessage, _req: unknown, res: unknown): void {
   if (!(res instanceof http.ServerResponse)) return;
   const headers = proxyRes.headers;
-  for (const name of connectionOptions(headers.connection) ?? []) {
-    if (name && !keepNamed(name)) delete headers[name];
-  }
-  for (const name of RESPONSE_HOP_BY_HOP) delete headers[name];
+  const named = connectionOptions(headers.connection);
+  if (named) for (const name of named) if (name && !keepNamed(name)) delete headers[name];
+  for (const name of RESPONSE_HOP_BY_HOP) if (headers[name] !== undefined) delete headers[name];
   // The browser's connection is the proxy's: keep it open or close it as its own request asked
   // (both libraries would otherwise copy the browser's Connection header into the response).
   headers.connection = res.shouldKeepAlive ? 'keep-alive' : 'close';
