@@ -270,8 +270,8 @@ function stripSessionCookie(proxyReq: http.ClientRequest): void {
  * the outgoing body from it (removing it would send a chunked GET body unframed).
  */
 const REQUEST_HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'te', 'trailer'];
+// Connection itself is overwritten below rather than deleted.
 const RESPONSE_HOP_BY_HOP = [
-  'connection',
   'keep-alive',
   'proxy-connection',
   'proxy-authenticate',
