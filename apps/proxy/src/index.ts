@@ -1,7 +1,7 @@
 export * from './routing/route-table';
 export * from './routing/static-routes';
 export * from './ownership/session-cookie';
-export { AccessPolicy, carriesApiToken, ownerFromPath } from './ownership/access-policy';
+export { AccessPolicy, ownerFromPath, requestToken } from './ownership/access-policy';
 export { Forwarder, type ForwardingLibrary, type ForwarderOptions } from './forwarding/forwarder';
 export { ActivityTracker, type ActivityRecord, type ActivitySink } from './activity/activity-tracker';
 export { ProxyMetrics } from './metrics/proxy-metrics';

@@ -20,8 +20,10 @@ import {
 } from './dead-target/responses';
 import { Forwarder, type ForwardErrorKind, type ForwarderOptions } from './forwarding/forwarder';
 import { ProxyMetrics, type ErrorReason, type MetricsSnapshot } from './metrics/proxy-metrics';
-import { AccessPolicy, ownerFromPath } from './ownership/access-policy';
+import { type AccessDecision, AccessPolicy, ownerFromPath } from './ownership/access-policy';
+import { HubTokenVerifier, type HubTokenVerifierOptions } from './ownership/hub-token-verifier';
 import { TargetProber, type ProbeFailure } from './probing/target-prober';
+import { canonicalPath } from './routing/canonical-path';
 import { RouteTable, type RemovedRoute, type Route } from './routing/route-table';
 import { staticRoutes } from './routing/static-routes';
 
@@ -38,6 +40,8 @@ export interface ProxyServerOptions {
   cookieSecret: string | Buffer;
   /** Token for GET /api/routes (CONDORHUB_ADMIN_TOKEN). Without it the API always answers 403. */
   adminToken?: string;
+  /** Checking API tokens with the hub (GET /hub/api/user): cache times, timeout. */
+  tokens?: HubTokenVerifierOptions;
   /** Forwarding library, for both paths or per path. Default: http-proxy for HTTP, http-proxy-3 for websockets. */
   library?: ForwarderOptions['library'];
   connectTimeoutMs?: number;
@@ -65,14 +69,13 @@ export interface ProxyServerOptions {
 const ROUTE = Symbol('condorhub.route');
 type TaggedRequest = http.IncomingMessage & { [ROUTE]?: Route; _chStart?: number };
 
-const DOT_SEGMENT = /(^|\/)\.{1,2}(\/|\?|$)|%2e/i;
-
 export class ProxyServer {
   readonly routes: RouteTable;
   readonly metrics: ProxyMetrics;
   readonly activity: ActivityTracker;
   readonly forwarder: Forwarder;
   readonly prober: TargetProber | undefined;
+  readonly tokens: HubTokenVerifier;
   private readonly access: AccessPolicy;
   private readonly routesApi: RoutesApi;
   private readonly server: http.Server;
@@ -91,7 +94,8 @@ export class ProxyServer {
       routes: () => this.routes.size,
       activityPending: () => this.activity.pendingCount,
     });
-    this.access = new AccessPolicy(options.cookieSecret);
+    this.tokens = new HubTokenVerifier(options.hubUrl, options.tokens);
+    this.access = new AccessPolicy(options.cookieSecret, this.tokens, options.adminToken);
     this.routesApi = new RoutesApi(this.routes, this.activity, options.adminToken);
     this.forwarder = new Forwarder({
       library: options.library,
@@ -127,10 +131,7 @@ export class ProxyServer {
         this.metrics.clientSockets--;
       });
     });
-    this.server.on('clientError', (_err, socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-      socket.destroy();
-    });
+    this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => onClientError(err, socket));
   }
 
   get port(): number {
@@ -159,6 +160,7 @@ export class ProxyServer {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const s of this.clientSockets) s.destroy();
     this.forwarder.close();
+    this.tokens.close();
     await closed;
     await this.activity.stop();
   }
@@ -204,38 +206,61 @@ export class ProxyServer {
       res.end();
       return;
     }
-    if (DOT_SEGMENT.test(url)) {
+    const path = canonicalPath(url);
+    if (typeof path !== 'string') {
       this.metrics.recordError('bad-request');
-      sendBadRequest(res, 'dot segments are not allowed in paths');
+      sendBadRequest(res, path.message);
       return;
     }
+    // What the route is chosen on is what the target receives.
+    if (path !== url) req.url = path;
 
-    const route = this.routes.match(url);
+    const route = this.routes.match(path);
     if (route && route.kind === 'user') {
-      if (this.access.check(req, route.owner) === 'refuse') {
-        this.metrics.recordError('refused-access');
-        sendRefusal(req, res);
-        return;
-      }
-    } else if (!route || route.routeSpec === '/') {
-      const owner = ownerFromPath(url);
+      // The usual case (a session decides) allocates nothing; a token may have to ask the hub.
+      const decision = this.access.check(req, route.owner, route.serverName);
+      if (decision === 'allow') this.forwardToUser(req, res, route);
+      else if (decision === 'refuse') this.refuse(req, res);
+      else
+        void decision.then((d) => {
+          // The browser may have given up while the hub was asked.
+          if (res.destroyed || res.writableEnded) return;
+          if (d === 'allow') this.forwardToUser(req, res, route);
+          else this.refuse(req, res);
+        });
+      return;
+    }
+    if (!route || route.routeSpec === '/') {
+      const owner = ownerFromPath(path);
       if (owner === undefined) {
         this.metrics.recordError('no-route');
         sendNotFound(req, res);
         return;
       }
       // Same rights check as for a live server, so nobody learns whether another user's server runs.
-      if (this.access.check(req, owner) === 'refuse') {
-        this.metrics.recordError('refused-access');
-        sendRefusal(req, res);
-        return;
-      }
-      this.metrics.recordError('no-route');
-      sendServerUnavailable(req, res, { owner, serverName: serverNameFromPath(url) }, 'not-running');
+      const notRunning = (d: AccessDecision): void => {
+        if (res.destroyed || res.writableEnded) return;
+        if (d === 'refuse') return this.refuse(req, res);
+        this.metrics.recordError('no-route');
+        sendServerUnavailable(req, res, { owner, serverName: serverNameFromPath(path) }, 'not-running');
+      };
+      const decision = this.access.check(req, owner);
+      if (typeof decision === 'string') notRunning(decision);
+      else void decision.then(notRunning);
       return;
     }
     req[ROUTE] = route;
     this.forwarder.web(route, req, res);
+  }
+
+  private forwardToUser(req: TaggedRequest, res: http.ServerResponse, route: Route): void {
+    req[ROUTE] = route;
+    this.forwarder.web(route, req, res);
+  }
+
+  private refuse(req: TaggedRequest, res: http.ServerResponse): void {
+    this.metrics.recordError('refused-access');
+    sendRefusal(req, res);
   }
 
   private onFinish(req: TaggedRequest, res: http.ServerResponse): void {
@@ -267,32 +292,74 @@ export class ProxyServer {
     // A socket error after we are done with it must never crash the process.
     socket.on('error', () => socket.destroy());
     const url = req.url ?? '/';
-    if (DOT_SEGMENT.test(url)) {
+    const path = canonicalPath(url);
+    if (typeof path !== 'string') {
+      this.metrics.recordError('bad-request');
       rejectUpgrade(socket, 400);
       return;
     }
-    const route = this.routes.match(url);
+    if (path !== url) req.url = path;
+    const route = this.routes.match(path);
     if (!route || route.routeSpec === '/') {
-      const owner = ownerFromPath(url);
+      const owner = ownerFromPath(path);
       this.metrics.recordError('no-route');
-      rejectUpgrade(socket, owner !== undefined && this.access.check(req, owner) === 'allow' ? 503 : owner ? 403 : 404);
-      return;
-    }
-    if (route.kind === 'user') {
-      if (this.access.check(req, route.owner) === 'refuse') {
-        this.metrics.recordError('refused-access');
-        rejectUpgrade(socket, 403);
+      if (owner === undefined) {
+        rejectUpgrade(socket, 404);
         return;
       }
-      // Websocket traffic is activity: one timestamp per chunk from the browser, no I/O. Listen only
-      // once the forwarder pipes the socket ('resume'), so no early frame is consumed before the pipe.
-      socket.once('resume', () => {
-        this.activity.touch(route);
-        socket.on('data', () => this.activity.touch(route));
-      });
+      // 503 to whoever may reach the owner's servers, 403 to others: the same as for a live one.
+      const decision = this.access.check(req, owner);
+      if (typeof decision === 'string') rejectUpgrade(socket, decision === 'allow' ? 503 : 403);
+      else void decision.then((d) => rejectUpgrade(socket, d === 'allow' ? 503 : 403));
+      return;
     }
+    if (route.kind !== 'user') {
+      this.forwarder.ws(route, req, socket, head);
+      return;
+    }
+    const decision = this.access.check(req, route.owner, route.serverName);
+    if (typeof decision === 'string') this.upgradeUser(req, socket, head, route, decision);
+    else void decision.then((d) => socket.destroyed || this.upgradeUser(req, socket, head, route, d));
+  }
+
+  private upgradeUser(req: http.IncomingMessage, socket: Duplex, head: Buffer, route: Route, d: AccessDecision): void {
+    if (d === 'refuse') {
+      this.metrics.recordError('refused-access');
+      rejectUpgrade(socket, 403);
+      return;
+    }
+    // Websocket traffic is activity: one timestamp per chunk from the browser, no I/O. Listen only
+    // once the forwarder pipes the socket ('resume'), so no early frame is consumed before the pipe.
+    socket.once('resume', () => {
+      this.activity.touch(route);
+      socket.on('data', () => this.activity.touch(route));
+    });
     this.forwarder.ws(route, req, socket, head);
   }
+}
+
+const CLIENT_ERRORS: Record<string, [number, string]> = {
+  HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout'],
+};
+
+/**
+ * A request Node could not parse. The status line goes out only on a socket with no response in
+ * flight: with one (a pipelined request behind a stream, a download), "HTTP/1.1 400" written
+ * now would land inside that response, or be read as the answer to the request before it.
+ * Such a socket is closed instead, as is one the client already reset.
+ */
+function onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  const inFlight = (socket as Duplex & { _httpMessage?: unknown })._httpMessage;
+  if (err.code !== 'ECONNRESET' && socket.writable && !inFlight) {
+    const [status, reason] = CLIENT_ERRORS[err.code ?? ''] ?? [400, 'Bad Request'];
+    const body = JSON.stringify({ status, message: `${reason}: the request could not be read as HTTP` });
+    socket.end(
+      `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }
 
 function errorReason(kind: ForwardErrorKind): ErrorReason {

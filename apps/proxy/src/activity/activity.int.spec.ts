@@ -55,7 +55,7 @@ describe('activity, metrics, health and the routes API', () => {
   test('activity is batched: many requests, one record per route per flush, nothing before the flush', async () => {
     const t0 = Date.now();
     for (let i = 0; i < 20; i++) await request(`${proxy.url}/user/alice/api`, { cookie: sessionCookie('alice') });
-    await request(`${proxy.url}/user/bob/api`, { authorization: 'token t' });
+    await request(`${proxy.url}/user/bob/api`, { cookie: sessionCookie('bob') });
     await request(`${proxy.url}/user/bob/api`); // 403: refused requests are not activity
     assert.equal(batches.length, 0, 'no write per request');
     await proxy.activity.flush();

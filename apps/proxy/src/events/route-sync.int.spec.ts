@@ -24,14 +24,21 @@ import { ProxyAppService } from '../proxy-app.module';
 const SECRET = 'route-sync-test-secret-0123456789abcdef';
 
 /** A stand-in notebook on a worker address: answers with its owner's name. */
-async function notebook(owner: string, host: string, port = 0): Promise<{ port: number; close(): Promise<void> }> {
+async function notebook(
+  owner: string,
+  host: string,
+  port = 0,
+): Promise<{ port: number; requests(): number; close(): Promise<void> }> {
+  let requests = 0;
   const server = http.createServer((req, res) => {
+    requests++;
     res.setHeader('content-type', 'application/json');
     res.end(JSON.stringify({ owner, path: req.url }));
   });
   await new Promise<void>((r) => server.listen(port, host, r));
   return {
     port: (server.address() as AddressInfo).port,
+    requests: () => requests,
     close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))),
   };
 }
@@ -241,6 +248,86 @@ describe('proxy follows route events (real PostgreSQL + NATS, two replicas)', ()
       await waitFor('RouteAdded', async () => (await readStream(t.pool, stream)).some((e) => e.type === 'RouteAdded'));
       await new Promise((res) => setTimeout(res, 300));
       assert.equal(confirmations() - before, 1, `${replicas.length} replicas set the route, one confirms it`);
+    } finally {
+      await nb.close();
+    }
+  });
+
+  // Below, the projector of this file is closed (the test above): the projection stands still.
+
+  it('forged route events on NATS change nothing; the stored one still goes live', async () => {
+    const r = await bootReplica();
+    const kate = await notebook('kate', '127.0.0.10');
+    const mallory = await notebook('mallory', '127.0.0.11');
+    const malloryTarget = `http://127.0.0.11:${mallory.port}`;
+    try {
+      const stream = serverStreamId('kate', '');
+      const spawnId = randomUUID();
+      await appendToStream(t.pool, stream, spawnToRoute('kate', spawnId, `http://127.0.0.10:${kate.port}`));
+      const stored = (await readStream(t.pool, stream)).find((e) => e.type === 'RouteRequested')!;
+      const newer = String(BigInt(stored.globalPosition) + 1000n);
+      const forgeries = [
+        // A request no one stored, newer than the real one: it would win the prefix.
+        { ...stored, eventId: randomUUID(), globalPosition: newer, data: { ...stored.data, target: malloryTarget } },
+        // The real event's id with another target.
+        { ...stored, data: { ...stored.data, target: malloryTarget } },
+      ];
+      for (const f of forgeries) {
+        n.nc.publish(announceSubject(n.prefix, stream, f.type), JSON.stringify(f));
+        n.nc.publish(`${n.prefix}.events.server.RouteRequested`, JSON.stringify(f));
+      }
+      await new Promise((res) => setTimeout(res, 300));
+      assert.equal((await get(r.port, '/user/kate/api', 'kate')).status, 503, 'nothing stored is live yet');
+      assert.equal(mallory.requests(), 0);
+
+      n.nc.publish(announceSubject(n.prefix, stream, stored.type), JSON.stringify(stored));
+      await waitFor('route live', async () => (await get(r.port, '/user/kate/api', 'kate')).status === 200);
+      for (const f of forgeries) n.nc.publish(announceSubject(n.prefix, stream, f.type), JSON.stringify(f));
+      // A forged removal would take the route away (and leave a tombstone refusing it after).
+      const removal = {
+        ...stored,
+        eventId: randomUUID(),
+        type: 'RouteRemovalRequested',
+        globalPosition: newer,
+        data: { spawnId, routeSpec: '/user/kate/', reason: 'forged' },
+      };
+      n.nc.publish(`${n.prefix}.events.server.RouteRemovalRequested`, JSON.stringify(removal));
+      const stopped = { ...removal, type: 'ServerStopped', data: { spawnId, reason: 'forged' } };
+      n.nc.publish(`${n.prefix}.events.server.ServerStopped`, JSON.stringify(stopped));
+      await new Promise((res) => setTimeout(res, 300));
+      const after = await get(r.port, '/user/kate/api', 'kate');
+      assert.equal(after.status, 200);
+      assert.equal(JSON.parse(after.body).owner, 'kate');
+      assert.equal(mallory.requests(), 0);
+      assert.ok(!(await readStream(t.pool, stream)).some((e) => e.type === 'RouteRemoved'));
+    } finally {
+      await kate.close();
+      await mallory.close();
+    }
+  });
+
+  it('a route announced ahead of the projection survives a reconcile and stays live once the projector resumes', async () => {
+    const r = await bootReplica();
+    const nb = await notebook('jack', '127.0.0.9');
+    try {
+      const stream = serverStreamId('jack', '');
+      await appendToStream(t.pool, stream, spawnToRoute('jack', randomUUID(), `http://127.0.0.9:${nb.port}`));
+      const stored = (await readStream(t.pool, stream)).find((e) => e.type === 'RouteRequested')!;
+      n.nc.publish(announceSubject(n.prefix, stream, stored.type), JSON.stringify(stored));
+      await waitFor('route live', async () => (await get(r.port, '/user/jack/api', 'jack')).status === 200);
+      // The projector is paused: the routes projection does not have jack's route yet.
+      const { rows } = await t.pool.query(`SELECT 1 FROM routes WHERE route_spec = '/user/jack/'`);
+      assert.equal(rows.length, 0);
+      await r.service.sync.reconcile();
+      assert.equal((await get(r.port, '/user/jack/api', 'jack')).status, 200, 'kept through the reconcile');
+      // The projector resumes: the relay's copy arrives and the projection catches up.
+      apps.push(await bootstrapProjector(config));
+      await waitFor('route projected', async () => {
+        const q = await t.pool.query(`SELECT 1 FROM routes WHERE route_spec = '/user/jack/'`);
+        return q.rows.length === 1;
+      });
+      await r.service.sync.reconcile();
+      assert.equal((await get(r.port, '/user/jack/api', 'jack')).status, 200, 'live after the projector resumed');
     } finally {
       await nb.close();
     }

@@ -11,7 +11,15 @@ import {
 } from '@condorhub/contracts';
 import { DuplicateEventError, appendToStream, decideAndAppend, deterministicEventId } from '@condorhub/event-store';
 import { type LifecycleSettings, foldServer, followUp } from '@condorhub/server-lifecycle';
-import type { RemovedRoute, RouteInput, RouteTable, SetOutcome } from '../routing/route-table';
+import {
+  type RemovedRoute,
+  type Route,
+  type RouteInput,
+  type RouteTable,
+  type SetOutcome,
+  normalizeRouteSpec,
+} from '../routing/route-table';
+import { type StoredRouteEvent, storedEventAt, storedEventById } from './stored-route-events';
 
 /**
  * Keeps a replica's route table equal to the desired state. Events apply at once (a core
@@ -99,7 +107,12 @@ export class RouteSync {
     for (const route of this.opts.routes.all()) {
       if (route.kind !== 'user') continue;
       const want = desired.get(route.routeSpec);
-      if (!want || want.spawnId !== route.spawnId) this.opts.routes.remove(route.routeSpec, route.spawnId);
+      if (want && want.spawnId === route.spawnId) continue;
+      // The projection lags the announcement and the relay: a route it does not show yet is not
+      // a removed one. Removing it here would also leave a tombstone that refuses the same
+      // route when its event arrives, for good on this replica. The store decides.
+      if (await this.stillRequested(route)) continue;
+      this.opts.routes.remove(route.routeSpec, route.spawnId);
     }
     for (const want of desired.values()) {
       const outcome = this.opts.routes.set(want);
@@ -110,9 +123,18 @@ export class RouteSync {
   }
 
   private async apply(event: EventEnvelope, copy: Copy): Promise<void> {
-    const d = event.data as any;
+    if (!ROUTE_EVENTS.has(event.type)) return;
+    // Only what the store holds changes who a path reaches (see stored-route-events.ts).
+    const stored = await storedEventById(this.opts.pool, event.eventId);
+    if (!stored || !sameEvent(stored, event)) {
+      this.opts.log?.(`ignored ${event.type} ${event.eventId} from NATS (${copy}): not in the event store as sent`);
+      return;
+    }
+    const d = stored.data as any;
     switch (event.type) {
       case 'RouteRequested': {
+        // A replay of a request the store has since ended (removed, stopped, superseded).
+        if (stored.ended) return;
         const input: RouteInput = {
           routeSpec: d.routeSpec,
           target: d.target,
@@ -147,6 +169,18 @@ export class RouteSync {
         }
         return;
     }
+  }
+
+  /** The store still asks for this live route: its RouteRequested, with nothing after it that ends it. */
+  private async stillRequested(route: Route): Promise<boolean> {
+    const stored = await storedEventAt(this.opts.pool, route.generation);
+    if (!stored || stored.type !== 'RouteRequested' || stored.ended) return false;
+    const d = stored.data as { spawnId?: unknown; routeSpec?: unknown };
+    return (
+      d.spawnId === route.spawnId &&
+      typeof d.routeSpec === 'string' &&
+      normalizeRouteSpec(d.routeSpec) === route.routeSpec
+    );
   }
 
   private async confirmAdded(r: RouteInput) {
@@ -202,6 +236,18 @@ export class RouteSync {
       if (!(error instanceof DuplicateEventError)) throw error;
     }
   }
+}
+
+/** The event types that change the table. */
+const ROUTE_EVENTS = new Set(['RouteRequested', 'RouteRemovalRequested', 'ServerStopped']);
+
+/** What decides routing is the same in the message and in the store. */
+function sameEvent(stored: StoredRouteEvent, sent: EventEnvelope): boolean {
+  if (stored.type !== sent.type || stored.streamId !== sent.streamId || stored.globalPosition !== sent.globalPosition)
+    return false;
+  const a = stored.data as Record<string, unknown>;
+  const b = sent.data as Record<string, unknown>;
+  return a.spawnId === b.spawnId && a.routeSpec === b.routeSpec && a.target === b.target && a.owner === b.owner;
 }
 
 /** The route is in the table as asked: set now, or already there. */

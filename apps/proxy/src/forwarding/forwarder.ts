@@ -17,6 +17,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import httpProxy from 'http-proxy';
 import * as httpProxy3 from 'http-proxy-3';
+import { SESSION_COOKIE_NAME } from '../ownership/session-cookie';
 import type { Route } from '../routing/route-table';
 
 export type ForwardingLibrary = 'http-proxy-3' | 'http-proxy';
@@ -89,7 +90,7 @@ export class Forwarder {
   private readonly wsProxy: ProxyLike;
   private readonly httpAgent: http.Agent;
   private readonly httpsAgent: https.Agent;
-  private readonly perRoute = new WeakMap<Route, object>();
+  private readonly perRoute = new WeakMap<Route, RouteOptions>();
   private readonly connectTimeoutMs: number;
   private readonly responseTimeoutMs: number;
 
@@ -139,7 +140,15 @@ export class Forwarder {
     });
     proxy.on(
       'proxyReq',
-      (proxyReq: http.ClientRequest, _req: unknown, res: http.ServerResponse, _o: unknown, socket?: Socket) => {
+      (
+        proxyReq: http.ClientRequest,
+        req: http.IncomingMessage,
+        res: http.ServerResponse,
+        o: RouteOptions,
+        socket?: Socket,
+      ) => {
+        if (o.userRoute) stripSessionCookie(proxyReq);
+        stripRequestHopByHop(proxyReq, req.headers, false);
         this.armTimeouts(proxyReq, socket);
         // http-proxy waits for the request's 'aborted' event, which Node no longer emits once the
         // request has arrived: a browser closing a slow or endless response (SSE, a download) would
@@ -147,25 +156,36 @@ export class Forwarder {
         if (library === 'http-proxy') res.once('close', () => res.writableFinished || proxyReq.destroy());
       },
     );
-    proxy.on('proxyReqWs', (proxyReq: http.ClientRequest, _req: unknown, socket: Duplex, _o: unknown) => {
-      this.armTimeouts(proxyReq, undefined);
-      // When the notebook's side of a websocket closes, both libraries only half-close the
-      // browser's side and unpipe it, which pauses it: bytes the browser sends after that (its
-      // close frame) are never read, so its FIN is never seen and the socket stays open for ever
-      // (found under load; dead-target test). Close it once what we wrote has gone out.
-      proxyReq.once('upgrade', (_res: unknown, proxySocket: Socket) =>
-        proxySocket.once('close', () => closeWhenFlushed(socket)),
-      );
-    });
+    proxy.on(
+      'proxyReqWs',
+      (proxyReq: http.ClientRequest, req: http.IncomingMessage, socket: Duplex, o: RouteOptions) => {
+        if (o.userRoute) stripSessionCookie(proxyReq);
+        stripRequestHopByHop(proxyReq, req.headers, true);
+        this.armTimeouts(proxyReq, undefined);
+        // When the notebook's side of a websocket closes, both libraries only half-close the
+        // browser's side and unpipe it, which pauses it: bytes the browser sends after that (its
+        // close frame) are never read, so its FIN is never seen and the socket stays open for ever
+        // (found under load; dead-target test). Close it once what we wrote has gone out.
+        proxyReq.once('upgrade', (_res: unknown, proxySocket: Socket) =>
+          proxySocket.once('close', () => closeWhenFlushed(socket)),
+        );
+      },
+    );
+    // Before the libraries copy the target's headers to the browser (both emit this first).
+    proxy.on('proxyRes', stripResponseHopByHop);
     if (this.options.onWsOpen) proxy.on('open', this.options.onWsOpen);
     return proxy;
   }
 
-  private optionsFor(route: Route): object {
+  private optionsFor(route: Route): RouteOptions {
     let o = this.perRoute.get(route);
     if (!o) {
       const secure = route.targetUrl.protocol === 'https:';
-      o = { target: route.targetUrl, agent: secure ? this.httpsAgent : this.httpAgent };
+      o = {
+        target: route.targetUrl,
+        agent: secure ? this.httpsAgent : this.httpAgent,
+        userRoute: route.kind === 'user',
+      };
       this.perRoute.set(route, o);
     }
     return o;
@@ -176,7 +196,6 @@ export class Forwarder {
    * with an ETIMEDOUT error routes it through the library's normal error path (→ 503).
    */
   private armTimeouts(proxyReq: http.ClientRequest, socket: Socket | undefined): void {
-    stripSessionCookie(proxyReq);
     const arm = (s: Socket): void => {
       if (s.connecting && this.connectTimeoutMs > 0) {
         const t = setTimeout(() => proxyReq.destroy(timeoutError('connect timeout')), this.connectTimeoutMs);
@@ -215,16 +234,82 @@ function closeWhenFlushed(socket: Duplex): void {
   if (!socket.writableEnded) socket.end();
 }
 
-/** The hub session never reaches a notebook: an admin's session must not be handed to a user's process. */
+/** Options handed to the library per route (built once per route), and seen again in its events. */
+interface RouteOptions {
+  target: URL;
+  agent: http.Agent;
+  /** A notebook: the hub session cookie is never forwarded to it. */
+  userRoute: boolean;
+}
+
+/**
+ * The hub session never reaches a notebook: whoever runs it could act as the visitor at the hub.
+ * Decided by the route the request matched, never by the path text (which has other spellings).
+ */
 function stripSessionCookie(proxyReq: http.ClientRequest): void {
-  // Only notebooks (/user/…): the hub itself needs the session.
-  if (!proxyReq.path.startsWith('/user/')) return;
   const cookie = proxyReq.getHeader('cookie');
-  if (typeof cookie !== 'string' || !cookie.includes('condorhub-session=')) return;
-  const kept = cookie
+  if (cookie === undefined) return;
+  const text = Array.isArray(cookie) ? cookie.join('; ') : String(cookie);
+  if (!text.includes(SESSION_COOKIE_NAME)) return;
+  const kept = text
     .split(';')
     .map((c) => c.trim())
-    .filter((c) => c && !c.startsWith('condorhub-session='));
+    .filter((c) => {
+      if (!c) return false;
+      const eq = c.indexOf('=');
+      return (eq < 0 ? c : c.slice(0, eq)).trim() !== SESSION_COOKIE_NAME;
+    });
   if (kept.length) proxyReq.setHeader('cookie', kept.join('; '));
   else proxyReq.removeHeader('cookie');
+}
+
+/**
+ * Hop-by-hop headers (RFC 9110 §7.6.1) describe one connection and end at the proxy: the
+ * client's Keep-Alive or Connection options must not steer the proxy's pooled connection to a
+ * target, nor the target's steer the browser's. Transfer-Encoding stays on requests: Node frames
+ * the outgoing body from it (removing it would send a chunked GET body unframed).
+ */
+const REQUEST_HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'te', 'trailer'];
+// Connection itself is overwritten below rather than deleted.
+const RESPONSE_HOP_BY_HOP = [
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+];
+
+/** Headers a Connection header may not remove: the proxy's own. */
+const keepNamed = (name: string): boolean => name === 'host' || name.startsWith('x-forwarded-');
+
+function connectionOptions(value: string | string[] | undefined): string[] | undefined {
+  if (!value) return undefined;
+  const text = Array.isArray(value) ? value.join(',') : value;
+  // The usual values name no other header: nothing to split.
+  if (text === 'keep-alive' || text === 'close' || text === 'Keep-Alive' || text === 'Upgrade') return undefined;
+  return text.split(',').map((t) => t.trim().toLowerCase());
+}
+
+/** `sent`: the client's headers, which the outgoing request copied (a cheap look before each removal). */
+function stripRequestHopByHop(proxyReq: http.ClientRequest, sent: http.IncomingHttpHeaders, websocket: boolean): void {
+  const named = connectionOptions(sent.connection);
+  if (named) {
+    for (const name of named) if (name && name !== 'upgrade' && !keepNamed(name)) proxyReq.removeHeader(name);
+  }
+  for (const name of REQUEST_HOP_BY_HOP) if (sent[name] !== undefined) proxyReq.removeHeader(name);
+  if (websocket) proxyReq.setHeader('connection', 'Upgrade');
+  else if (sent.upgrade !== undefined) proxyReq.removeHeader('upgrade');
+}
+
+function stripResponseHopByHop(proxyRes: http.IncomingMessage, _req: unknown, res: unknown): void {
+  if (!(res instanceof http.ServerResponse)) return;
+  const headers = proxyRes.headers;
+  const named = connectionOptions(headers.connection);
+  if (named) for (const name of named) if (name && !keepNamed(name)) delete headers[name];
+  for (const name of RESPONSE_HOP_BY_HOP) if (headers[name] !== undefined) delete headers[name];
+  // The browser's connection is the proxy's: keep it open or close it as its own request asked
+  // (both libraries would otherwise copy the browser's Connection header into the response).
+  headers.connection = res.shouldKeepAlive ? 'keep-alive' : 'close';
 }

@@ -78,17 +78,18 @@ describe('ownership of /user/<name>/', () => {
     );
   });
 
-  test('a request carrying an API token is forwarded (the notebook checks the token)', async () => {
-    for (const headers of [{ authorization: 'token abc' }, { authorization: 'Bearer abc' }]) {
-      assert.equal((await request(`${proxy.url}/user/alice/api/status`, headers)).status, 200);
+  test('a token the hub does not vouch for is no token: refused, the notebook never sees it', async () => {
+    const before = alice.requests.length;
+    // The stand-in hub answers 200 without scopes, as for a token that grants nothing here.
+    for (const headers of [{ authorization: 'token abc' }, { authorization: 'Bearer abc' }, {}] as Record<
+      string,
+      string
+    >[]) {
+      assert.equal((await request(`${proxy.url}/user/alice/api/status?token=abc`, headers)).status, 403);
     }
-    assert.equal((await request(`${proxy.url}/user/alice/api/status?token=abc`)).status, 200);
-    assert.equal(
-      (await request(`${proxy.url}/user/alice/api/status?token=`)).status,
-      403,
-      'an empty token is no token',
-    );
+    assert.equal((await request(`${proxy.url}/user/alice/api/status?token=`)).status, 403);
     assert.equal((await request(`${proxy.url}/user/alice/api/status`, { authorization: 'Basic YTpi' })).status, 403);
+    assert.equal(alice.requests.length, before);
   });
 
   test('websocket upgrades without rights get 403 and never reach the backend', async () => {

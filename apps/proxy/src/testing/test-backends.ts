@@ -9,12 +9,15 @@ export interface Backend {
   url: string;
   port: number;
   requests: http.IncomingMessage[];
+  /** Websocket upgrade requests that reached this backend. */
+  upgrades: http.IncomingMessage[];
   close(): Promise<void>;
 }
 
 /** Answers every request with JSON {backend, path, headers}; echoes websocket messages as "<name>:<msg>". */
 export async function startBackend(name: string, port = 0): Promise<Backend> {
   const requests: http.IncomingMessage[] = [];
+  const upgrades: http.IncomingMessage[] = [];
   const sockets = new Set<Socket>();
   const server = http.createServer((req, res) => {
     requests.push(req);
@@ -27,7 +30,10 @@ export async function startBackend(name: string, port = 0): Promise<Backend> {
     s.once('close', () => sockets.delete(s));
   });
   const wss = new WebSocketServer({ server });
-  wss.on('connection', (ws) => ws.on('message', (m) => ws.send(`${name}:${m.toString()}`)));
+  wss.on('connection', (ws, req) => {
+    upgrades.push(req);
+    ws.on('message', (m) => ws.send(`${name}:${m.toString()}`));
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => resolve());
@@ -38,6 +44,7 @@ export async function startBackend(name: string, port = 0): Promise<Backend> {
     port: p,
     url: `http://127.0.0.1:${p}`,
     requests,
+    upgrades,
     close: () =>
       new Promise<void>((resolve) => {
         for (const c of wss.clients) c.terminate();

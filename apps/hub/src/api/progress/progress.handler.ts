@@ -42,11 +42,12 @@ export class ProgressHandler {
     const start = await this.servers.store.spawnStartVersion(user, serverName, state.spawnId);
     if (start === undefined) throw badRequest(`${serverLogName(user, serverName)} is not starting...`);
 
+    // No Connection header: it is the connection's business (Node keeps it open unless the
+    // client asked to close); forcing keep-alive overrode a client's (or proxy's) close.
     res.writeHead(200, {
       'Content-Type': 'text/event-stream',
       'Cache-Control': 'no-cache',
       'X-Accel-Buffering': 'no',
-      Connection: 'keep-alive',
     });
     res.flushHeaders();
 
