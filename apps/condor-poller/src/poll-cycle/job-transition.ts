@@ -11,6 +11,8 @@ export function jobTransition(
   spawnId: string,
   job: CondorJobState,
   known: JobMark | undefined,
+  /** NumJobStarts when this process last saw the job running, if it did. */
+  knownStarts?: number,
 ): { event: NewEvent; mark: JobMark } | undefined {
   const jobId = job.jobId;
   switch (job.status) {
@@ -25,7 +27,11 @@ export function jobTransition(
         mark: 'idle',
       };
     case 'running':
-      if (known === 'running' || !job.host) return undefined;
+      if (!job.host) return undefined;
+      // Running again since the last look (evicted and matched again between two polls): a new
+      // run, with a new launcher and port, that the spawn must hear of.
+      if (known === 'running' && !(knownStarts !== undefined && (job.numJobStarts ?? 0) > knownStarts))
+        return undefined;
       return {
         event: newEvent('JobRunning', { spawnId, jobId, host: job.host, slot: job.slot ?? job.remoteHost ?? job.host }),
         mark: 'running',

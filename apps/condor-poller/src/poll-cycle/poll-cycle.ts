@@ -21,6 +21,8 @@ export interface PollCycleResult {
 export class PollCycle {
   /** What this process last appended per job (the read model may lag by a cycle). */
   private readonly marks = new Map<string, JobMark>();
+  /** NumJobStarts of each job when last seen running, to notice a run that started between two polls. */
+  private readonly starts = new Map<string, number>();
   private failures = 0;
   /** Jobs missing from the queue and from history, by cycles seen so. */
   private readonly vanished = new Map<string, number>();
@@ -60,7 +62,9 @@ export class PollCycle {
       }
       return { tracked: 0, appended: 0, status: 'idle', anyPending: true };
     }
-    for (const id of this.marks.keys()) if (!tracked.some((j) => j.jobId === id)) this.marks.delete(id);
+    const live = new Set(tracked.map((j) => j.jobId));
+    for (const id of this.marks.keys()) if (!live.has(id)) this.marks.delete(id);
+    for (const id of this.starts.keys()) if (!live.has(id)) this.starts.delete(id);
 
     const snapshot = await this.query(tracked.map((j) => j.jobId as never));
     if (snapshot.status === 'unknown') {
@@ -109,7 +113,8 @@ export class PollCycle {
 
   private async transition(job: TrackedJob, state: Parameters<typeof jobTransition>[1]): Promise<number> {
     this.vanished.delete(job.jobId);
-    const t = jobTransition(job.spawnId, state, this.marks.get(job.jobId) ?? job.known);
+    const t = jobTransition(job.spawnId, state, this.marks.get(job.jobId) ?? job.known, this.starts.get(job.jobId));
+    if (state.status === 'running' && state.numJobStarts !== undefined) this.starts.set(job.jobId, state.numJobStarts);
     if (!t) return 0;
     this.marks.set(job.jobId, t.mark);
     if (t.mark === 'gone') this.tracked.forget(job.jobId);

@@ -82,8 +82,11 @@ describe('a rescheduled job: the new port report moves the route', () => {
     });
     const res = await throughProxy();
     assert.equal(res.status, 200);
-    const servers = await h.db.pool.query('SELECT phase FROM servers WHERE user_name = $1', [USER]);
-    assert.equal(servers.rows[0]?.phase, 'ready');
+    // The servers projection follows on its own; it may lag the routes projection by a moment.
+    await waitFor('the server ready in the projection', async () => {
+      const servers = await h.db.pool.query('SELECT phase FROM servers WHERE user_name = $1', [USER]);
+      return servers.rows[0]?.phase === 'ready';
+    });
 
     // The report of the new port again (the launcher retrying) changes nothing more.
     assert.equal(await count('PortReported'), 2);
