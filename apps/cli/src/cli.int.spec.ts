@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { newEvent, removalStreamId, serverStreamId } from '@condorhub/contracts';
+import { newEvent, launcherStreamId, removalStreamId, serverStreamId } from '@condorhub/contracts';
 import { appendToStream, readStream } from '@condorhub/event-store';
 import { openReadModels, readModelMigrations } from '@condorhub/read-models';
 import { type TestDatabase, createTestDatabase } from '@condorhub/testing';
@@ -92,6 +92,19 @@ describe('condorhub CLI (real PostgreSQL)', () => {
     assert.match(lines[at + 1], /^phase stopped after/);
     assert.match(text, /failed at stage start: home-over-quota/);
     assert.match((await capture(['replay', 'alice'])).text, /StrayJobRemoved/);
+  });
+
+  it("explains how the spawn's launcher got its API token", async () => {
+    await appendToStream(t.pool, launcherStreamId(spawnId), [
+      newEvent('ApiTokenIssued', {
+        spawnId,
+        tokenId: 't1',
+        launcherKeyHash: 'a'.repeat(64),
+        remoteAddress: '127.0.0.3',
+      }),
+    ]);
+    const { text } = await capture(['explain', 'alice']);
+    assert.match(text, /ApiTokenIssued\s+\(launcher\)\s+The launcher \(127\.0\.0\.3\) traded its credential/);
   });
 
   it('refuses unknown commands and bad names with usage', async () => {

@@ -6,7 +6,7 @@ import { createPool, readStream } from '@condorhub/event-store';
 import { connectNats, sendCommand } from '@condorhub/messaging';
 import { rebuildReadModels } from '../../projector/src/rebuild/rebuild-read-models';
 import { explainSpawn, spawnEvents } from './explain/explain-spawn';
-import { withRemovals } from './explain/with-removals';
+import { withSideStreams } from './explain/with-side-streams';
 import { forceRemove } from './force-remove/force-remove';
 import { formatEvent } from './tail/format-event';
 import { tailEvents } from './tail/tail-events';
@@ -64,14 +64,14 @@ export async function run(argv: string[], out: (s: string) => void = (s) => proc
       case 'explain': {
         const { user, serverName } = server(args[0]);
         const events = spawnEvents(await readStream(pool, serverStreamId(user, serverName)), flag(args, '--spawn'));
-        out(explainSpawn(await withRemovals(pool, events)));
+        out(explainSpawn(await withSideStreams(pool, events)));
         return 0;
       }
       case 'replay': {
         const { user, serverName } = server(args[0]);
         const events = await readStream(pool, serverStreamId(user, serverName));
         const spawns = [...new Set(events.map((e) => (e.data as any).spawnId as string))];
-        for (const id of spawns) out(explainSpawn(await withRemovals(pool, spawnEvents(events, id))) + '\n');
+        for (const id of spawns) out(explainSpawn(await withSideStreams(pool, spawnEvents(events, id))) + '\n');
         if (!events.length) out('no events\n');
         return 0;
       }

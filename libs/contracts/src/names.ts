@@ -26,6 +26,11 @@ export const nodeStreamId = (host: string) => `node-${host}`;
 export const removalStreamId = (spawnId: string) => `removal-${spawnId}`;
 export const launcherStreamId = (spawnId: string) => `launcher-${spawnId}`;
 export const userStreamId = (user: string) => `user-${user}`;
+/**
+ * Streams beside the server's own that belong to one spawn's story (a stray job removed; how its
+ * launcher got the API token): explain, replay and the timeline merge them in log order.
+ */
+export const spawnSideStreamIds = (spawnId: string) => [removalStreamId(spawnId), launcherStreamId(spawnId)];
 
 /** The category is the stream id up to its first '-': it names the NATS subject. */
 export function streamCategory(streamId: string): string {

@@ -44,6 +44,12 @@ export function stageMessage(e: EventEnvelope, requestedAt?: string): string | u
             ? 'was already gone'
             : 'was already being removed'
       } (no live server named it for ${Math.round(d.unnamedForS)} s)`;
+    case 'LauncherBootstrapIssued':
+      return 'One-time start credential put in the job (the API token is not in the job ad)';
+    case 'ApiTokenIssued':
+      return `The launcher (${d.remoteAddress}) traded its credential for the server's API token`;
+    case 'ApiTokenExchangeRefused':
+      return `A second process (${d.remoteAddress}) presented the start credential: refused`;
     default:
       return undefined;
   }

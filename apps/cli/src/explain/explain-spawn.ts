@@ -1,4 +1,4 @@
-import type { EventEnvelope } from '@condorhub/contracts';
+import { type EventEnvelope, streamCategory } from '@condorhub/contracts';
 import { evolve, initialServerState, stageMessage } from '@condorhub/server-lifecycle';
 
 /** The events of one spawn (the latest, or `spawnId`), from its SpawnRequested on. */
@@ -23,7 +23,7 @@ export function explainSpawn(events: EventEnvelope[]): string {
   const server = events[0].streamId;
   lines.push(`spawn ${(events[0].data as any).spawnId} of ${server.replace(/^server-/, '')}`);
   for (const e of events) {
-    // Events of the spawn's removal stream (a stray job removed) leave the server's state alone.
+    // Events of the spawn's side streams (a stray job removed, the launcher's token) leave the server's state alone.
     const own = e.streamId === server;
     if (own) state = evolve(state, e);
     const at = Date.parse(e.recordedAt);
@@ -40,7 +40,7 @@ export function explainSpawn(events: EventEnvelope[]): string {
             ? `${d.diagnosis}: ${d.message}`
             : '');
     lines.push(
-      `${e.recordedAt.slice(11, 23)}  ${pad(since, 10)} ${pad(own ? `#${e.streamVersion}` : '', 6)} ${pad(e.type, 22)} ${pad(own ? state.phase : '(removal)', 14)} ${detail}`,
+      `${e.recordedAt.slice(11, 23)}  ${pad(since, 10)} ${pad(own ? `#${e.streamVersion}` : '', 6)} ${pad(e.type, 22)} ${pad(own ? state.phase : `(${streamCategory(e.streamId)})`, 14)} ${detail}`,
     );
   }
   const total = ((previous! - first) / 1000).toFixed(3);

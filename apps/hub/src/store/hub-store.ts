@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 import type { Config } from '@condorhub/config';
-import { type EventEnvelope, inLogOrder, removalStreamId, serverStreamId, userStreamId } from '@condorhub/contracts';
+import { type EventEnvelope, inLogOrder, serverStreamId, spawnSideStreamIds, userStreamId } from '@condorhub/contracts';
 import { readStream, streamVersion } from '@condorhub/event-store';
 import { ServerRow, UserRow } from '@condorhub/read-models';
 import { CONFIG, PG_POOL, READ_MODELS } from '@condorhub/runtime';
@@ -131,9 +131,9 @@ export class HubStore {
     const from = await this.spawnStartVersion(user, serverName, spawnId);
     if (from === undefined) return [];
     const events = await readStream(this.pool, serverStreamId(user, serverName), from);
-    // Removals made outside the server's own stop (a stray job of this spawn) are part of its story.
-    const removals = await readStream(this.pool, removalStreamId(spawnId));
-    return [...events.filter((e) => (e.data as any)?.spawnId === spawnId), ...removals].sort(inLogOrder);
+    // A stray job of this spawn removed, how its launcher got the token: part of its story.
+    const side = await Promise.all(spawnSideStreamIds(spawnId).map((id) => readStream(this.pool, id)));
+    return [...events.filter((e) => (e.data as any)?.spawnId === spawnId), ...side.flat()].sort(inLogOrder);
   }
 
   /** Version of the current spawn's SpawnRequested, where a progress stream starts reading. */
