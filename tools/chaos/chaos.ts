@@ -28,7 +28,7 @@ const USERS = numberArg('users', 10);
 const CYCLES = numberArg('cycles', 50);
 const KILLS = numberArg('kills', 3);
 // How long PostgreSQL and nats-server stay down when restarted.
-const BROKER_DOWN_S = numberArg('broker-down-s', 5);
+const BROKER_DOWN_S = numberArg('broker-down-s', 10);
 // A request's or a wait's bound in the driver (start accepted, ready, stopped).
 const WAIT_S = numberArg('wait-s', 90);
 // The whole run, set-up to clean-up: it must fit CI.
@@ -142,7 +142,11 @@ async function main(stack: Stack): Promise<boolean> {
     `private PostgreSQL on ${stack.pg.port}, nats-server on ${stack.nats.port}, condor-sim ${HOSTS}×${SLOTS} slots; ` +
       `service logs in ${path.join(stack.workDir, 'logs')}`,
   );
-  const services = new ServiceSupervisor(serviceProcessEnv(config), path.join(stack.workDir, 'logs'), log);
+  const services = new ServiceSupervisor(
+    { ...serviceProcessEnv(config), NO_COLOR: '1' },
+    path.join(stack.workDir, 'logs'),
+    log,
+  );
   stack.services = services;
   for (const s of SERVICES) await services.start(s);
   log(`services up: ${SERVICES.map((s) => `${s} ${services.pid(s)}`).join(', ')}`);

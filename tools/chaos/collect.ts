@@ -18,7 +18,7 @@ export async function readServerEvents(databaseUrl: string): Promise<EventEnvelo
     const { rows } = await pool.query(
       `SELECT global_position::text AS global_position, stream_id, stream_version, event_id, type, schema_version,
               data, metadata, recorded_at, transaction_id::text AS transaction_id
-         FROM events WHERE stream_id LIKE 'server-%' ORDER BY global_position`,
+         FROM events WHERE stream_id LIKE 'server-%' ORDER BY events.global_position`,
     );
     return rows.map((r) => ({
       eventId: r.event_id,

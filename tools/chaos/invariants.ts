@@ -93,7 +93,7 @@ function foldServers(events: EventEnvelope[]): Map<string, ServerView> {
 function spawnStories(events: EventEnvelope[]): Map<string, SpawnStory> {
   const stories = new Map<string, SpawnStory>();
   for (const e of events) {
-    const d = e.data as { spawnId?: string; jobId?: string; diagnosis?: string; stage?: string };
+    const d = e.data as { spawnId?: string; jobId?: string; diagnosis?: string; stage?: string; userMessage?: string };
     if (!d.spawnId) continue;
     let s = stories.get(d.spawnId);
     if (!s) {
@@ -102,7 +102,7 @@ function spawnStories(events: EventEnvelope[]): Map<string, SpawnStory> {
     }
     if (e.type === 'JobSubmitted' && d.jobId) s.jobIds.push(d.jobId);
     if (e.type === 'ServerReady') s.ready = true;
-    if (e.type === 'SpawnFailed') s.failed = `${d.stage}/${d.diagnosis}`;
+    if (e.type === 'SpawnFailed') s.failed = `${d.stage}/${d.diagnosis}: ${String(d.userMessage ?? '').slice(0, 120)}`;
     if (e.type === 'ServerStopped') s.stopped = true;
   }
   return stories;
@@ -141,7 +141,10 @@ export function checkInvariants(h: ChaosHistory): ChaosVerdict {
   let failed = 0;
   for (const s of stories.values()) {
     if (s.jobIds.length) submitted++;
-    if (s.failed) failed++;
+    if (s.failed) {
+      failed++;
+      notes.push(`spawn failed: ${s.streamId} ${s.spawnId}: ${s.failed}`);
+    }
     const view = servers.get(s.streamId);
     const liveReady = view?.state.spawnId === s.spawnId && view.state.phase === 'ready' && s.ready;
     if (s.stopped || liveReady) continue;
@@ -206,24 +209,28 @@ export function checkInvariants(h: ChaosHistory): ChaosVerdict {
   }
 
   // Probes: nobody's requests reached another user's notebook, nor the hub's cookie any notebook.
-  let foreign = 0;
-  let cookieLeaks = 0;
-  for (const p of h.probes) {
-    foreign += p.foreign.length;
-    cookieLeaks += p.hubCookieSeen.length;
-    const paths = new Map<string, number>();
-    for (const f of p.foreign)
-      paths.set(
-        `${f.path} → ${f.owner}'s notebook (${f.status})`,
-        (paths.get(`${f.path} → ${f.owner}'s notebook (${f.status})`) ?? 0) + 1,
-      );
-    for (const [what, n] of paths) failures.push(`foreign: ${p.user}'s request ${what} ×${n}`);
-    const leaks = new Map<string, number>();
-    for (const c of p.hubCookieSeen)
-      leaks.set(`${c.path} → ${c.owner}`, (leaks.get(`${c.path} → ${c.owner}`) ?? 0) + 1);
-    for (const [what, n] of leaks)
-      failures.push(`hub cookie leak: ${p.user}'s session cookie reached a notebook via ${what} ×${n}`);
-  }
+  // Grouped by how the path was spelled (the other user's name as <other>): one line per hole.
+  const spelling = (path: string, owner: string) => path.split(`/${owner}/`).join('/<other>/');
+  const group = <T extends { path: string; owner: string }>(items: (T & { user: string })[]) => {
+    const out = new Map<string, { n: number; example: T & { user: string } }>();
+    for (const x of items) {
+      const key = spelling(x.path, x.owner);
+      const g = out.get(key) ?? { n: 0, example: x };
+      g.n++;
+      out.set(key, g);
+    }
+    return out;
+  };
+  const foreign = h.probes.flatMap((p) => p.foreign);
+  for (const [path, g] of group(foreign))
+    failures.push(
+      `foreign: ${path} reached another user's notebook ×${g.n} (e.g. ${g.example.user} got ${g.example.owner}'s, ${g.example.status})`,
+    );
+  const leaks = h.probes.flatMap((p) => p.hubCookieSeen.map((c) => ({ ...c, user: p.user })));
+  for (const [path, g] of group(leaks))
+    failures.push(
+      `hub cookie leak: ${path} carried the hub's session cookie to a notebook ×${g.n} (e.g. ${g.example.user}'s to ${g.example.owner}'s)`,
+    );
 
   // Dead letters: each listed with its reason; one is accounted for when it has a reason and
   // its spawn still ended (the fact it carried was not lost with it).
@@ -251,8 +258,8 @@ export function checkInvariants(h: ChaosHistory): ChaosVerdict {
     servers_without_job: jobless,
     probe_requests: h.probes.reduce((n, p) => n + p.requests, 0),
     probe_own_answers: h.probes.reduce((n, p) => n + p.ownAnswers, 0),
-    foreign_notebook_responses: foreign,
-    hub_cookie_leaks: cookieLeaks,
+    foreign_notebook_responses: foreign.length,
+    hub_cookie_leaks: leaks.length,
     dead_letters: h.deadLetters.length,
     dead_letters_unaccounted: unaccounted,
   };

@@ -144,6 +144,7 @@ describe('chaos invariant checker', () => {
       }),
     );
     assert.equal(v.figures.spawns_failed, 1);
+    assert.match(v.notes.join('\n'), /spawn failed: server-alice\/ .*: port\/unknown: no port/);
     assert.equal(v.figures.lost_events, 0);
     assert.equal(v.figures.inconsistent_end_states, 1);
     assert.deepEqual(v.failures, ['asked start, ended stopped: server-bob/ (stop reason user)']);
@@ -193,18 +194,27 @@ describe('chaos invariant checker', () => {
             ownAnswers: 3,
             foreign: [
               { user: 'alice', path: '/%75ser/bob/', status: 404, owner: 'bob' },
-              { user: 'alice', path: '/%75ser/bob/', status: 404, owner: 'bob' },
+              { user: 'alice', path: '/%75ser/carol/', status: 404, owner: 'carol' },
             ],
             hubCookieSeen: [{ path: '/%75ser/bob/', owner: 'bob' }],
+          },
+          {
+            user: 'carol',
+            requests: 5,
+            ownAnswers: 5,
+            foreign: [{ user: 'carol', path: '/user/alice/?token=x', status: 200, owner: 'alice' }],
+            hubCookieSeen: [],
           },
         ],
       }),
     );
-    assert.equal(v.figures.foreign_notebook_responses, 2);
+    assert.equal(v.figures.foreign_notebook_responses, 3);
     assert.equal(v.figures.hub_cookie_leaks, 1);
+    assert.equal(v.figures.probe_own_answers, 8);
     assert.deepEqual(v.failures, [
-      "foreign: alice's request /%75ser/bob/ → bob's notebook (404) ×2",
-      "hub cookie leak: alice's session cookie reached a notebook via /%75ser/bob/ → bob ×1",
+      "foreign: /%75ser/<other>/ reached another user's notebook ×2 (e.g. alice got bob's, 404)",
+      "foreign: /user/<other>/?token=x reached another user's notebook ×1 (e.g. carol got alice's, 200)",
+      "hub cookie leak: /%75ser/<other>/ carried the hub's session cookie to a notebook ×1 (e.g. alice's to bob's)",
     ]);
   });
 

@@ -54,7 +54,7 @@ export class ProbeClient {
         else this.tally.foreign.push({ user: this.user, path, status: a.status, owner });
         if (a.headers['x-stand-in-hub-cookie'] === 'yes') this.tally.hubCookieSeen.push({ path, owner });
       }
-      await sleep(200 + Math.floor(this.random() * 300));
+      await sleep(400 + Math.floor(this.random() * 600));
     }
   }
 
