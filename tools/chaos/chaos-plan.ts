@@ -25,10 +25,14 @@ export function shuffle<T>(random: () => number, items: T[]): T[] {
   return out;
 }
 
-export type ChaosAction =
-  | { kind: 'kill'; service: string; pauseMs: number; downMs: number }
-  | { kind: 'restart-postgres'; pauseMs: number; downMs: number }
-  | { kind: 'restart-nats'; pauseMs: number; downMs: number };
+/**
+ * One fault, `pauseMs` after the previous one began (overlapping) or ended. With `overlap`, the
+ * next fault does not wait for this one's restart: two parts are down at once (a proxy
+ * restarting while the projector is down, a service starting while PostgreSQL is).
+ */
+export type ChaosAction = { pauseMs: number; downMs: number; overlap: boolean } & (
+  { kind: 'kill'; service: string } | { kind: 'restart-postgres' } | { kind: 'restart-nats' }
+);
 
 export interface UserCycle {
   /** Stop as soon as the start is accepted, without waiting for ready. */
@@ -61,16 +65,12 @@ export function chaosPlan(opts: {
 }): ChaosPlan {
   const random = seededRandom(opts.seed);
   const faults: ChaosAction[] = [];
+  const timing = () => ({ pauseMs: between(random, 1_000, 5_000), overlap: random() < 0.3 });
   for (const service of opts.services)
     for (let i = 0; i < opts.killsPerService; i++)
-      faults.push({
-        kind: 'kill',
-        service,
-        pauseMs: between(random, 1_000, 5_000),
-        downMs: between(random, 200, 3_000),
-      });
-  faults.push({ kind: 'restart-postgres', pauseMs: between(random, 1_000, 5_000), downMs: opts.brokerDownMs });
-  faults.push({ kind: 'restart-nats', pauseMs: between(random, 1_000, 5_000), downMs: opts.brokerDownMs });
+      faults.push({ kind: 'kill', service, ...timing(), downMs: between(random, 200, 3_000) });
+  faults.push({ kind: 'restart-postgres', ...timing(), downMs: opts.brokerDownMs });
+  faults.push({ kind: 'restart-nats', ...timing(), downMs: opts.brokerDownMs });
   const actions = shuffle(random, faults);
   const users = Array.from({ length: opts.users }, (_, u) => {
     const n = Math.floor(opts.cycles / opts.users) + (u < opts.cycles % opts.users ? 1 : 0);
@@ -88,5 +88,5 @@ export function chaosPlan(opts: {
 
 export function describeAction(a: ChaosAction): string {
   const what = a.kind === 'kill' ? `SIGKILL ${a.service}` : a.kind;
-  return `${what} (after ${a.pauseMs} ms, down ${a.downMs} ms)`;
+  return `${what} (after ${a.pauseMs} ms, down ${a.downMs} ms${a.overlap ? ', overlapping the next' : ''})`;
 }

@@ -39,6 +39,8 @@ const HOSTS = numberArg('hosts', 3);
 const SLOTS = numberArg('slots', 8);
 const SERVICES = ['projector', 'spawner', 'condor-poller', 'port-registry', 'hub', 'proxy'];
 const ADMIN_TOKEN = 'chaos-admin-token-0123456789abcdef';
+// A hub admin's browser session, probing every user's notebook for the hub cookie.
+const ADMIN_USER = 'chaosadmin';
 
 // Short timeouts, so a stuck step ends (or shows) within the run.
 const SETTINGS = {
@@ -135,6 +137,7 @@ async function main(stack: Stack): Promise<boolean> {
     CONDORHUB_NOTEBOOK_CMD: `python3 ${STAND_IN_NOTEBOOK}`,
     CONDORHUB_LOG_LEVEL: 'warn',
     CONDORHUB_ADMIN_TOKEN: ADMIN_TOKEN,
+    CONDORHUB_ADMIN_USERS: ADMIN_USER,
     CONDORHUB_COOKIE_SECRET: 'chaos-cookie-secret-0123456789abcdef0123',
     ...Object.fromEntries(Object.entries(SETTINGS).map(([k, v]) => [k, String(v)])),
   });
@@ -183,8 +186,10 @@ async function main(stack: Stack): Promise<boolean> {
       ),
     );
   }
+  const adminCookie = await until(`login ${ADMIN_USER}`, () => loginCookie(base, ADMIN_USER).catch(() => undefined));
+  probes.push(new ProbeClient(base, ADMIN_USER, adminCookie, names, random, true));
   for (const p of probes) p.start();
-  log(`${names.length} users with tokens and sessions; probes running`);
+  log(`${names.length} users with tokens and sessions, and an admin's session; probes running`);
 
   // The chaos: one fault at a time, in the plan's order.
   const tally: DriverTally = { cyclesStarted: 0, cyclesDone: 0, ready: 0, failed: 0, timedOut: 0, unexpected: [] };
@@ -212,7 +217,13 @@ async function main(stack: Stack): Promise<boolean> {
   let chaosOver = false;
   const chaos = (async () => {
     try {
-      for (const a of plan.actions) await doFault(a);
+      const overlapping: Promise<void>[] = [];
+      for (const a of plan.actions) {
+        const fault = doFault(a);
+        if (a.overlap) overlapping.push(fault);
+        else await fault;
+      }
+      await Promise.all(overlapping);
     } finally {
       chaosOver = true;
     }

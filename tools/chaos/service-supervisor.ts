@@ -65,8 +65,17 @@ export class ServiceSupervisor {
     this.restarting.set(service, restart);
   }
 
+  /** Kills of a service under way: a second waits for the first's restart. */
+  private readonly killing = new Map<string, Promise<void>>();
+
   /** SIGKILL to the service's whole process group (proxy workers, condor tools in flight), then start it after `downMs`. */
-  async killAndRestart(service: string, downMs: number): Promise<void> {
+  killAndRestart(service: string, downMs: number): Promise<void> {
+    const next = (this.killing.get(service) ?? Promise.resolve()).then(() => this.killOnce(service, downMs));
+    this.killing.set(service, next);
+    return next;
+  }
+
+  private async killOnce(service: string, downMs: number): Promise<void> {
     this.planned.add(service);
     try {
       await this.restarting.get(service);
