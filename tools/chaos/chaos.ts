@@ -192,7 +192,22 @@ async function main(stack: Stack): Promise<boolean> {
   log(`${names.length} users with tokens and sessions, and an admin's session; probes running`);
 
   // The chaos: one fault at a time, in the plan's order.
-  const tally: DriverTally = { cyclesStarted: 0, cyclesDone: 0, ready: 0, failed: 0, timedOut: 0, unexpected: [] };
+  const tally: DriverTally = {
+    cyclesStarted: 0,
+    cyclesDone: 0,
+    ready: 0,
+    failed: 0,
+    timedOut: 0,
+    unexpected: [],
+    inFlight: 0,
+    repeatedStops: 0,
+  };
+  // PostgreSQL and NATS go down at a busy moment (spawns under way, up to 20 s of waiting for
+  // one): events in flight are what a broker outage can lose.
+  const busyMoment = async () => {
+    const giveUp = Date.now() + 20_000;
+    while (tally.inFlight < 3 && Date.now() < giveUp) await sleep(100);
+  };
   let faultsDone = 0;
   let lastFault = 'none yet';
   let pgRestarts = 0;
@@ -202,11 +217,13 @@ async function main(stack: Stack): Promise<boolean> {
     lastFault = describeAction(a);
     if (a.kind === 'kill') await services.killAndRestart(a.service, a.downMs);
     else if (a.kind === 'restart-postgres') {
+      await busyMoment();
       stack.pg!.down();
       await sleep(a.downMs);
       stack.pg!.up();
       pgRestarts++;
     } else {
+      await busyMoment();
       await stack.nats!.down();
       await sleep(a.downMs);
       await stack.nats!.up();
@@ -292,6 +309,7 @@ async function main(stack: Stack): Promise<boolean> {
     cycles_ready: tally.ready,
     cycles_failed: tally.failed,
     cycles_timed_out: tally.timedOut,
+    repeated_stops: tally.repeatedStops,
     driver_unexpected_answers: tally.unexpected.length,
     service_kills: kills.reduce((a, b) => a + b, 0),
     service_kills_min: Math.min(...kills),

@@ -14,6 +14,10 @@ export interface DriverTally {
   timedOut: number;
   /** Answers the driver did not expect (not a retryable outage): listed. */
   unexpected: string[];
+  /** Spawns accepted and not yet ready or ended: the busy moments a broker restart waits for. */
+  inFlight: number;
+  /** Stops sent again because the first did not end the server in time (as a user would press Stop again). */
+  repeatedStops: number;
 }
 
 /**
@@ -84,13 +88,17 @@ export class UserDriver {
     try {
       if (!(await this.ask('start'))) return;
       if (!c.stopEarly) {
-        const outcome = await this.waitFor('ready');
+        this.tally.inFlight++;
+        const outcome = await this.waitFor('ready').finally(() => this.tally.inFlight--);
         if (outcome === 'ready') this.tally.ready++;
         else if (outcome === 'ended') this.tally.failed++;
         else this.tally.timedOut++;
         if (c.leaveRunning) return;
         await sleep(c.holdMs);
       }
+      if (!(await this.ask('stop'))) return;
+      if ((await this.waitFor('stopped')) !== 'timeout') return;
+      this.tally.repeatedStops++;
       if (!(await this.ask('stop'))) return;
       if ((await this.waitFor('stopped')) === 'timeout') this.tally.timedOut++;
     } finally {
