@@ -191,7 +191,7 @@ async function main(stack: Stack): Promise<boolean> {
   for (const p of probes) p.start();
   log(`${names.length} users with tokens and sessions, and an admin's session; probes running`);
 
-  // The chaos: one fault at a time, in the plan's order.
+  // The chaos: the plan's faults in order, each after the previous one's restart unless it overlaps.
   const tally: DriverTally = {
     cyclesStarted: 0,
     cyclesDone: 0,
@@ -273,8 +273,11 @@ async function main(stack: Stack): Promise<boolean> {
   for (const p of probes) await p.stop();
   log(`chaos over: ${faultsDone} faults, ${tally.cyclesDone} cycles`);
 
-  // Settle: every service up; then wait until the servers and the queue agree, or the time is up.
+  // Settle: every service up, the stray grace and two poll cycles over (a job submitted at the
+  // last moment has had its chance to be named or removed); then wait until the servers and
+  // the queue agree, or the time is up.
   await services.ensureAll(SERVICES);
+  await sleep((S.CONDORHUB_STRAY_JOB_GRACE_S + 2 * S.CONDORHUB_RUNNING_POLL_S) * 1000);
   const settleEnd = Math.min(Date.now() + SETTLE_S * 1000, t0 + (TIMEOUT_S - 40) * 1000);
   const probeTallies = probes.map((p) => p.tally);
   const collect = async (): Promise<ChaosHistory> => {
