@@ -19,7 +19,7 @@ import { CONDOR_SIM_BIN } from '../tools/condor-sim/harness';
 import { flag, numberArg } from './lib/args';
 import { percentile, sorted } from './lib/stats';
 import { type PoolCgroup, poolCgroup } from './spawn/pool-cgroup';
-import { startServiceProcesses } from './spawn/service-processes';
+import { startServiceProcesses } from '../apps/all-in-one/src/testing/service-processes';
 import { bootstrapCondorPoller } from '../apps/condor-poller/src/bootstrap';
 
 const SPAWNS = numberArg('spawns', 200);

@@ -2,9 +2,11 @@
 """A tiny stand-in for jupyterhub-singleuser in pipeline tests and benchmarks.
 
 Listens where JUPYTERHUB_SERVICE_URL says and answers GET <prefix>... with {"version": ...}
-(anything else: 404), one request per connection. With --behaviour FILE (JSON {"<user>": "serve"
-| "exit:<code>:<stderr line>" | "sleep"}), a user's server can instead exit at once or never
-listen.
+(anything else: 404), one request per connection. Every answer names whose server it is
+(`X-Stand-In-Owner`) and whether the hub's session cookie reached it (`X-Stand-In-Hub-Cookie`),
+so the chaos suite can tell a request routed to another user's notebook. With --behaviour FILE
+(JSON {"<user>": "serve" | "exit:<code>:<stderr line>" | "sleep"}), a user's server can instead
+exit at once or never listen.
 
 Sockets only, no http.server: the spawn benchmark starts 200 of these on the 2 cores condorhub
 runs on, where on a real pool they would run on other machines. http.server's imports cost
@@ -50,7 +52,11 @@ def answer(conn, prefix, user):
         if not chunk:
             return  # a port check that connects and leaves, as the launcher's
         head += chunk
-    parts = head.split(b"\r\n", 1)[0].split()
+    lines = head.split(b"\r\n\r\n", 1)[0].split(b"\r\n")
+    parts = lines[0].split()
+    hub_cookie = any(
+        l.lower().startswith(b"cookie:") and b"condorhub-session=" in l for l in lines[1:]
+    )
     path = parts[1].decode("latin-1") if len(parts) == 3 else ""
     if parts[:1] == [b"GET"] and path.startswith(prefix):
         status = "200 OK"
@@ -60,8 +66,10 @@ def answer(conn, prefix, user):
         body = b'{"message": "not found"}'
     conn.sendall(
         (
-            "HTTP/1.0 %s\r\nServer: stand-in-notebook\r\nContent-Type: application/json\r\n"
-            "Content-Length: %d\r\nConnection: close\r\n\r\n" % (status, len(body))
+            "HTTP/1.0 %s\r\nServer: stand-in-notebook\r\nX-Stand-In-Owner: %s\r\n"
+            "X-Stand-In-Hub-Cookie: %s\r\nContent-Type: application/json\r\n"
+            "Content-Length: %d\r\nConnection: close\r\n\r\n"
+            % (status, user, "yes" if hub_cookie else "no", len(body))
         ).encode()
         + body
     )
