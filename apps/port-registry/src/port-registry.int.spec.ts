@@ -126,6 +126,28 @@ describe('port registry (real PostgreSQL, batchspawner wire format)', () => {
     );
   });
 
+  it('resumes a handshake the projection shows only after the registry started (stored just before a restart)', async () => {
+    // PortReported was stored by a registry that died before probing; the projection shows it
+    // only now (the projector lagged or was down too). No report comes again.
+    const { spawnId } = await spawnWaitingForPort('frank');
+    const stream = serverStreamId('frank', '');
+    await appendToStream(t.pool, stream, [
+      newEvent('PortReported', { spawnId, host: '127.0.0.2', port: notebookPort }),
+    ]);
+    const version = (await readStream(t.pool, stream)).length;
+    await t.pool.query(
+      `INSERT INTO servers (user_name, server_name, stream_id, stream_version, spawn_id, phase, job_id, host, port, state)
+       VALUES ('frank', '', $1, $2, $3, 'port-reported', '1.0', '127.0.0.2', $4, '{}')`,
+      [stream, version, spawnId, notebookPort],
+    );
+    for (let i = 0; i < 150; i++) {
+      if ((await readStream(t.pool, stream)).some((e) => e.type === 'NotebookResponded')) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const types = (await readStream(t.pool, stream)).map((e) => e.type);
+    assert.deepEqual(types.slice(-3), ['PortReported', 'NotebookResponded', 'RouteRequested']);
+  });
+
   it("refuses a report of another user's port on the same node: no route, the other server untouched", async () => {
     // A notebook as jupyterhub-singleuser answers: its own base URL only, 404 for any other.
     const davesNotebook = http.createServer((req, res) => {
