@@ -120,7 +120,9 @@ class Config(object):
         self.command = parse_command(argv, env)
         self.early_exit_s = _env_number(env, "CONDORHUB_EARLY_EXIT_S", 60.0)
         self.report_timeout_s = _env_number(env, "CONDORHUB_REPORT_TIMEOUT_S", 10.0, 0.1)
-        self.report_attempts = int(_env_number(env, "CONDORHUB_REPORT_ATTEMPTS", 5, 1))
+        # 10 attempts wait about 48 s in all (0.5 s doubling, at most 8 s between two): long
+        # enough for the hub's port registry to be restarted, well inside the port deadline.
+        self.report_attempts = int(_env_number(env, "CONDORHUB_REPORT_ATTEMPTS", 10, 1))
         self.report_backoff_s = _env_number(env, "CONDORHUB_REPORT_BACKOFF_S", 0.5)
         self.preflight_timeout_s = _env_number(env, "CONDORHUB_PREFLIGHT_TIMEOUT_S", 30.0, 0.1)
         self.preflight_bytes = int(_env_number(env, "CONDORHUB_PREFLIGHT_BYTES", 16384, 1))
