@@ -49,6 +49,8 @@ export class HubStore {
         state.exists = true;
         state.admin = (e.data as any).admin === true;
         state.createdAt = new Date(e.recordedAt);
+      } else if (e.type === 'UserAdminChanged' && state.exists) {
+        state.admin = (e.data as any).admin === true;
       } else if (e.type === 'UserDeleted') {
         state.exists = false;
         state.admin = false;
@@ -69,7 +71,8 @@ export class HubStore {
     if (!stream.exists && !row) return undefined;
     return {
       name,
-      admin: stream.admin || (row?.admin ?? false) || this.isConfigAdmin(name),
+      // The stream is newer than the read model (a PATCH just now): it decides when it exists.
+      admin: (stream.exists ? stream.admin : (row?.admin ?? false)) || this.isConfigAdmin(name),
       createdAt: stream.createdAt ?? row!.createdAt,
       lastActivity: latest(activity, row?.lastActivity ?? null),
     };

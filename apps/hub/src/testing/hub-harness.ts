@@ -160,6 +160,19 @@ export class HubHarness {
     await Promise.allSettled(this.background);
   }
 
+  /**
+   * Stops the read-models projector, so that a test can show what the hub answers while the
+   * read models are behind; `resumeProjection` starts a new one from the stored checkpoint.
+   */
+  async pauseProjection() {
+    await this.processors[0].stop();
+  }
+
+  resumeProjection() {
+    this.processors[0] = createReadModelsProcessor({ pool: this.t.pool, db: this.t.db, dataSource: this.ds });
+    this.processors[0].start();
+  }
+
   /** Waits until the read models have every event stored so far. */
   async projected() {
     await this.processors[0].caughtUp();
