@@ -89,6 +89,8 @@ export class HubHarness {
   private background: Promise<unknown>[] = [];
   startScripts = new Map<string, StartScript>();
   stopScripts = new Map<string, StopScript>();
+  /** The notebook port (and job cluster) a user's scripted spawns report; 41000 unless set. */
+  ports = new Map<string, number>();
   commands: { verb: string; payload: unknown }[] = [];
 
   /** `env`: extra configuration keys; `web`: browser-side settings (login, limits). */
@@ -208,7 +210,7 @@ export class HubHarness {
           ]);
           const rest =
             script === 'happy' || script === 'happy-slow'
-              ? happyPath(spawnId, cmd.user, cmd.serverName)
+              ? happyPath(spawnId, cmd.user, cmd.serverName, this.ports.get(cmd.user))
               : script === 'fail' || script === 'fail-fast'
                 ? failPath(spawnId)
                 : [];
