@@ -201,4 +201,34 @@ describe('read-your-writes while the read models are behind', () => {
     await h.settled();
     await h.projected();
   });
+
+  it('GET /users lists users created, made admin and deleted a moment ago', async () => {
+    await h.projected();
+    await h.pauseProjection();
+    try {
+      await request(h.server)
+        .post('/hub/api/users')
+        .set(admin)
+        .send({ usernames: ['gil', 'hal'] })
+        .expect(201);
+      await request(h.server).patch('/hub/api/users/gil').set(admin).send({ admin: true }).expect(200);
+      await request(h.server).delete('/hub/api/users/cat').set(admin).expect(204);
+      const list = (await request(h.server).get('/hub/api/users').set(admin).expect(200)).body;
+      const byName = new Map(list.map((u: any) => [u.name, u]));
+      assert.equal((byName.get('gil') as any)?.admin, true);
+      assert.equal((byName.get('hal') as any)?.admin, false);
+      assert.ok(!byName.has('cat'));
+    } finally {
+      h.resumeProjection();
+    }
+    await h.projected();
+    const after = (await request(h.server).get('/hub/api/users').set(admin).expect(200)).body;
+    assert.deepEqual(
+      after.map((u: any) => [u.name, u.admin]).filter(([n]: [string]) => ['cat', 'gil', 'hal'].includes(n)),
+      [
+        ['gil', true],
+        ['hal', false],
+      ],
+    );
+  });
 });
