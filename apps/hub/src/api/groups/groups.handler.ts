@@ -54,7 +54,7 @@ export class GroupsHandler {
 
   async get(req: IncomingMessage, rawName: string) {
     const name = pathGroupName(rawName);
-    await this.auth.require(req, ['read:groups', 'read:groups:name']);
+    await this.auth.require(req, ['read:groups', 'read:groups:name'], { group: name });
     return groupModel(await this.existing(name));
   }
 
@@ -88,7 +88,7 @@ export class GroupsHandler {
 
   async delete(req: IncomingMessage, rawName: string): Promise<void> {
     const name = pathGroupName(rawName);
-    const p = await this.auth.require(req, ['delete:groups']);
+    const p = await this.auth.require(req, ['delete:groups'], { group: name });
     const g = await this.existing(name);
     await this.append(g, newEvent('GroupDeleted', { name, by: this.actor(p.user) }), p.user);
   }
@@ -96,7 +96,7 @@ export class GroupsHandler {
   /** POST/DELETE /groups/<name>/users {users: [...]}: only the change is recorded; none is a no-op. */
   async changeMembers(req: IncomingMessage, rawName: string, body: unknown, change: 'add' | 'remove') {
     const name = pathGroupName(rawName);
-    const p = await this.auth.require(req, ['groups']);
+    const p = await this.auth.require(req, ['groups'], { group: name });
     const users = namesIn(body, 'users', UserName, true);
     const g = await this.existing(name);
     if (change === 'add') {

@@ -148,6 +148,41 @@ describe('groups', () => {
     assert.deepEqual((await group('chem')).users, ['alice']);
   });
 
+  it('a group-filtered scope (!group=) grants on that group and its members only', async () => {
+    await h.projected();
+    const token = (
+      await request(h.server)
+        .post('/hub/api/users/root/tokens')
+        .set(admin)
+        .send({ scopes: ['read:users!group=chem', 'groups!group=chem'] })
+        .expect(201)
+    ).body.token;
+    const scoped = { Authorization: `token ${token}` };
+    // chem holds alice only.
+    await request(h.server).get('/hub/api/users/alice').set(scoped).expect(200);
+    await request(h.server).get('/hub/api/users/carol').set(scoped).expect(403);
+    await request(h.server).get('/hub/api/groups/chem').set(scoped).expect(200);
+    await request(h.server).get('/hub/api/groups/bio').set(scoped).expect(403);
+    await request(h.server)
+      .post('/hub/api/groups/chem/users')
+      .set(scoped)
+      .send({ users: ['carol'] })
+      .expect(200);
+    await request(h.server).get('/hub/api/users/carol').set(scoped).expect(200);
+    await request(h.server)
+      .post('/hub/api/groups/bio/users')
+      .set(scoped)
+      .send({ users: ['carol'] })
+      .expect(403);
+    await request(h.server).get('/hub/api/groups').set(scoped).expect(403);
+    await request(h.server)
+      .delete('/hub/api/groups/chem/users')
+      .set(scoped)
+      .send({ users: ['carol'] })
+      .expect(200);
+    await request(h.server).get('/hub/api/users/carol').set(scoped).expect(403);
+  });
+
   it('deleting a user takes them out of their groups; deleting a group makes it 404 and its name free again', async () => {
     await request(h.server).delete('/hub/api/users/bob').set(admin).expect(204);
     assert.deepEqual((await group('physics')).users, ['alice']);
