@@ -3,7 +3,7 @@ import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 import type { Config } from '@condorhub/config';
 import { type EventEnvelope, inLogOrder, removalStreamId, serverStreamId, userStreamId } from '@condorhub/contracts';
-import { readCheckpoint, readStream, streamVersion } from '@condorhub/event-store';
+import { type Checkpoint, readCheckpoint, readStream, streamVersion } from '@condorhub/event-store';
 import { READ_MODELS_PROCESSOR, ServerRow, UserRow } from '@condorhub/read-models';
 import { CONFIG, PG_POOL, READ_MODELS } from '@condorhub/runtime';
 import { type ServerState, foldServer, initialServerState } from '@condorhub/server-lifecycle';
@@ -84,10 +84,14 @@ export class HubStore {
    * such). The tail after the projector's checkpoint is short while the projector runs.
    */
   async listUsers(): Promise<HubUser[]> {
+    // The checkpoint first: the rows read after it are at least that current, and applying
+    // again an event they already hold ends in the same users (every step overwrites or is
+    // conditional on the state the earlier steps leave).
+    const checkpoint = await readCheckpoint(this.pool, READ_MODELS_PROCESSOR);
     const [rows, { rows: acts }, tail] = await Promise.all([
       this.ds.getRepository(UserRow).find(),
       this.pool.query<{ user_name: string; last_activity: Date }>('SELECT user_name, last_activity FROM user_activity'),
-      this.unprojectedUserEvents(),
+      this.userEventsAfter(checkpoint),
     ]);
     const users = new Map(rows.map((r) => [r.name, { name: r.name, admin: r.admin, createdAt: r.createdAt }]));
     for (const e of tail) {
@@ -112,9 +116,8 @@ export class HubStore {
       }));
   }
 
-  /** The user events (and spawns, which make users) after the read models' checkpoint, in log order. */
-  private async unprojectedUserEvents(): Promise<{ type: string; data: unknown; recordedAt: Date }[]> {
-    const checkpoint = await readCheckpoint(this.pool, READ_MODELS_PROCESSOR);
+  /** The user events (and spawns, which make users) after a checkpoint, in log order. */
+  private async userEventsAfter(checkpoint: Checkpoint): Promise<{ type: string; data: unknown; recordedAt: Date }[]> {
     const { rows } = await this.pool.query<{ type: string; data: unknown; recorded_at: Date }>(
       `SELECT type, data, recorded_at FROM events
         WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
