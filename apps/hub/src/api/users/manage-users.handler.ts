@@ -5,7 +5,7 @@ import { WrongExpectedVersionError, appendToStream } from '@condorhub/event-stor
 import { isActive } from '@condorhub/server-lifecycle';
 import { AuthService } from '../../auth/auth.service';
 import { HubError, badRequest } from '../../http/hub-error';
-import { readAllGroups } from '../../store/groups';
+import { readAllGroups, readGroup } from '../../store/groups';
 import { HubStore } from '../../store/hub-store';
 import { ServerAccess, pathUserName } from '../servers/server-access';
 import { StopServerHandler } from '../servers/stop-server/stop-server.handler';
@@ -69,13 +69,7 @@ export class ManageUsersHandler {
     // Out of their groups too, as JupyterHub's delete cascades: a new user of the same name
     // must not inherit the memberships.
     for (const group of await readAllGroups(this.store.pool)) {
-      if (!group.users.includes(name)) continue;
-      await this.appendGroup(
-        group.name,
-        group.version,
-        newEvent('GroupMembersRemoved', { name: group.name, users: [name], by }),
-        by,
-      );
+      if (group.users.includes(name)) await this.leaveGroup(group.name, name, by);
     }
     const stream = await this.store.userStream(name);
     try {
@@ -181,10 +175,23 @@ export class ManageUsersHandler {
     return userModel(user, servers, activity, scopes, { groups });
   }
 
-  private async appendGroup(group: string, version: number, event: NewEvent, by: string) {
-    await appendToStream(this.store.pool, groupStreamId(group), [event], {
-      expectedVersion: version,
-      metadata: { actor: by },
-    });
+  /** Takes `user` out of `group`, deciding again if the group changed meanwhile. */
+  private async leaveGroup(group: string, user: string, by: string) {
+    for (let attempt = 0; ; attempt++) {
+      const g = await readGroup(this.store.pool, group);
+      if (!g.exists || !g.users.includes(user)) return;
+      try {
+        await appendToStream(
+          this.store.pool,
+          groupStreamId(group),
+          [newEvent('GroupMembersRemoved', { name: group, users: [user], by })],
+          { expectedVersion: g.version, metadata: { actor: by } },
+        );
+        return;
+      } catch (error) {
+        if (error instanceof WrongExpectedVersionError && attempt < 3) continue;
+        throw error;
+      }
+    }
   }
 }
