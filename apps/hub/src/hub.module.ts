@@ -14,7 +14,12 @@ import { StartServerController } from './api/servers/start-server/start-server.c
 import { StartServerHandler } from './api/servers/start-server/start-server.handler';
 import { StopServerController } from './api/servers/stop-server/stop-server.controller';
 import { StopServerHandler } from './api/servers/stop-server/stop-server.handler';
+import { GroupsController } from './api/groups/groups.controller';
+import { GroupsHandler } from './api/groups/groups.handler';
+import { HubInfoController } from './api/hub/hub-info.controller';
+import { HubInfoHandler } from './api/hub/hub-info.handler';
 import { CreateTokenHandler } from './api/tokens/create-token.handler';
+import { ManageTokensHandler } from './api/tokens/manage-tokens.handler';
 import { TokensController } from './api/tokens/tokens.controller';
 import { ManageUsersHandler } from './api/users/manage-users.handler';
 import { ReadUsersHandler } from './api/users/read-users.handler';
@@ -67,6 +72,8 @@ export class HubModule {
         RootController,
         UsersController,
         TokensController,
+        GroupsController,
+        HubInfoController,
         StartServerController,
         StopServerController,
         ProgressController,
@@ -87,6 +94,9 @@ export class HubModule {
         ReadUsersHandler,
         ManageUsersHandler,
         CreateTokenHandler,
+        ManageTokensHandler,
+        GroupsHandler,
+        HubInfoHandler,
         StartServerHandler,
         StopServerHandler,
         ProgressHandler,

@@ -9,5 +9,6 @@ export * from './events/node.events';
 export * from './events/removal.events';
 export * from './events/launcher.events';
 export * from './events/user.events';
+export * from './events/group.events';
 export * from './commands/spawner.commands';
 export * from './commands/command-reply';

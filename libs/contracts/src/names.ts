@@ -9,6 +9,13 @@ export const UserName = z
 export const ServerName = z
   .string()
   .regex(/^([A-Za-z0-9][A-Za-z0-9._-]{0,63})?$/, 'server name: empty or 1-64 of A-Z a-z 0-9 . _ -');
+// Group names are path segments too (/hub/api/groups/<name>).
+export const GroupName = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$/,
+    'group name: 1-64 of A-Z a-z 0-9 . _ @ + -, starting with a letter or digit',
+  );
 export const SpawnId = z.uuid();
 export const JobId = z.string().regex(/^\d+\.\d+$/, 'job id: Cluster.Proc');
 export const Host = z.string().min(1).max(255);
@@ -26,6 +33,7 @@ export const nodeStreamId = (host: string) => `node-${host}`;
 export const removalStreamId = (spawnId: string) => `removal-${spawnId}`;
 export const launcherStreamId = (spawnId: string) => `launcher-${spawnId}`;
 export const userStreamId = (user: string) => `user-${user}`;
+export const groupStreamId = (group: string) => `group-${group}`;
 /**
  * Streams beside the server's own that belong to one spawn's story (a stray job removed; how its
  * launcher got the API token): explain, replay and the timeline merge them in log order.

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { ContractError, parseWith } from './contract-error';
+import { groupEvents } from './events/group.events';
 import { launcherEvents } from './events/launcher.events';
 import { nodeEvents } from './events/node.events';
 import { removalEvents } from './events/removal.events';
@@ -14,6 +15,7 @@ const categories = {
   removal: removalEvents,
   launcher: launcherEvents,
   user: userEvents,
+  group: groupEvents,
 } as const;
 
 type Categories = typeof categories;

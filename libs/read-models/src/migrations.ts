@@ -77,4 +77,10 @@ CREATE TABLE users (
 };
 
 export const readModelMigrations = [readModelSchema];
+/**
+ * The projector's checkpoint name for these tables (bump it when a projection changes: a new
+ * name rebuilds from the first event). Readers use it to find the events not projected yet.
+ */
+export const READ_MODELS_PROCESSOR = 'read-models:v1';
+
 export const READ_MODEL_TABLES = ['servers', 'routes', 'nodes', 'spawn_attempts', 'users'] as const;

@@ -1,6 +1,6 @@
 // JupyterHub's RBAC scopes, as far as this API needs them (facts from jupyterhub/scopes.py,
-// 3.x–5.x). A scope is `base` or `base!filter`; filters are `user=<name>` and
-// `server=<user>/<servername>`. `self` stands for everything a user may do to their own
+// 3.x–5.x). A scope is `base` or `base!filter`; filters are `user=<name>`,
+// `server=<user>/<servername>` and `group=<name>` (the group and its members). `self` stands for everything a user may do to their own
 // resources.
 
 /** Which scopes a scope implies (transitively). */
@@ -44,7 +44,10 @@ export const ADMIN_SCOPES = [
 
 export interface ParsedScope {
   base: string;
-  filter?: { kind: 'user'; user: string } | { kind: 'server'; user: string; server: string };
+  filter?:
+    | { kind: 'user'; user: string }
+    | { kind: 'server'; user: string; server: string }
+    | { kind: 'group'; group: string };
 }
 
 export function parseScope(scope: string): ParsedScope {
@@ -59,7 +62,9 @@ export function parseScope(scope: string): ParsedScope {
     if (slash > 0)
       return { base, filter: { kind: 'server', user: value.slice(0, slash), server: value.slice(slash + 1) } };
   }
-  // An unknown filter (group=, service=) grants nothing here: groups do not exist yet.
+  if (filter.startsWith('group=') && filter.length > 6)
+    return { base, filter: { kind: 'group', group: filter.slice(6) } };
+  // An unknown filter (service=, a malformed one) grants nothing here.
   return { base, filter: { kind: 'user', user: '\u0000' } };
 }
 
@@ -106,22 +111,37 @@ export function expandScopes(scopes: string[], owner?: string): string[] {
   return normalizeScopes(impliedScopes(scopes, owner));
 }
 
-/** What a request acts on: a user, and maybe one of their servers. */
+/** What a request acts on: a user, and maybe one of their servers; or a group. */
 export interface ScopeTarget {
   user?: string;
   server?: string;
+  /** The groups `user` belongs to (filled in only when a `group=` filter has to be checked). */
+  userGroups?: string[];
+  /** A group acted on as such (/groups/<name>). */
+  group?: string;
+}
+
+/** Whether any scope has a `group=` filter, so that a check needs the target's groups. */
+export function hasGroupFilter(expanded: string[]): boolean {
+  return expanded.some((s) => s.includes('!group='));
 }
 
 /**
  * True when one of the (expanded) scopes grants `needed` on the target. A `server=` filter
  * only grants actions on that server; a `user=` filter grants actions on the user and all
- * of their servers; no filter grants everything.
+ * of their servers; a `group=` filter on the group and on its members and their servers; no
+ * filter grants everything.
  */
 export function scopeAllows(expanded: string[], needed: string, target: ScopeTarget = {}): boolean {
   for (const scope of expanded) {
     const p = parseScope(scope);
     if (p.base !== needed) continue;
     if (!p.filter) return true;
+    if (p.filter.kind === 'group') {
+      if (target.group === p.filter.group) return true;
+      if (target.user !== undefined && target.userGroups?.includes(p.filter.group)) return true;
+      continue;
+    }
     if (target.user === undefined) continue;
     if (p.filter.kind === 'user' && p.filter.user === target.user) return true;
     if (

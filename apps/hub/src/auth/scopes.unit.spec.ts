@@ -61,7 +61,19 @@ describe('scopes', () => {
   });
 
   it('unknown filters grant nothing', () => {
-    assert.ok(!scopeAllows(['servers!group=staff'], 'servers', { user: 'alice', server: '' }));
+    assert.ok(!scopeAllows(['servers!service=x'], 'servers', { user: 'alice', server: '' }));
+    assert.ok(!scopeAllows(['servers!group='], 'servers', { user: 'alice', userGroups: [''] }));
+  });
+
+  it('a group filter grants on the group and on its members, only when their groups are known', () => {
+    const s = expandScopes(['servers!group=staff', 'groups!group=staff']);
+    assert.ok(scopeAllows(s, 'servers', { user: 'alice', server: '', userGroups: ['staff'] }));
+    assert.ok(scopeAllows(s, 'read:servers', { user: 'alice', userGroups: ['x', 'staff'] }));
+    assert.ok(!scopeAllows(s, 'servers', { user: 'alice', server: '', userGroups: ['other'] }));
+    assert.ok(!scopeAllows(s, 'servers', { user: 'alice', server: '' }));
+    assert.ok(scopeAllows(s, 'read:groups', { group: 'staff' }));
+    assert.ok(!scopeAllows(s, 'read:groups', { group: 'other' }));
+    assert.ok(!scopeAllows(s, 'list:groups'));
   });
 
   it('user tokens: inherit is the owner, explicit scopes never exceed the owner', () => {

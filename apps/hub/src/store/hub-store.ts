@@ -3,8 +3,8 @@ import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 import type { Config } from '@condorhub/config';
 import { type EventEnvelope, inLogOrder, serverStreamId, spawnSideStreamIds, userStreamId } from '@condorhub/contracts';
-import { readStream, streamVersion } from '@condorhub/event-store';
-import { ServerRow, UserRow } from '@condorhub/read-models';
+import { type Checkpoint, readCheckpoint, readStream, streamVersion } from '@condorhub/event-store';
+import { READ_MODELS_PROCESSOR, ServerRow, UserRow } from '@condorhub/read-models';
 import { CONFIG, PG_POOL, READ_MODELS } from '@condorhub/runtime';
 import { type ServerState, foldServer, initialServerState } from '@condorhub/server-lifecycle';
 
@@ -49,6 +49,8 @@ export class HubStore {
         state.exists = true;
         state.admin = (e.data as any).admin === true;
         state.createdAt = new Date(e.recordedAt);
+      } else if (e.type === 'UserAdminChanged' && state.exists) {
+        state.admin = (e.data as any).admin === true;
       } else if (e.type === 'UserDeleted') {
         state.exists = false;
         state.admin = false;
@@ -69,24 +71,61 @@ export class HubStore {
     if (!stream.exists && !row) return undefined;
     return {
       name,
-      admin: stream.admin || (row?.admin ?? false) || this.isConfigAdmin(name),
+      // The stream is newer than the read model (a PATCH just now): it decides when it exists.
+      admin: (stream.exists ? stream.admin : (row?.admin ?? false)) || this.isConfigAdmin(name),
       createdAt: stream.createdAt ?? row!.createdAt,
       lastActivity: latest(activity, row?.lastActivity ?? null),
     };
   }
 
+  /**
+   * Every user: the read model, with the user events it has not projected yet applied the way
+   * the projector will (so a user created, deleted or made admin a moment ago is listed as
+   * such). The tail after the projector's checkpoint is short while the projector runs.
+   */
   async listUsers(): Promise<HubUser[]> {
-    const rows = await this.ds.getRepository(UserRow).find({ order: { name: 'ASC' } });
-    const { rows: acts } = await this.pool.query<{ user_name: string; last_activity: Date }>(
-      'SELECT user_name, last_activity FROM user_activity',
-    );
+    // The checkpoint first: the rows read after it are at least that current, and applying
+    // again an event they already hold ends in the same users (every step overwrites or is
+    // conditional on the state the earlier steps leave).
+    const checkpoint = await readCheckpoint(this.pool, READ_MODELS_PROCESSOR);
+    const [rows, { rows: acts }, tail] = await Promise.all([
+      this.ds.getRepository(UserRow).find(),
+      this.pool.query<{ user_name: string; last_activity: Date }>('SELECT user_name, last_activity FROM user_activity'),
+      this.userEventsAfter(checkpoint),
+    ]);
+    const users = new Map(rows.map((r) => [r.name, { name: r.name, admin: r.admin, createdAt: r.createdAt }]));
+    for (const e of tail) {
+      const d = e.data as { name?: string; user?: string; admin?: boolean };
+      if (e.type === 'UserCreated' && d.name)
+        users.set(d.name, { name: d.name, admin: d.admin === true, createdAt: e.recordedAt });
+      else if (e.type === 'UserAdminChanged' && d.name && users.has(d.name))
+        users.get(d.name)!.admin = d.admin === true;
+      else if (e.type === 'UserDeleted' && d.name) users.delete(d.name);
+      else if (e.type === 'SpawnRequested' && d.user && !users.has(d.user))
+        users.set(d.user, { name: d.user, admin: false, createdAt: e.recordedAt });
+    }
     const activity = new Map(acts.map((a) => [a.user_name, a.last_activity]));
-    return rows.map((r) => ({
-      name: r.name,
-      admin: r.admin || this.isConfigAdmin(r.name),
-      createdAt: r.createdAt,
-      lastActivity: latest(activity.get(r.name) ?? null, r.lastActivity),
-    }));
+    const byName = new Map(rows.map((r) => [r.name, r]));
+    return [...users.values()]
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+      .map((u) => ({
+        name: u.name,
+        admin: u.admin || this.isConfigAdmin(u.name),
+        createdAt: u.createdAt,
+        lastActivity: latest(activity.get(u.name) ?? null, byName.get(u.name)?.lastActivity ?? null),
+      }));
+  }
+
+  /** The user events (and spawns, which make users) after a checkpoint, in log order. */
+  private async userEventsAfter(checkpoint: Checkpoint): Promise<{ type: string; data: unknown; recordedAt: Date }[]> {
+    const { rows } = await this.pool.query<{ type: string; data: unknown; recorded_at: Date }>(
+      `SELECT type, data, recorded_at FROM events
+        WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
+          AND type IN ('UserCreated', 'UserAdminChanged', 'UserDeleted', 'SpawnRequested')
+        ORDER BY transaction_id, global_position`,
+      [checkpoint.transactionId, checkpoint.globalPosition],
+    );
+    return rows.map((r) => ({ type: r.type, data: r.data, recordedAt: r.recorded_at }));
   }
 
   /** One server's current state, including events the projector has not caught up with. */

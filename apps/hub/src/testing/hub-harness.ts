@@ -89,6 +89,8 @@ export class HubHarness {
   private background: Promise<unknown>[] = [];
   startScripts = new Map<string, StartScript>();
   stopScripts = new Map<string, StopScript>();
+  /** The notebook port (and job cluster) a user's scripted spawns report; 41000 unless set. */
+  ports = new Map<string, number>();
   commands: { verb: string; payload: unknown }[] = [];
 
   /** `env`: extra configuration keys; `web`: browser-side settings (login, limits). */
@@ -160,6 +162,19 @@ export class HubHarness {
     await Promise.allSettled(this.background);
   }
 
+  /**
+   * Stops the read-models projector, so that a test can show what the hub answers while the
+   * read models are behind; `resumeProjection` starts a new one from the stored checkpoint.
+   */
+  async pauseProjection() {
+    await this.processors[0].stop();
+  }
+
+  resumeProjection() {
+    this.processors[0] = createReadModelsProcessor({ pool: this.t.pool, db: this.t.db, dataSource: this.ds });
+    this.processors[0].start();
+  }
+
   /** Waits until the read models have every event stored so far. */
   async projected() {
     await this.processors[0].caughtUp();
@@ -195,7 +210,7 @@ export class HubHarness {
           ]);
           const rest =
             script === 'happy' || script === 'happy-slow'
-              ? happyPath(spawnId, cmd.user, cmd.serverName)
+              ? happyPath(spawnId, cmd.user, cmd.serverName, this.ports.get(cmd.user))
               : script === 'fail' || script === 'fail-fast'
                 ? failPath(spawnId)
                 : [];

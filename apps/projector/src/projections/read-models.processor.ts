@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Pool } from 'pg';
 import { type DatabaseOptions, EventProcessor } from '@condorhub/event-store';
+import { READ_MODELS_PROCESSOR } from '@condorhub/read-models';
 import { projectNodes } from './nodes.projection';
 import { projectRoutes } from './routes.projection';
 import { projectServers } from './servers.projection';
@@ -8,8 +9,7 @@ import { projectSpawnAttempts } from './spawn-attempts.projection';
 import { projectUsers } from './users.projection';
 import { sqlOf } from './typeorm-sql';
 
-/** Bump when a projection changes: a new name means a rebuild from the first event. */
-export const READ_MODELS_PROCESSOR = 'read-models:v1';
+export { READ_MODELS_PROCESSOR };
 
 export const projections = [projectServers, projectRoutes, projectNodes, projectSpawnAttempts, projectUsers];
 

@@ -10,6 +10,8 @@ export async function projectUsers(events: EventEnvelope[], em: EntityManager): 
       await repo.save(
         repo.create({ name: d.name, admin: d.admin, createdAt: new Date(e.recordedAt), lastActivity: null }),
       );
+    } else if (e.type === 'UserAdminChanged') {
+      await repo.update({ name: d.name }, { admin: d.admin });
     } else if (e.type === 'UserDeleted') {
       await repo.delete({ name: d.name });
     } else if (e.type === 'SpawnRequested') {

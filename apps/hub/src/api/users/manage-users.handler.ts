@@ -1,16 +1,17 @@
 import type { IncomingMessage } from 'node:http';
 import { Inject, Injectable } from '@nestjs/common';
-import { UserName, newEvent, userStreamId } from '@condorhub/contracts';
+import { type NewEvent, UserName, groupStreamId, newEvent, userStreamId } from '@condorhub/contracts';
 import { WrongExpectedVersionError, appendToStream } from '@condorhub/event-store';
 import { isActive } from '@condorhub/server-lifecycle';
 import { AuthService } from '../../auth/auth.service';
 import { HubError, badRequest } from '../../http/hub-error';
+import { readAllGroups, readGroup } from '../../store/groups';
 import { HubStore } from '../../store/hub-store';
 import { ServerAccess, pathUserName } from '../servers/server-access';
 import { StopServerHandler } from '../servers/stop-server/stop-server.handler';
 import { userModel } from './models';
 
-/** POST /users/<name> and DELETE /users/<name>: admin only, as events on `user-<name>`. */
+/** POST/PATCH/DELETE /users/<name> and POST /users: admin only, as events on `user-<name>`. */
 @Injectable()
 export class ManageUsersHandler {
   constructor(
@@ -65,6 +66,11 @@ export class ManageUsersHandler {
     for (const [serverName, state] of await this.store.servers(name)) {
       if (isActive(state)) await this.stopper.stop(name, serverName, by, 'user deleted');
     }
+    // Out of their groups too, as JupyterHub's delete cascades: a new user of the same name
+    // must not inherit the memberships.
+    for (const group of await readAllGroups(this.store.pool)) {
+      if (group.users.includes(name)) await this.leaveGroup(group.name, name, by);
+    }
     const stream = await this.store.userStream(name);
     try {
       await appendToStream(this.store.pool, userStreamId(name), [newEvent('UserDeleted', { name, by })], {
@@ -75,6 +81,117 @@ export class ManageUsersHandler {
       if (error instanceof WrongExpectedVersionError)
         throw new HubError(409, `User ${name} changed meanwhile; try again`);
       throw error;
+    }
+  }
+
+  /**
+   * PATCH /users/<name>: the admin flag. Renaming is refused: a user's name is part of every
+   * stream, route and job of theirs, so a rename would have to rewrite history.
+   */
+  async patch(req: IncomingMessage, rawName: string, body: unknown) {
+    const name = pathUserName(rawName);
+    const p = await this.auth.require(req, ['admin:users'], { user: name });
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      throw badRequest('Request body must be a JSON object');
+    }
+    const { name: newName, admin, ...rest } = body as Record<string, unknown>;
+    if (Object.keys(rest).length) throw badRequest(`Unknown fields: ${Object.keys(rest).join(', ')}`);
+    if (newName !== undefined && newName !== name) {
+      throw badRequest(
+        `Renaming users is not supported by condorhub (${name} -> ${String(newName)}): create the new user and delete the old one`,
+      );
+    }
+    if (admin !== undefined && typeof admin !== 'boolean') throw badRequest('admin must be true or false');
+    const user = await this.servers.existingUser(name);
+    const stream = await this.store.userStream(name);
+    const by = p.user ?? 'admin-token';
+    if (admin !== undefined && (!stream.exists || stream.admin !== admin)) {
+      // A user known only from a spawn has no stream yet: it starts with their record.
+      const event: NewEvent = stream.exists
+        ? newEvent('UserAdminChanged', { name, admin, by })
+        : newEvent('UserCreated', { name, admin, by });
+      try {
+        await appendToStream(this.store.pool, userStreamId(name), [event], {
+          expectedVersion: stream.version === 0 ? 'no_stream' : stream.version,
+          metadata: { actor: by },
+        });
+      } catch (error) {
+        if (error instanceof WrongExpectedVersionError)
+          throw new HubError(409, `User ${name} changed meanwhile; try again`);
+        throw error;
+      }
+    }
+    return this.model(name, user.admin, p.scopes);
+  }
+
+  /**
+   * POST /users {usernames, admin}: creates those that do not exist yet and returns them (201);
+   * 409 when every one exists already. One bad name refuses the whole request.
+   */
+  async createMany(req: IncomingMessage, body: unknown) {
+    const p = await this.auth.require(req, ['admin:users']);
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      throw badRequest('Request body must be a JSON object with usernames');
+    }
+    const { usernames, admin = false, ...rest } = body as Record<string, unknown>;
+    if (Object.keys(rest).length) throw badRequest(`Unknown fields: ${Object.keys(rest).join(', ')}`);
+    if (!Array.isArray(usernames) || usernames.length === 0 || usernames.length > 1000) {
+      throw badRequest('usernames must be a list of 1-1000 user names');
+    }
+    if (typeof admin !== 'boolean') throw badRequest('admin must be true or false');
+    const invalid = usernames.filter((n) => typeof n !== 'string' || !UserName.safeParse(n).success);
+    if (invalid.length) throw badRequest(`Invalid usernames: ${invalid.map(String).join(', ')}`);
+    const names = [...new Set(usernames as string[])];
+    const by = p.user ?? 'admin-token';
+    const created: Record<string, unknown>[] = [];
+    for (const name of names) {
+      const stream = await this.store.userStream(name);
+      if (stream.exists || (stream.version === 0 && (await this.store.user(name)))) continue;
+      try {
+        await appendToStream(this.store.pool, userStreamId(name), [newEvent('UserCreated', { name, admin, by })], {
+          expectedVersion: stream.version === 0 ? 'no_stream' : stream.version,
+          metadata: { actor: by },
+        });
+      } catch (error) {
+        // Created by someone else meanwhile: it exists, which is what was asked.
+        if (error instanceof WrongExpectedVersionError) continue;
+        throw error;
+      }
+      created.push(await this.model(name, admin, p.scopes));
+    }
+    if (!created.length) throw new HubError(409, `All ${names.length} users already exist`);
+    return created;
+  }
+
+  private async model(name: string, fallbackAdmin: boolean, scopes: string[]) {
+    const user = (await this.store.user(name)) ?? {
+      name,
+      admin: fallbackAdmin,
+      createdAt: new Date(),
+      lastActivity: null,
+    };
+    const groups = (await readAllGroups(this.store.pool)).filter((g) => g.users.includes(name)).map((g) => g.name);
+    const [servers, activity] = await Promise.all([this.store.servers(name), this.store.serverActivity(name)]);
+    return userModel(user, servers, activity, scopes, { groups });
+  }
+
+  /** Takes `user` out of `group`, deciding again if the group changed meanwhile. */
+  private async leaveGroup(group: string, user: string, by: string) {
+    for (let attempt = 0; ; attempt++) {
+      const g = await readGroup(this.store.pool, group);
+      if (!g.exists || !g.users.includes(user)) return;
+      try {
+        await appendToStream(
+          this.store.pool,
+          groupStreamId(group),
+          [newEvent('GroupMembersRemoved', { name: group, users: [user], by })],
+          { expectedVersion: g.version, metadata: { actor: by } },
+        );
+        return;
+      } catch (error) {
+        if (error instanceof WrongExpectedVersionError && attempt < 3) continue;
+        throw error;
+      }
     }
   }
 }

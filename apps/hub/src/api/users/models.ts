@@ -64,16 +64,25 @@ export function serverModel(
   };
 }
 
+/** What a user model shows beyond the user's own record. */
+export interface UserModelExtras {
+  /** Names of the groups the user belongs to. */
+  groups?: string[];
+  /** `?include_stopped_servers`: stopped servers too (each has a stream, so it existed). */
+  includeStopped?: boolean;
+}
+
 /**
  * JupyterHub's user model, reduced to what the caller's scopes may read: the name always,
  * account fields with read:users, servers with read:servers (state with admin:server_state).
- * `servers` lists active servers only, as JupyterHub does.
+ * `servers` lists active servers only, as JupyterHub does, unless stopped ones are asked for.
  */
 export function userModel(
   user: HubUser,
   servers: Map<string, ServerState>,
   serverActivity: Map<string, Date>,
   scopes: string[],
+  extras: UserModelExtras = {},
 ) {
   const target = { user: user.name };
   const model: Record<string, unknown> = { kind: 'user', name: user.name };
@@ -81,7 +90,7 @@ export function userModel(
     Object.assign(model, {
       admin: user.admin,
       roles: user.admin ? ['admin', 'user'] : ['user'],
-      groups: [],
+      groups: extras.groups ?? [],
       created: iso(user.createdAt),
       last_activity: iso(user.lastActivity),
     });
@@ -90,7 +99,7 @@ export function userModel(
     const withState = scopeAllows(scopes, 'admin:server_state', target);
     const active: Record<string, unknown> = {};
     for (const [name, state] of [...servers].sort(([a], [b]) => a.localeCompare(b))) {
-      if (isActive(state))
+      if (isActive(state) || (extras.includeStopped && state.streamVersion > 0))
         active[name] = serverModel(user.name, name, state, serverActivity.get(name) ?? null, withState);
     }
     const def = servers.get('');

@@ -2,18 +2,19 @@ import type { IncomingMessage } from 'node:http';
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { READ_MODELS } from '@condorhub/runtime';
+import { isActive } from '@condorhub/server-lifecycle';
 import { AuthService } from '../../auth/auth.service';
 import { badRequest } from '../../http/hub-error';
 import { allServers } from '../../store/all-servers';
+import { groupsByUser, readAllGroups } from '../../store/groups';
+import { pageOf, paginate } from '../pagination';
 import { HubStore } from '../../store/hub-store';
 import { ServerAccess, pathUserName } from '../servers/server-access';
 import { userModel } from './models';
 
-function intParam(value: unknown, name: string, def: number, max: number): number {
-  if (value === undefined || value === '') return def;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > max) throw badRequest(`${name} must be an integer 0-${max}`);
-  return n;
+/** JupyterHub's flag parameters are present or absent: `?include_stopped_servers` is true. */
+function flagParam(value: unknown): boolean {
+  return value !== undefined && !['0', 'false', 'no'].includes(String(value).toLowerCase());
 }
 
 /** GET /user, GET /users, GET /users/<name>. */
@@ -27,7 +28,7 @@ export class ReadUsersHandler {
   ) {}
 
   /** The token's owner with the token's expanded scopes, as jupyterhub-singleuser asks for it. */
-  async self(req: IncomingMessage) {
+  async self(req: IncomingMessage, query: Record<string, unknown> = {}) {
     const p = await this.auth.principal(req);
     if (!p.user) {
       // The admin token is not a user: JupyterHub describes such a caller as a service.
@@ -47,40 +48,56 @@ export class ReadUsersHandler {
       lastActivity: null,
     };
     const [servers, activity] = await Promise.all([this.store.servers(p.user), this.store.serverActivity(p.user)]);
-    const model = userModel(user, servers, activity, p.scopes);
+    const groups = groupsByUser(await readAllGroups(this.store.pool)).get(p.user) ?? [];
+    const model = userModel(user, servers, activity, p.scopes, {
+      groups,
+      includeStopped: flagParam(query.include_stopped_servers),
+    });
     // Identifying oneself always shows name, admin flag and groups (JupyterHub's identify scopes).
     model.admin ??= user.admin;
-    model.groups ??= [];
+    model.groups ??= groups;
     return { ...model, scopes: p.scopes, session_id: p.sessionId };
   }
 
   async list(req: IncomingMessage, query: Record<string, unknown>) {
     const p = await this.auth.require(req, ['list:users']);
-    const offset = intParam(query.offset, 'offset', 0, 1_000_000);
-    const limit = intParam(query.limit, 'limit', 200, 10_000);
+    const page = pageOf(query);
+    const includeStopped = flagParam(query.include_stopped_servers);
     const state = query.state;
     if (state !== undefined && !['active', 'ready', 'inactive'].includes(String(state))) {
       throw badRequest("state must be one of 'active', 'ready', 'inactive'");
     }
-    const [users, all] = await Promise.all([this.store.listUsers(), allServers(this.ds, this.store.pool)]);
-    const models = users.map((u) =>
-      userModel(u, all.servers.get(u.name) ?? new Map(), all.activity.get(u.name) ?? new Map(), p.scopes),
-    );
-    const filtered = models.filter((m) => {
+    const [users, all, groups] = await Promise.all([
+      this.store.listUsers(),
+      allServers(this.ds, this.store.pool),
+      readAllGroups(this.store.pool),
+    ]);
+    const memberOf = groupsByUser(groups);
+    const filtered = users.filter((u) => {
       if (state === undefined) return true;
-      const servers = Object.values((m.servers ?? {}) as Record<string, { ready: boolean }>);
-      if (state === 'active') return servers.length > 0;
-      if (state === 'ready') return servers.some((s) => s.ready);
-      return servers.length === 0;
+      const active = [...(all.servers.get(u.name)?.values() ?? [])].filter(isActive);
+      if (state === 'active') return active.length > 0;
+      if (state === 'ready') return active.some((s) => s.phase === 'ready');
+      return active.length === 0;
     });
-    return filtered.slice(offset, offset + limit);
+    const models = filtered.map((u) =>
+      userModel(u, all.servers.get(u.name) ?? new Map(), all.activity.get(u.name) ?? new Map(), p.scopes, {
+        groups: memberOf.get(u.name) ?? [],
+        includeStopped,
+      }),
+    );
+    return paginate(req, models, page);
   }
 
-  async get(req: IncomingMessage, rawName: string) {
+  async get(req: IncomingMessage, rawName: string, query: Record<string, unknown> = {}) {
     const name = pathUserName(rawName);
     const p = await this.auth.require(req, ['read:users', 'read:users:name', 'read:servers'], { user: name });
     const user = await this.servers.existingUser(name);
     const [servers, activity] = await Promise.all([this.store.servers(name), this.store.serverActivity(name)]);
-    return userModel(user, servers, activity, p.scopes);
+    const groups = groupsByUser(await readAllGroups(this.store.pool)).get(name) ?? [];
+    return userModel(user, servers, activity, p.scopes, {
+      groups,
+      includeStopped: flagParam(query.include_stopped_servers),
+    });
   }
 }

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
 import { ManageUsersHandler } from './manage-users.handler';
 import { ReadUsersHandler } from './read-users.handler';
 
@@ -11,8 +11,8 @@ export class UsersController {
   ) {}
 
   @Get('user')
-  self(@Req() req: IncomingMessage) {
-    return this.read.self(req);
+  self(@Req() req: IncomingMessage, @Query() query: Record<string, unknown>) {
+    return this.read.self(req, query);
   }
 
   @Get('users')
@@ -20,9 +20,20 @@ export class UsersController {
     return this.read.list(req, query);
   }
 
+  @Post('users')
+  @HttpCode(201)
+  createMany(@Req() req: IncomingMessage, @Body() body: unknown) {
+    return this.manage.createMany(req, body);
+  }
+
+  @Patch('users/:name')
+  patch(@Req() req: IncomingMessage, @Param('name') name: string, @Body() body: unknown) {
+    return this.manage.patch(req, name, body);
+  }
+
   @Get('users/:name')
-  get(@Req() req: IncomingMessage, @Param('name') name: string) {
-    return this.read.get(req, name);
+  get(@Req() req: IncomingMessage, @Param('name') name: string, @Query() query: Record<string, unknown>) {
+    return this.read.get(req, name, query);
   }
 
   @Post('users/:name')

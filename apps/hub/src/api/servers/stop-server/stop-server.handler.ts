@@ -30,8 +30,10 @@ export class StopServerHandler {
     const serverName = pathServerName(rawServer);
     const principal = await this.auth.require(req, ['delete:servers'], { user: userName, server: serverName });
     if (body && typeof body === 'object' && (body as any).remove === true) {
-      // Named servers are streams with history; removing them is not supported (yet).
-      throw badRequest(serverName ? 'Removing a named server is not supported' : 'Cannot delete the default server');
+      // As JupyterHub: the default server cannot be removed. A named server's entry is its
+      // stream, whose history stays: removing it stops it, and a stopped server is not listed
+      // (unless stopped ones are asked for); its name may be started again.
+      if (!serverName) throw badRequest('Cannot delete the default server');
     }
     await this.servers.existingUser(userName);
     return this.stop(userName, serverName, principal.user ?? 'admin-token', 'user');
