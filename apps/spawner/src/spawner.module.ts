@@ -1,6 +1,9 @@
 import { Module } from '@nestjs/common';
 import type { Pool } from 'pg';
-import { PG_POOL } from '@condorhub/runtime';
+import type { Config } from '@condorhub/config';
+import { CONFIG, PG_POOL } from '@condorhub/runtime';
+import { lifecycleSettings } from '@condorhub/server-lifecycle';
+import type { CommandStore } from './append-decision';
 import { ReleaseNodeHandler } from './release-node/release-node.handler';
 import { ReleaseNodeNatsController } from './release-node/release-node.nats.controller';
 import { SpawnSagaConsumer } from './spawn-saga/spawn-saga.consumer';
@@ -14,12 +17,18 @@ const withPool = (cls: new (pool: Pool) => unknown) => ({
   inject: [PG_POOL],
   useFactory: (p: Pool) => new cls(p),
 });
+// Commands that arm their phase's deadline (appendDecision) need the lifecycle's settings.
+const withCommandStore = (cls: new (store: CommandStore) => unknown) => ({
+  provide: cls,
+  inject: [PG_POOL, CONFIG],
+  useFactory: (pool: Pool, config: Config) => new cls({ pool, lifecycle: lifecycleSettings(config) }),
+});
 
 @Module({
   controllers: [StartServerNatsController, StopServerNatsController, ReleaseNodeNatsController],
   providers: [
-    withPool(StartServerHandler),
-    withPool(StopServerHandler),
+    withCommandStore(StartServerHandler),
+    withCommandStore(StopServerHandler),
     withPool(ReleaseNodeHandler),
     SpawnSagaConsumer,
   ],
