@@ -45,11 +45,12 @@ const ns = (ms: number) => ms * 1_000_000;
 /**
  * A durable JetStream pull consumer with explicit ack.
  *
- * - While a handler runs, the message is kept alive with in-progress acks, so a slow
- *   condor_submit is not redelivered to a second handler meanwhile.
+ * - From the moment a message is taken until it is acked, it is kept alive with in-progress
+ *   acks, so a slow condor_submit (or a wait behind one) does not get it redelivered meanwhile.
  * - A handler that fails because the store is unreachable (PostgreSQL down, restarting,
  *   connections cut) is tried again in place, with capped backoff, for as long as the outage
- *   lasts: the failure is the store's, not the message's, and does not count.
+ *   lasts: the failure is the store's, not the message's, and does not count. No new message
+ *   is started until the store answers again.
  * - Any other failure is retried with backoff; after `maxDeliver` such attempts, or at once for
  *   a message that does not parse, the message is a dead letter: recorded (`pool`), published
  *   to `<prefix>.dead-letter.<durable>`, logged, and terminated so it never blocks the messages
@@ -63,6 +64,9 @@ export class DurableConsumer {
   private stopCurrent?: () => void;
   private readonly types?: Set<string>;
   private readonly stopped = new AbortController();
+  private readonly failures = new Map<number, number>();
+  /** Set while the store is unreachable; resolved when a handler gets through again. */
+  private storeBack?: { promise: Promise<void>; resolve: () => void };
 
   constructor(private readonly opts: DurableConsumerOptions) {
     this.types = opts.types?.length ? new Set(opts.types) : undefined;
@@ -92,6 +96,7 @@ export class DurableConsumer {
   async stop(): Promise<void> {
     this.running = false;
     this.stopped.abort();
+    this.storeIsBack();
     this.stopCurrent?.();
     await this.loop;
   }
@@ -101,7 +106,9 @@ export class DurableConsumer {
     while (this.running) {
       try {
         const consumer = await js.consumers.get(this.opts.streamName, this.opts.durable);
-        const messages = await consumer.consume({ max_messages: 200, expires: 5_000 });
+        // Messages buffered here are not kept alive until taken: buffer a few per slot, not hundreds.
+        const perSlot = 4 * (this.opts.concurrency ?? 1);
+        const messages = await consumer.consume({ max_messages: Math.min(200, Math.max(20, perSlot)), expires: 5_000 });
         this.stopCurrent = () => void messages.stop();
         if (!this.running) messages.stop();
         await this.drain(messages);
@@ -119,13 +126,18 @@ export class DurableConsumer {
     // The stream id travels in a header, so ordering needs no parse.
     const keyOf = this.opts.keyOf ?? ((m: JsMsg) => m.headers?.get('Condorhub-Stream') || m.subject);
     for await (const msg of messages) {
+      // Kept alive from now on: it may wait for a free slot, for its stream's earlier events, or
+      // for the store to come back, far longer than the ack wait.
+      const beat = this.keepAlive(msg);
+      // No new work while the store is unreachable: the events already taken wait with the rest.
+      if (this.storeBack) await this.storeBack.promise;
       if (limit <= 1) {
-        await this.deliver(msg);
+        await this.deliver(msg, beat);
         continue;
       }
       while (inFlight.size >= limit) await Promise.race(inFlight);
       const key = keyOf(msg);
-      const run = (tails.get(key) ?? Promise.resolve()).then(() => this.deliver(msg));
+      const run = (tails.get(key) ?? Promise.resolve()).then(() => this.deliver(msg, beat));
       const tail = run.catch(() => undefined);
       tails.set(key, tail);
       inFlight.add(tail);
@@ -137,7 +149,22 @@ export class DurableConsumer {
     await Promise.all(inFlight);
   }
 
-  private async deliver(msg: JsMsg) {
+  /** In-progress acks every third of the ack wait, until the returned function is called. */
+  private keepAlive(msg: JsMsg): () => void {
+    const ackWaitMs = this.opts.ackWaitMs ?? 30_000;
+    const timer = setInterval(() => msg.working(), Math.max(100, Math.floor(ackWaitMs / 3)));
+    return () => clearInterval(timer);
+  }
+
+  private async deliver(msg: JsMsg, beat: () => void) {
+    try {
+      await this.handleMessage(msg);
+    } finally {
+      beat();
+    }
+  }
+
+  private async handleMessage(msg: JsMsg) {
     // Replays are addressed to one durable; the others let them pass.
     if (msg.subject.startsWith(replaySubject(this.opts.prefix, ''))) {
       if (msg.subject !== replaySubject(this.opts.prefix, this.opts.durable)) return msg.ack();
@@ -149,45 +176,61 @@ export class DurableConsumer {
       return this.deadLetter(msg, `unparseable: ${String(error)}`);
     }
     if (this.types && !this.types.has(event.type)) return msg.ack();
-    // Redelivered this often without an answer (each time the process died handling it, say):
-    // do not let it take the service down forever.
-    if (msg.info.deliveryCount > 4 * this.maxDeliver) {
-      return this.deadLetter(msg, `delivered ${msg.info.deliveryCount} times without an answer`);
-    }
-    const ackWaitMs = this.opts.ackWaitMs ?? 30_000;
-    const heartbeat = setInterval(() => msg.working(), Math.max(100, Math.floor(ackWaitMs / 3)));
-    try {
-      for (let outage = 0; ; outage++) {
-        try {
-          await this.opts.handle(event);
-          msg.ack();
-          return;
-        } catch (error) {
-          if (isStoreUnavailable(error) && this.running) {
-            // Said once, then every minute or so: an outage is not a reason to flood the log.
-            if (outage % 30 === 0) {
-              this.opts.log?.(
-                `consumer ${this.opts.durable}: ${event.type} ${event.eventId} waits for the store: ${String(error)}`,
-              );
-            }
-            await this.sleep(Math.min(250 * 2 ** Math.min(outage, 8), this.opts.outageRetryMaxMs ?? 5_000));
-            continue;
+    for (let outage = 0; ; outage++) {
+      try {
+        await this.opts.handle(event);
+        this.failures.delete(msg.seq);
+        this.storeIsBack();
+        msg.ack();
+        return;
+      } catch (error) {
+        if (isStoreUnavailable(error) && this.running) {
+          this.storeIsDown();
+          // Said once, then every minute or so: an outage is not a reason to flood the log.
+          if (outage % 30 === 0) {
+            this.opts.log?.(
+              `consumer ${this.opts.durable}: ${event.type} ${event.eventId} waits for the store: ${String(error)}`,
+            );
           }
-          if (!this.running) return msg.nak();
-          return this.failed(msg, event, error);
+          await this.sleep(Math.min(250 * 2 ** Math.min(outage, 8), this.opts.outageRetryMaxMs ?? 5_000));
+          continue;
         }
+        if (!this.running) return msg.nak();
+        this.storeIsBack();
+        return this.failed(msg, event, error);
       }
-    } finally {
-      clearInterval(heartbeat);
     }
   }
 
+  /**
+   * The handler's own failures of this message, counted here rather than by JetStream's delivery
+   * count, which also counts redeliveries nobody failed (a message that waited out an outage, a
+   * restart). A restart forgets them: the message then gets its attempts again, never fewer.
+   */
   private failed(msg: JsMsg, event: EventEnvelope, error: unknown) {
     const backoff = this.opts.backoffMs ?? [500, 2_000, 10_000, 30_000];
-    const attempt = msg.info.deliveryCount;
-    if (attempt >= this.maxDeliver) return this.deadLetter(msg, `failed ${attempt} times: ${String(error)}`, event);
+    const attempt = (this.failures.get(msg.seq) ?? 0) + 1;
+    if (attempt >= this.maxDeliver) {
+      this.failures.delete(msg.seq);
+      return this.deadLetter(msg, `failed ${attempt} times: ${String(error)}`, event);
+    }
+    if (this.failures.size > 10_000) this.failures.clear();
+    this.failures.set(msg.seq, attempt);
     this.opts.log?.(`consumer ${this.opts.durable}: ${event.type} ${event.eventId} attempt ${attempt}: ${error}`);
     msg.nak(backoff[Math.min(attempt - 1, backoff.length - 1)]);
+  }
+
+  private storeIsDown() {
+    if (this.storeBack) return;
+    let resolve!: () => void;
+    const promise = new Promise<void>((r) => (resolve = r));
+    this.storeBack = { promise, resolve };
+  }
+
+  private storeIsBack() {
+    const back = this.storeBack;
+    this.storeBack = undefined;
+    back?.resolve();
   }
 
   private async deadLetter(msg: JsMsg, reason: string, event?: EventEnvelope) {

@@ -101,6 +101,58 @@ describe('durable consumers through a store outage and a slow handler (real Post
     await relay.stop();
   });
 
+  it('a message redelivered while it waited out an outage still gets all its attempts afterwards', async () => {
+    const relay = createRelay({ pool: t.pool, db: t.db, nc: n.nc, prefix: n.prefix });
+    relay.start();
+    const effect = idempotent(viaForwarder, 'waited-test', async (e, tx) => {
+      await tx.query('INSERT INTO effects (event_id, job_id) VALUES ($1, $2)', [e.eventId, (e.data as any).jobId]);
+    });
+    let failedOnce = false;
+    const consumer = new DurableConsumer({
+      nc: n.nc,
+      streamName: n.streamName,
+      prefix: n.prefix,
+      durable: 'waited',
+      pool: t.pool,
+      maxDeliver: 3,
+      backoffMs: [50],
+      ackWaitMs: 500,
+      outageRetryMaxMs: 200,
+      handle: async (e: EventEnvelope) => {
+        if (e.streamId !== serverStreamId('waited', '')) return; // the other tests' events
+        if ((e.data as any).jobId === '2.0' && !failedOnce) {
+          await viaForwarder.query('SELECT 1');
+          // Its first real attempt fails (a conflict, say): one of three, not the last.
+          failedOnce = true;
+          throw new Error('not this time');
+        }
+        await effect(e);
+      },
+    });
+    await consumer.start();
+    await forwarder.down();
+    const spawnId = randomUUID();
+    await appendToStream(t.pool, serverStreamId('waited', ''), [
+      newEvent('JobIdle', { spawnId, jobId: '1.0' }),
+      newEvent('JobIdle', { spawnId, jobId: '2.0' }),
+    ]);
+    // Eight ack waits, the second event buffered behind the first all along.
+    await sleep(4_000);
+    await forwarder.up();
+    const jobs = async () =>
+      (await t.pool.query(`SELECT job_id FROM effects WHERE job_id IN ('1.0', '2.0') ORDER BY job_id`)).rows.map(
+        (r) => r.job_id,
+      );
+    await until('both effects', async () => (await jobs()).length === 2);
+    assert.equal(failedOnce, true);
+    await sleep(500);
+    assert.deepEqual(await jobs(), ['1.0', '2.0']);
+    const dl = await t.pool.query('SELECT consumer, reason, payload FROM dead_letters');
+    assert.equal(dl.rowCount, 0, JSON.stringify(dl.rows));
+    await consumer.stop();
+    await relay.stop();
+  });
+
   it('keeps a message that takes longer than the ack wait to one handler, with in-progress acks', async () => {
     const relay = createRelay({ pool: t.pool, db: t.db, nc: n.nc, prefix: n.prefix });
     relay.start();

@@ -122,9 +122,11 @@ describe('phase deadlines through the real spawner on condor-sim (short deadline
     const events = await h.events(users.stop);
     const timedOut = events.filter((e) => e.type === 'StopTimedOut').map((e) => (e.data as any).attempt);
     assert.deepEqual(timedOut, [1, 2]);
-    const stopAt = events.findIndex((e) => e.type === 'StopRequested');
-    const removals = events.slice(stopAt).filter((e) => e.type === 'JobRemovalRequested').length;
-    assert.equal(removals, 2, 'the first deadline drove the removal again');
+    const firstDeadline = events.findIndex((e) => e.type === 'StopTimedOut');
+    assert.ok(
+      events.slice(firstDeadline).some((e) => e.type === 'JobRemovalRequested'),
+      `the first deadline drove the removal again: ${events.map((e) => e.type).join(' ')}`,
+    );
     // The schedd answers again: the job goes, and the stop is not recorded twice.
     fs.rmSync(rmHangs);
     await waitFor('the job removed', async () => (await jobsOf(users.stop)).length === 0, 30_000);
