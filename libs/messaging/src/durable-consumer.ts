@@ -152,7 +152,16 @@ export class DurableConsumer {
   /** In-progress acks every third of the ack wait, until the returned function is called. */
   private keepAlive(msg: JsMsg): () => void {
     const ackWaitMs = this.opts.ackWaitMs ?? 30_000;
-    const timer = setInterval(() => msg.working(), Math.max(100, Math.floor(ackWaitMs / 3)));
+    const timer = setInterval(
+      () => {
+        try {
+          msg.working();
+        } catch {
+          // The connection is closing: JetStream redelivers the message, which is all that is left.
+        }
+      },
+      Math.max(100, Math.floor(ackWaitMs / 3)),
+    );
     return () => clearInterval(timer);
   }
 
