@@ -5,6 +5,7 @@ import { ServerName, UserName, serverStreamId } from '@condorhub/contracts';
 import { createPool, readStream } from '@condorhub/event-store';
 import { connectNats, sendCommand } from '@condorhub/messaging';
 import { rebuildReadModels } from '../../projector/src/rebuild/rebuild-read-models';
+import { describeDeadLetters, replayDeadLetters } from './dead-letters/dead-letters';
 import { explainSpawn, spawnEvents } from './explain/explain-spawn';
 import { withSideStreams } from './explain/with-side-streams';
 import { forceRemove } from './force-remove/force-remove';
@@ -19,6 +20,8 @@ const USAGE = `usage: condorhub <command>
   nodes                                    worker nodes: spawns, strikes, quarantine
   release-node HOST                        put a quarantined node back into service
   force-remove USER[/SERVER]               end a server entry now (the job is still removed)
+  dead-letters                             messages a consumer gave up on: what, why, when
+  dead-letters replay ID...|--all          send them back to their consumer (--all: those not replayed yet)
 environment: CONDORHUB_DATABASE_URL, CONDORHUB_DATABASE_SCHEMA, CONDORHUB_NATS_URL, …`;
 
 function flag(args: string[], name: string): string | undefined {
@@ -119,6 +122,24 @@ export async function run(argv: string[], out: (s: string) => void = (s) => proc
         const { user, serverName } = server(args[0]);
         out((await forceRemove(pool, user, serverName, `operator:${process.env.USER ?? 'unknown'}`)) + '\n');
         return 0;
+      }
+      case 'dead-letters': {
+        if (!args.length) {
+          out(await describeDeadLetters(pool));
+          return 0;
+        }
+        if (args[0] !== 'replay')
+          throw new Error(`unknown dead-letters command "${args[0]}": list, or replay ID...|--all`);
+        const ids = args.slice(1);
+        if (!ids.length || (ids.includes('--all') && ids.length > 1))
+          throw new Error('replay what? name dead letter ids, or --all');
+        const nc = await connectNats({ url: config.CONDORHUB_NATS_URL, name: 'condorhub-cli' });
+        try {
+          out(await replayDeadLetters(pool, nc, config.CONDORHUB_NATS_PREFIX, ids[0] === '--all' ? 'all' : ids));
+          return 0;
+        } finally {
+          await nc.close();
+        }
       }
       default:
         out(`unknown command "${command}"\n${USAGE}\n`);

@@ -2,7 +2,8 @@ import { Module } from '@nestjs/common';
 import type { Pool } from 'pg';
 import type { Config } from '@condorhub/config';
 import { CONFIG, PG_POOL } from '@condorhub/runtime';
-import { siteLimits } from '@condorhub/server-lifecycle';
+import { lifecycleSettings, siteLimits } from '@condorhub/server-lifecycle';
+import type { CommandStore } from './append-decision';
 import { ReleaseNodeHandler } from './release-node/release-node.handler';
 import { ReleaseNodeNatsController } from './release-node/release-node.nats.controller';
 import { SpawnSagaConsumer } from './spawn-saga/spawn-saga.consumer';
@@ -16,6 +17,12 @@ const withPool = (cls: new (pool: Pool) => unknown) => ({
   inject: [PG_POOL],
   useFactory: (p: Pool) => new cls(p),
 });
+// Commands that arm their phase's deadline (appendDecision) need the lifecycle's settings.
+const withCommandStore = (cls: new (store: CommandStore) => unknown) => ({
+  provide: cls,
+  inject: [PG_POOL, CONFIG],
+  useFactory: (pool: Pool, config: Config) => new cls({ pool, lifecycle: lifecycleSettings(config) }),
+});
 
 @Module({
   controllers: [StartServerNatsController, StopServerNatsController, ReleaseNodeNatsController],
@@ -23,9 +30,10 @@ const withPool = (cls: new (pool: Pool) => unknown) => ({
     {
       provide: StartServerHandler,
       inject: [PG_POOL, CONFIG],
-      useFactory: (p: Pool, config: Config) => new StartServerHandler(p, siteLimits(config)),
+      useFactory: (pool: Pool, config: Config) =>
+        new StartServerHandler({ pool, lifecycle: lifecycleSettings(config) }, siteLimits(config)),
     },
-    withPool(StopServerHandler),
+    withCommandStore(StopServerHandler),
     withPool(ReleaseNodeHandler),
     SpawnSagaConsumer,
   ],

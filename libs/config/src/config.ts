@@ -130,6 +130,43 @@ export const ConfigSchema = z.object({
   CONDORHUB_AUTH_RATE_WINDOW_S: seconds(60),
   CONDORHUB_AUTH_RATE_PER_ADDRESS: z.coerce.number().int().min(0).default(60),
   CONDORHUB_AUTH_RATE_PER_NAME: z.coerce.number().int().min(0).default(10),
+  // Phase deadlines (libs/server-lifecycle/src/react.ts): a spawn not submitted within
+  // SUBMIT_DEADLINE_S fails (longer than condor_submit's own retries: 3 × CONDOR_TIMEOUT_S and
+  // the lookups); a route the proxy has not added within ROUTE_TIMEOUT_S fails the spawn; a stop
+  // not done within STOP_TIMEOUT_S is driven again, and after STOP_ATTEMPTS such deadlines the
+  // server is stopped anyway (the poller removes a job that outlives it as a stray).
+  CONDORHUB_SUBMIT_DEADLINE_S: seconds(300),
+  CONDORHUB_ROUTE_TIMEOUT_S: seconds(60),
+  CONDORHUB_STOP_TIMEOUT_S: seconds(60),
+  CONDORHUB_STOP_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(3),
+  // The JetStream stream is only a transport (the event store is the record): it keeps events
+  // for at most MAX_AGE_S and MAX_BYTES, oldest dropped first. At least an hour, so JetStream's
+  // 10-minute duplicate window for the relay's re-publishes fits.
+  CONDORHUB_NATS_STREAM_MAX_AGE_S: z.coerce
+    .number()
+    .int()
+    .min(3600)
+    .default(7 * 86_400),
+  CONDORHUB_NATS_STREAM_MAX_BYTES: z.coerce.number().int().min(1_048_576).default(1_073_741_824),
+  // Inbox rows (which events each consumer handled) and fired timers older than this are pruned
+  // hourly by the spawner. An event can be redelivered as long as the stream holds it, so this
+  // must be at least CONDORHUB_NATS_STREAM_MAX_AGE_S (checked in loadConfig).
+  CONDORHUB_INBOX_RETENTION_S: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(14 * 86_400),
+});
+
+/** Rules between keys, checked after each key's own. */
+const CheckedConfigSchema = ConfigSchema.superRefine((c, ctx) => {
+  if (c.CONDORHUB_INBOX_RETENTION_S < c.CONDORHUB_NATS_STREAM_MAX_AGE_S) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['CONDORHUB_INBOX_RETENTION_S'],
+      message: `must be at least CONDORHUB_NATS_STREAM_MAX_AGE_S (${c.CONDORHUB_NATS_STREAM_MAX_AGE_S}): an event can be redelivered as long as the stream holds it, and its inbox row must outlive that`,
+    });
+  }
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -154,7 +191,7 @@ export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv)
 
 /** Reads and validates the configuration; throws ConfigError naming every bad key. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  return parseEnv(ConfigSchema, env);
+  return parseEnv(CheckedConfigSchema, env);
 }
 
 /** Nest logger levels for CONDORHUB_LOG_LEVEL. */
@@ -197,5 +234,15 @@ export function condorClientOptions(config: Config) {
     submitTemplate: config.CONDORHUB_SUBMIT_TEMPLATE,
     nice: config.CONDORHUB_CONDOR_NICE,
     envPassthrough: config.CONDORHUB_CONDOR_ENV_PASSTHROUGH,
+  };
+}
+
+/** The JetStream event stream's name, subjects and limits (libs/messaging ensureEventStream). */
+export function eventStreamOptions(config: Config) {
+  return {
+    streamName: config.CONDORHUB_NATS_STREAM,
+    prefix: config.CONDORHUB_NATS_PREFIX,
+    maxAgeS: config.CONDORHUB_NATS_STREAM_MAX_AGE_S,
+    maxBytes: config.CONDORHUB_NATS_STREAM_MAX_BYTES,
   };
 }

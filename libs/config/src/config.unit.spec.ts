@@ -44,3 +44,18 @@ it('refuses bad values, naming each key', () => {
 it('parses lists', () => {
   assert.deepEqual(loadConfig({ CONDORHUB_ADMIN_USERS: 'root, ops ,' }).CONDORHUB_ADMIN_USERS, ['root', 'ops']);
 });
+
+it('keeps inbox rows at least as long as the event stream keeps events', () => {
+  const c = loadConfig({});
+  assert.ok(c.CONDORHUB_INBOX_RETENTION_S >= c.CONDORHUB_NATS_STREAM_MAX_AGE_S);
+  assert.throws(
+    () => loadConfig({ CONDORHUB_NATS_STREAM_MAX_AGE_S: '86400', CONDORHUB_INBOX_RETENTION_S: '3600' }),
+    /CONDORHUB_INBOX_RETENTION_S: must be at least CONDORHUB_NATS_STREAM_MAX_AGE_S \(86400\)/,
+  );
+  assert.equal(
+    loadConfig({ CONDORHUB_NATS_STREAM_MAX_AGE_S: '86400', CONDORHUB_INBOX_RETENTION_S: '86400' })
+      .CONDORHUB_INBOX_RETENTION_S,
+    86400,
+  );
+  assert.throws(() => loadConfig({ CONDORHUB_NATS_STREAM_MAX_AGE_S: '60' }), /CONDORHUB_NATS_STREAM_MAX_AGE_S/);
+});

@@ -38,3 +38,11 @@ export function deadLetterSubject(prefix: string, consumer: string): string {
 export function proxyActivitySubject(prefix: string): string {
   return `${prefix}.activity.proxy`;
 }
+/**
+ * `<prefix>.events.replay.<consumer>`: a dead letter sent back to the durable consumer that gave
+ * it up (`condorhub dead-letters replay`). Inside `<prefix>.events.>`, so that consumer receives
+ * it; no stream category is called `replay`, so followers of a category never see it.
+ */
+export function replaySubject(prefix: string, consumer: string): string {
+  return `${prefix}.events.replay.${consumer}`;
+}

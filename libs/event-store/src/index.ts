@@ -8,6 +8,7 @@ export * from './migrations/002-no-append-sessions';
 export * from './migrations/003-notify-after-commit';
 export * from './migrations/004-append-and-cancel-timers';
 export * from './migrations/005-timer-attempts';
+export * from './migrations/006-dead-letters-and-retention';
 export * from './sql/notify-appended';
 export * from './no-append';
 export * from './sql/append-to-stream';
@@ -21,20 +22,25 @@ export * from './sql/cancel-scheduled-message';
 export * from './sql/lock-stream-at';
 export * from './sql/fire-due-messages';
 export * from './sql/mark-processed';
+export * from './sql/dead-letters';
+export * from './sql/prune-processed';
 export * from './decide-and-append';
 export * from './processor/wake-up';
 export * from './processor/event-processor';
 export * from './processor/timer-scheduler';
+export * from './processor/retention-pruner';
 
 import { eventStoreSchema } from './migrations/001-event-store';
 import { noAppendSessions } from './migrations/002-no-append-sessions';
 import { notifyAfterCommit } from './migrations/003-notify-after-commit';
 import { appendAndCancelTimers } from './migrations/004-append-and-cancel-timers';
 import { timerAttempts } from './migrations/005-timer-attempts';
+import { deadLettersAndRetention } from './migrations/006-dead-letters-and-retention';
 export const eventStoreMigrations = [
   eventStoreSchema,
   noAppendSessions,
   notifyAfterCommit,
   appendAndCancelTimers,
   timerAttempts,
+  deadLettersAndRetention,
 ];

@@ -10,7 +10,7 @@ import {
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
-import { type Config, databaseOptions, loadConfig, natsOptions } from '@condorhub/config';
+import { type Config, databaseOptions, eventStreamOptions, loadConfig, natsOptions } from '@condorhub/config';
 import {
   type DatabaseOptions,
   createPool,
@@ -90,10 +90,7 @@ export class RuntimeModule {
           provide: NATS,
           useFactory: async () => {
             const nc = await connectNats(natsOptions(config, `condorhub-${opts.service}`));
-            await ensureEventStream(nc, {
-              streamName: config.CONDORHUB_NATS_STREAM,
-              prefix: config.CONDORHUB_NATS_PREFIX,
-            });
+            await ensureEventStream(nc, eventStreamOptions(config));
             return nc;
           },
         },

@@ -55,10 +55,10 @@ export function decideStart(state: ServerState, cmd: StartServer, site: StartCon
 
 /**
  * Stop never checks the job first (it may be long gone): it only records the request and the
- * removal saga does the rest. Stopping a stopping server is accepted and changes nothing.
+ * removal saga does the rest. Stopping a stopping server records the request again: the saga then
+ * drives the removal's steps again, in case the first attempt is stuck.
  */
 export function decideStop(state: ServerState, cmd: { by: string; reason: string }): Decision {
-  if (state.phase === 'stopping') return { ok: true, events: [] };
   if (!isActive(state) || !state.spawnId) return { ok: false, code: 'not-running', reason: 'server is not running' };
   return { ok: true, events: [newEvent('StopRequested', { spawnId: state.spawnId, by: cmd.by, reason: cmd.reason })] };
 }

@@ -19,8 +19,9 @@ export interface FollowUp {
 
 /**
  * What the lifecycle appends right after `events`, given the stream's state before them.
- * Pure. Anything with another effect (a condor call, a timer to arm, a node strike) is left
- * to the spawner: then nothing is returned for that event.
+ * Pure. Anything with another effect (a condor call, a node strike) is left to the spawner:
+ * then nothing is returned for that event. Timers to arm are left to the spawner too (it arms
+ * them when it sees the event, the stream then in the phase they guard); the events are not.
  */
 export function followUp(state: ServerState, events: NewEvent[], settings: LifecycleSettings): FollowUp {
   const out: FollowUp = { append: [], cancel: [] };
@@ -42,7 +43,7 @@ export function followUp(state: ServerState, events: NewEvent[], settings: Lifec
     s = evolve(s, envelope);
     if (!INLINE.has(e.type)) continue;
     const r = react(s, envelope, settings);
-    if (r.submit || r.removeJob || r.strike || r.arm.length) continue;
+    if (r.submit || r.removeJob || r.strike) continue;
     out.append.push(...r.append);
     out.cancel.push(...r.cancel);
   }

@@ -13,7 +13,15 @@ import {
   react,
 } from './index';
 
-const settings = { idleTimeoutS: 300, portTimeoutS: 120, handshakeTimeoutS: 60 };
+const settings = {
+  idleTimeoutS: 300,
+  portTimeoutS: 120,
+  handshakeTimeoutS: 60,
+  submitDeadlineS: 300,
+  routeTimeoutS: 60,
+  stopTimeoutS: 60,
+  stopAttempts: 3,
+};
 const HOST = '127.0.0.2';
 
 /** Runs a spawn's history through evolve + react as the spawner does; returns every strike it brings. */

@@ -7,6 +7,12 @@ export interface LifecycleSettings {
   idleTimeoutS: number;
   portTimeoutS: number;
   handshakeTimeoutS: number;
+  /** Phase deadlines: not submitted, route not added, stop not finished (each stop deadline drives it again). */
+  submitDeadlineS: number;
+  routeTimeoutS: number;
+  stopTimeoutS: number;
+  /** Stop deadlines before the server is stopped whatever the removal's state. */
+  stopAttempts: number;
 }
 
 export interface TimerSpec {
@@ -31,7 +37,41 @@ export const timerKeys = (spawnId: string) => ({
   idle: `idle:${spawnId}`,
   port: `port:${spawnId}`,
   handshake: `handshake:${spawnId}`,
+  submit: `submit:${spawnId}`,
+  route: `route:${spawnId}`,
+  stop: (attempt: number) => `stop:${spawnId}:${attempt}`,
 });
+
+/** Every timer of a spawn: what a stopped server must not leave behind. */
+function allTimerKeys(spawnId: string, settings: LifecycleSettings): string[] {
+  const keys = timerKeys(spawnId);
+  const stops = Array.from({ length: settings.stopAttempts }, (_, i) => keys.stop(i + 1));
+  return [keys.idle, keys.port, keys.handshake, keys.submit, keys.route, ...stops];
+}
+
+const submitDeadline = (spawnId: string, settings: LifecycleSettings): TimerSpec => ({
+  key: timerKeys(spawnId).submit,
+  dueInS: settings.submitDeadlineS,
+  event: newEvent('SubmitTimedOut', { spawnId, waitedS: settings.submitDeadlineS }),
+});
+
+const stopDeadline = (spawnId: string, attempt: number, settings: LifecycleSettings): TimerSpec => ({
+  key: timerKeys(spawnId).stop(attempt),
+  dueInS: settings.stopTimeoutS,
+  event: newEvent('StopTimedOut', { spawnId, waitedS: settings.stopTimeoutS * attempt, attempt }),
+});
+
+/**
+ * The deadline of the phase a command has just put the server in (start: `requested`, stop:
+ * `stopping`), armed in the command's own transaction: the spawn or stop ends even if every
+ * event after it were lost on the way to the spawner.
+ */
+export function phaseDeadline(state: ServerState, settings: LifecycleSettings): TimerSpec | undefined {
+  if (!state.spawnId) return undefined;
+  if (state.phase === 'requested') return submitDeadline(state.spawnId, settings);
+  if (state.phase === 'stopping') return stopDeadline(state.spawnId, 1, settings);
+  return undefined;
+}
 
 const STEPS: ServerState['phase'][] = ['requested', 'submitted', 'queued', 'starting', 'port-reported', 'routing'];
 const PENDING = new Set(STEPS);
@@ -58,6 +98,8 @@ export function react(state: ServerState, event: EventEnvelope, settings: Lifecy
     state.phase === 'ready' || STEPS.indexOf(state.phase) >= STEPS.indexOf(phase);
   const fail = (f: FailureDescription) => {
     r.append.push(newEvent('SpawnFailed', { spawnId, ...f }));
+    // The removal that follows has its deadline from the moment the failure is stored.
+    r.arm.push(stopDeadline(spawnId, 1, settings));
   };
 
   switch (event.type) {
@@ -65,6 +107,7 @@ export function react(state: ServerState, event: EventEnvelope, settings: Lifecy
       if (state.phase === 'requested') r.submit = true;
       break;
     case 'JobSubmitted':
+      r.cancel.push(keys.submit);
       if (state.phase === 'stopping' || state.phase === 'stopped') {
         // The stop came while condor_submit was running: the new job must not survive it.
         r.append.push(newEvent('JobRemovalRequested', { spawnId, jobId: d.jobId }));
@@ -104,6 +147,14 @@ export function react(state: ServerState, event: EventEnvelope, settings: Lifecy
       break;
     case 'NotebookResponded':
       if (past('routing')) r.cancel.push(keys.idle, keys.port, keys.handshake);
+      if (state.phase === 'routing') {
+        // (The port registry has usually requested the route already, in its own transaction.)
+        r.arm.push({
+          key: keys.route,
+          dueInS: settings.routeTimeoutS,
+          event: newEvent('RouteTimedOut', { spawnId, waitedS: settings.routeTimeoutS }),
+        });
+      }
       // A first route, or a route moving to a rescheduled job's new target.
       if (state.phase === 'routing' && (!state.routeRequested || state.routeTarget !== new URL(d.url).origin)) {
         r.append.push(
@@ -117,6 +168,7 @@ export function react(state: ServerState, event: EventEnvelope, settings: Lifecy
       }
       break;
     case 'RouteAdded':
+      if (state.phase === 'ready') r.cancel.push(keys.route);
       if (state.phase === 'routing') {
         r.append.push(newEvent('ServerReady', { spawnId, url: serverPrefix(state.user!, state.serverName ?? '') }));
       }
@@ -130,6 +182,42 @@ export function react(state: ServerState, event: EventEnvelope, settings: Lifecy
           diagnosis: 'route-failed',
           userMessage: userMessage('route-failed', `The notebook stopped answering the proxy (${d.reason})`),
         });
+      }
+      break;
+    case 'SubmitTimedOut':
+      if (state.phase === 'requested') {
+        fail({
+          stage: 'submit',
+          diagnosis: 'condor-unreachable',
+          userMessage: userMessage('condor-unreachable', `The job was not submitted within ${d.waitedS} s`),
+        });
+      }
+      break;
+    case 'RouteTimedOut':
+      if (state.phase === 'routing') {
+        fail({
+          stage: 'route',
+          diagnosis: 'route-failed',
+          userMessage: userMessage('route-failed', `The proxy did not add the route within ${d.waitedS} s`),
+        });
+      }
+      break;
+    case 'StopTimedOut':
+      if (state.phase === 'stopping') {
+        if (d.attempt < settings.stopAttempts) {
+          // Whatever got lost (a dead-lettered removal, a condor_rm that never ran): do it again.
+          redriveRemoval(state, r, false);
+          r.arm.push(stopDeadline(spawnId, d.attempt + 1, settings));
+        } else {
+          // As designed: the entry is gone when ServerStopped is stored, whatever the proxy or
+          // HTCondor answered. A job left behind is removed by the poller as a stray.
+          r.append.push(
+            newEvent('ServerStopped', {
+              spawnId,
+              reason: `stopped after ${d.waitedS} s without the removal finishing; a job left behind is removed as a stray`,
+            }),
+          );
+        }
       }
       break;
     case 'IdleTimedOut':
@@ -205,11 +293,17 @@ export function react(state: ServerState, event: EventEnvelope, settings: Lifecy
       break;
     case 'SpawnFailed':
     case 'StopRequested':
-      if (state.phase === 'stopping') startRemoval(state, r);
+      // A second StopRequested on a stopping server drives the removal again (it may be stuck).
+      if (state.phase === 'stopping') {
+        startRemoval(state, r);
+        r.arm.push(stopDeadline(spawnId, 1, settings));
+      }
       break;
     case 'ServerStopped':
+      if (state.phase === 'stopped') r.cancel.push(...allTimerKeys(spawnId, settings));
       // One automatic retry elsewhere when a node, not the user's setup, was at fault.
       if (state.failure?.diagnosis === 'node-unresponsive' && !state.retryOf && !state.stopRequestedAt) {
+        r.arm.push(submitDeadline(retrySpawnId(spawnId), settings));
         r.append.push(
           newEvent('SpawnRequested', {
             spawnId: retrySpawnId(spawnId),
@@ -228,10 +322,19 @@ export function react(state: ServerState, event: EventEnvelope, settings: Lifecy
 }
 
 function startRemoval(state: ServerState, r: Reaction) {
+  const keys = timerKeys(state.spawnId!);
+  r.cancel.push(keys.idle, keys.port, keys.handshake, keys.submit, keys.route);
+  redriveRemoval(state, r, true);
+}
+
+/**
+ * The removal's steps not known to be done (on a deadline, a route the proxy already removed is
+ * left alone). Repeating one is safe: the proxy drops a route once, condor_rm of a gone job counts
+ * as done, and only the first ServerStopped of a spawn counts.
+ */
+function redriveRemoval(state: ServerState, r: Reaction, first: boolean) {
   const spawnId = state.spawnId!;
-  const keys = timerKeys(spawnId);
-  r.cancel.push(keys.idle, keys.port, keys.handshake);
-  if (state.routeRequested && state.routeSpec) {
+  if (state.routeRequested && state.routeSpec && (first || state.routeAdded)) {
     r.append.push(
       newEvent('RouteRemovalRequested', {
         spawnId,

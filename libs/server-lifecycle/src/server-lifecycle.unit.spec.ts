@@ -7,6 +7,7 @@ import {
   type ServerState,
   decideStart,
   decideStop,
+  phaseDeadline,
   evolve,
   foldServer,
   initialServerState,
@@ -16,7 +17,15 @@ import {
   stageMessage,
 } from './index';
 
-const settings = { idleTimeoutS: 300, portTimeoutS: 120, handshakeTimeoutS: 60 };
+const settings = {
+  idleTimeoutS: 300,
+  portTimeoutS: 120,
+  handshakeTimeoutS: 60,
+  submitDeadlineS: 300,
+  routeTimeoutS: 60,
+  stopTimeoutS: 60,
+  stopAttempts: 3,
+};
 const stream = serverStreamId('alice', '');
 
 function envelopes(events: NewEvent[], from = 1): EventEnvelope[] {
@@ -290,6 +299,88 @@ describe('server lifecycle: decide/evolve/react', () => {
     assert.ok(decideStop(s1, { by: 'alice', reason: 'user' }).ok);
   });
 
+  it('gives the requested, routing and stopping phases a deadline that ends them', () => {
+    // requested: the start command arms it; the spawn fails with a clear message when it fires.
+    const atRequest = run([requested]).state;
+    assert.deepEqual(phaseDeadline(atRequest, settings)?.key, `submit:${spawnId}`);
+    const unsubmitted = run([newEvent('SubmitTimedOut', { spawnId, waitedS: 300 })], atRequest);
+    assert.equal(unsubmitted.state.failure?.stage, 'submit');
+    assert.match(unsubmitted.state.failure!.userMessage, /not submitted within 300 s/);
+    assert.equal(unsubmitted.state.phase, 'stopped', 'nothing was submitted: stopped at once');
+    // A submit that returns after all is removed (JobSubmitted on a stopped server).
+    const late = run([newEvent('JobSubmitted', { spawnId, jobId: '12.0', submitHost: 'sim' })], unsubmitted.state);
+    assert.deepEqual(late.effects[0].cancel, [`submit:${spawnId}`]);
+    assert.equal(late.log.at(-1)!.type, 'JobRemovalRequested');
+
+    // routing: armed when the answer reaches the spawner, fails the spawn when the route never comes.
+    const routing = run([
+      requested,
+      newEvent('JobSubmitted', { spawnId, jobId: '12.0', submitHost: 'sim' }),
+      newEvent('JobRunning', { spawnId, jobId: '12.0', host: '127.0.0.2', slot: 'slot1@127.0.0.2' }),
+      newEvent('PortReported', { spawnId, host: '127.0.0.2', port: 41000 }),
+      newEvent('NotebookResponded', {
+        spawnId,
+        url: 'http://127.0.0.2:41000/user/alice/api',
+        version: null,
+        status: 200,
+      }),
+    ]);
+    assert.ok(routing.effects.at(-2)!.arm.some((t) => t.key === `route:${spawnId}` && t.dueInS === 60));
+    const noRoute = run([newEvent('RouteTimedOut', { spawnId, waitedS: 60 })], routing.state);
+    assert.equal(noRoute.state.failure?.stage, 'route');
+    assert.match(noRoute.state.failure!.userMessage, /did not add the route within 60 s/);
+    assert.deepEqual(
+      noRoute.log.map((e) => e.type),
+      ['RouteTimedOut', 'SpawnFailed', 'RouteRemovalRequested', 'JobRemovalRequested'],
+    );
+    assert.ok(
+      noRoute.effects[0].arm.some((t) => t.key === `stop:${spawnId}:1`),
+      'the removal has a deadline',
+    );
+
+    // stopping: each deadline drives the removal again; after the last, the server is stopped anyway.
+    const stuck = noRoute.state;
+    assert.equal(stuck.phase, 'stopping');
+    const second = run([newEvent('StopTimedOut', { spawnId, waitedS: 60, attempt: 1 })], stuck);
+    assert.deepEqual(
+      second.log.map((e) => e.type),
+      ['StopTimedOut', 'JobRemovalRequested'],
+    );
+    assert.deepEqual(
+      second.effects[0].arm.map((t) => t.key),
+      [`stop:${spawnId}:2`],
+    );
+    const last = run([newEvent('StopTimedOut', { spawnId, waitedS: 180, attempt: 3 })], second.state);
+    assert.equal(last.state.phase, 'stopped');
+    assert.match(last.state.stopReason!, /without the removal finishing/);
+    assert.ok(last.effects.at(-1)!.cancel.includes(`stop:${spawnId}:2`), 'a stopped server leaves no timer');
+    // A deadline that fires after its phase is left does nothing.
+    for (const late of [
+      newEvent('SubmitTimedOut', { spawnId, waitedS: 300 }),
+      newEvent('RouteTimedOut', { spawnId, waitedS: 60 }),
+      newEvent('StopTimedOut', { spawnId, waitedS: 60, attempt: 1 }),
+    ]) {
+      assert.deepEqual(run([late], last.state).effects[0].append, []);
+    }
+  });
+
+  it('a second stop of a stopping server drives the removal again', () => {
+    const { state } = run([
+      requested,
+      newEvent('JobSubmitted', { spawnId, jobId: '12.0', submitHost: 'sim' }),
+      newEvent('StopRequested', { spawnId, by: 'alice', reason: 'user' }),
+    ]);
+    assert.equal(state.phase, 'stopping');
+    assert.equal(phaseDeadline(state, settings)?.key, `stop:${spawnId}:1`);
+    const again = decideStop(state, { by: 'alice', reason: 'user' });
+    assert.ok(again.ok);
+    const redriven = run(again.events, state);
+    assert.deepEqual(
+      redriven.log.map((e) => e.type),
+      ['StopRequested', 'JobRemovalRequested'],
+    );
+  });
+
   it('says how long a slow notebook took to answer the handshake', () => {
     const answer = { spawnId, url: 'http://127.0.0.2:40000/user/alice/api', version: '2.14.0', status: 200 };
     const [first, slow, old] = envelopes([
@@ -322,11 +413,12 @@ describe('server lifecycle: decide/evolve/react', () => {
       first.append.map((e) => [e.type, e.data]),
       [['RouteRequested', { spawnId, routeSpec: '/user/alice/', target: 'http://127.0.0.2:41000', owner: 'alice' }]],
     );
-    // The spawner reacts on the stream as it is when the answer reaches it: nothing more to do.
+    // The spawner reacts on the stream as it is when the answer reaches it: nothing more to
+    // append, only the routing phase's deadline to arm.
     const recorded = envelopes([answered, ...first.append], atPort.streamVersion + 1);
     const routing = { state: foldServer(recorded, atPort) };
     const late = react(routing.state, recorded[0], settings);
-    assert.deepEqual([late.append, late.arm], [[], []]);
+    assert.deepEqual([late.append, late.arm.map((t) => t.key)], [[], [`route:${spawnId}`]]);
     // A port report the spawner handles only after the answer: earlier timers go, none is armed.
     const reported = envelopes([newEvent('PortReported', { spawnId, host: '127.0.0.2', port: 41000 })], 4)[0];
     const latePort = react(routing.state, reported, settings);

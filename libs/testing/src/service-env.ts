@@ -1,5 +1,5 @@
 import type { TestDatabase } from './test-database';
-import type { TestNats } from './test-nats';
+import { TEST_STREAM_MAX_BYTES, type TestNats } from './test-nats';
 
 /** The configuration keys that point a service at a test file's own schema, NATS prefix and stream. */
 export function serviceEnv(t: TestDatabase, n: TestNats): Record<string, string> {
@@ -9,5 +9,6 @@ export function serviceEnv(t: TestDatabase, n: TestNats): Record<string, string>
     CONDORHUB_NATS_URL: n.url,
     CONDORHUB_NATS_PREFIX: n.prefix,
     CONDORHUB_NATS_STREAM: n.streamName,
+    CONDORHUB_NATS_STREAM_MAX_BYTES: String(TEST_STREAM_MAX_BYTES),
   };
 }

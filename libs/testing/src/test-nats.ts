@@ -4,6 +4,12 @@ import { connectNats, deleteEventStream, ensureEventStream } from '@condorhub/me
 
 export const TEST_NATS_URL = process.env.CONDORHUB_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
 
+/**
+ * A test stream's size limit: JetStream reserves a file stream's max bytes on the server, and
+ * many test files (and the leftovers of crashed ones) share it.
+ */
+export const TEST_STREAM_MAX_BYTES = 64 * 1_048_576;
+
 export interface TestNats {
   nc: NatsConnection;
   url: string;
@@ -19,7 +25,7 @@ export async function createTestNats(label = 'test', url = TEST_NATS_URL): Promi
   const prefix = `t_${id}`;
   const streamName = `T_${id}`.toUpperCase();
   const nc = await connectNats({ url, name: `test:${label}` });
-  await ensureEventStream(nc, { streamName, prefix });
+  await ensureEventStream(nc, { streamName, prefix, maxBytes: TEST_STREAM_MAX_BYTES });
   return {
     nc,
     url,

@@ -1,5 +1,5 @@
 // The relay alone, as its own process (the projector app also runs it in-process).
-import { databaseOptions, loadConfig, natsOptions } from '@condorhub/config';
+import { databaseOptions, eventStreamOptions, loadConfig, natsOptions } from '@condorhub/config';
 import { createPool, noAppendApplicationName } from '@condorhub/event-store';
 import { connectNats, createRelay, ensureEventStream } from '@condorhub/messaging';
 
@@ -8,7 +8,7 @@ async function main() {
   const db = databaseOptions(config, noAppendApplicationName('condorhub-relay'));
   const pool = createPool(db);
   const nc = await connectNats(natsOptions(config, 'condorhub-relay'));
-  await ensureEventStream(nc, { streamName: config.CONDORHUB_NATS_STREAM, prefix: config.CONDORHUB_NATS_PREFIX });
+  await ensureEventStream(nc, eventStreamOptions(config));
   const relay = createRelay({
     pool,
     db,

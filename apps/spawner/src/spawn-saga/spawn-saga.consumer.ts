@@ -3,7 +3,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { Pool } from 'pg';
 import { CondorClient } from '@condorhub/condor';
 import type { Config } from '@condorhub/config';
-import { TimerScheduler } from '@condorhub/event-store';
+import { RetentionPruner, TimerScheduler } from '@condorhub/event-store';
 import { DurableConsumer } from '@condorhub/messaging';
 import { CONFIG, NATS, PG_POOL } from '@condorhub/runtime';
 import { spawnerSettings } from '../spawner.settings';
@@ -32,6 +32,9 @@ export const SAGA_EVENTS = [
   'StopRequested',
   'JobRemovalRequested',
   'ServerStopped',
+  'SubmitTimedOut',
+  'RouteTimedOut',
+  'StopTimedOut',
 ];
 
 /**
@@ -46,10 +49,17 @@ export class SpawnSagaConsumer implements OnApplicationBootstrap, OnApplicationS
   private readonly log = new Logger('spawner');
   private readonly consumers: DurableConsumer[];
   readonly timers: TimerScheduler;
+  /** Inbox rows and fired timers past CONDORHUB_INBOX_RETENTION_S go, hourly; the spawner owns both. */
+  readonly pruner: RetentionPruner;
 
   constructor(@Inject(CONFIG) config: Config, @Inject(PG_POOL) pool: Pool, @Inject(NATS) nc: NatsConnection) {
     const settings = spawnerSettings(config);
     this.timers = new TimerScheduler(pool, { onError: (e) => this.log.warn(`timers: ${String(e)}`) });
+    this.pruner = new RetentionPruner(pool, {
+      retentionS: config.CONDORHUB_INBOX_RETENTION_S,
+      onPruned: (r) => this.log.log(`pruned ${r.inbox} inbox rows and ${r.firedTimers} fired timers`),
+      onError: (e) => this.log.warn(`pruning: ${String(e)}`),
+    });
     const handler = new SpawnSagaHandler(pool, new CondorClient(settings.condor), settings, this.timers, (l) =>
       this.log.log(l),
     );
@@ -61,6 +71,7 @@ export class SpawnSagaConsumer implements OnApplicationBootstrap, OnApplicationS
         durable,
         types,
         concurrency,
+        pool,
         handle: (e) => handler.handle(e),
         log: (l) => this.log.warn(l),
       });
@@ -76,11 +87,13 @@ export class SpawnSagaConsumer implements OnApplicationBootstrap, OnApplicationS
 
   async onApplicationBootstrap() {
     this.timers.start();
+    this.pruner.start();
     for (const c of this.consumers) await c.start();
   }
 
   async onApplicationShutdown() {
     for (const c of this.consumers) await c.stop();
     await this.timers.stop();
+    await this.pruner.stop();
   }
 }

@@ -51,7 +51,7 @@ export class SpawnSagaHandler {
     let state = loaded;
     let reaction = react(state, event, this.settings.lifecycle);
     // The condor call happens once; its outcome is recorded whatever else changes meanwhile.
-    const outcome: NewEvent[] = [];
+    let outcome: NewEvent[] = [];
     if (reaction.submit) {
       outcome.push(await submitSpawn(this.pool, this.condor, this.settings, state));
     }
@@ -70,6 +70,9 @@ export class SpawnSagaHandler {
         if (!isWriteConflict(error) || attempt >= 5) throw error;
         state = await loadServerStream(this.pool, event.streamId);
         reaction = { ...react(state, event, this.settings.lifecycle), submit: false, removeJob: undefined };
+        // A stop that finished meanwhile (its deadline, say, while condor_rm hung) is not stored twice.
+        const stillStopping = state.phase === 'stopping';
+        outcome = outcome.filter((e) => e.type !== 'ServerStopped' || stillStopping);
       }
     }
     if (reaction.arm.length) this.timers?.poke();

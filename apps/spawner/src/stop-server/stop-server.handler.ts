@@ -1,14 +1,13 @@
-import type { Pool } from 'pg';
 import { type CommandReply, type SpawnerCommandData, accepted } from '@condorhub/contracts';
 import { decideStop } from '@condorhub/server-lifecycle';
-import { appendDecision } from '../append-decision';
+import { type CommandStore, appendDecision } from '../append-decision';
 
 /** Stop a server. Never asks HTCondor first: the removal saga copes with a job that is gone. */
 export class StopServerHandler {
-  constructor(private readonly pool: Pool) {}
+  constructor(private readonly store: CommandStore) {}
 
   handle(cmd: SpawnerCommandData<'stop'>): Promise<CommandReply> {
-    return appendDecision(this.pool, cmd.user, cmd.serverName, (state) => ({
+    return appendDecision(this.store, cmd.user, cmd.serverName, (state) => ({
       decision: decideStop(state, cmd),
       metadata: { correlationId: state.spawnId, actor: cmd.by },
       reply: () => accepted({ spawnId: state.spawnId, phase: 'stopping' }),

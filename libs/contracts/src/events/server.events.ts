@@ -99,6 +99,11 @@ export const serverEvents = {
   JobRemovalRequested: z.object({ ...spawn, jobId: JobId }),
   JobRemovalFailed: z.object({ ...spawn, jobId: JobId, error: z.string(), attempt: z.number().int().min(1) }),
   ServerStopped: z.object({ ...spawn, reason: z.string() }),
+  // Phase deadlines (durable timers): the spawn was not submitted, the route not added, or the
+  // stop not finished in time. `attempt` counts the stop's deadlines (each drives it again).
+  SubmitTimedOut: z.object({ ...spawn, waitedS: z.number().min(0) }),
+  RouteTimedOut: z.object({ ...spawn, waitedS: z.number().min(0) }),
+  StopTimedOut: z.object({ ...spawn, waitedS: z.number().min(0), attempt: z.number().int().min(1) }),
 } as const;
 
 export type SpawnOptions = z.infer<typeof SpawnOptions>;

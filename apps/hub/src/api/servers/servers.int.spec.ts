@@ -51,11 +51,15 @@ describe('start and stop', () => {
   });
 
   it('stop answers 202 while stopping, then 204 once gone', async () => {
+    const aliceStops = () => h.commands.filter((c) => c.verb === 'stop' && (c.payload as any).user === 'alice').length;
+    const before = aliceStops();
     h.stopScripts.set('alice', 'slow');
     await request(h.server).delete('/hub/api/users/alice/server').set(as('alice')).expect(202);
     const res = await request(h.server).post('/hub/api/users/alice/server').set(as('alice')).expect(400);
     assert.equal(res.body.message, 'alice is pending stop');
     await request(h.server).delete('/hub/api/users/alice/server').set(as('alice')).expect(202);
+    // The second stop reaches the spawner, which drives a stuck removal again.
+    assert.equal(aliceStops() - before, 2);
     h.stopScripts.set('alice', 'fast');
   });
 

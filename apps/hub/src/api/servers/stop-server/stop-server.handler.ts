@@ -43,7 +43,7 @@ export class StopServerHandler {
   async stop(userName: string, serverName: string, by: string, reason: string): Promise<202 | 204> {
     const state = await this.servers.existingServer(userName, serverName);
     if (!isActive(state)) return 204;
-    if (state.phase === 'stopping') return 202;
+    // A stopping server is asked again too: the spawner then drives a stuck removal again.
     const reply = await this.spawner.stop({ user: userName, serverName, by, reason });
     if (!reply.accepted) {
       if (reply.code === 'not-running') return 204;
