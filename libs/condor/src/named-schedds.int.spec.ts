@@ -66,7 +66,7 @@ describe('CondorClient with named schedds on condor-sim', () => {
     assert.deepEqual(localHistory.status === 'ok' && localHistory.notFound, [sub.jobId]);
   });
 
-  it('an unknown schedd name is refused with HTCondor\'s "Can\'t find address of schedd" by every tool', async () => {
+  it('an unknown schedd name is refused by every tool in its own HTCondor wording, and never reads as "no jobs"', async () => {
     const nowhere = client('no-such-schedd');
     await assert.rejects(nowhere.submit({ owner: USER, executable: '/bin/true' }), (e: unknown) => {
       assert.ok(e instanceof CondorSubmitRejectedError);
@@ -78,15 +78,22 @@ describe('CondorClient with named schedds on condor-sim', () => {
     assert.equal(snap.status, 'unknown', 'a schedd that cannot be found is "unknown", never "no jobs"');
     if (snap.status === 'unknown') {
       assert.ok(snap.error instanceof CondorCommandError);
-      assert.match(snap.error.stderr, /Can't find address of schedd no-such-schedd/);
+      assert.equal(snap.error.stderr, 'Error: Collector has no record of schedd/submitter\n');
       assert.match(snap.error.command ?? '', /condor_q -name no-such-schedd -pool cm\.example\.org:9618/);
     }
     await assert.rejects(nowhere.remove({ jobId: '1.0' as never, owner: USER }), (e: unknown) => {
       assert.ok(e instanceof CondorCommandError);
-      assert.match(e.stderr, /condor_rm: Can't find address of schedd no-such-schedd/);
+      assert.equal(e.stderr, "condor_rm: Can't find address for schedd no-such-schedd\n");
       return true;
     });
     const hist = await nowhere.history(['1.0' as never]);
     assert.equal(hist.status, 'unknown');
+    if (hist.status === 'unknown') {
+      assert.ok(hist.error instanceof CondorCommandError);
+      assert.equal(
+        hist.error.stderr,
+        'Unable to locate remote schedd (name=no-such-schedd, pool=cm.example.org:9618).\n',
+      );
+    }
   });
 });

@@ -928,8 +928,8 @@ function selection(argv, tool) {
     else if (isOpt(a, 'forwards', 3)) sel.forwards = true;
     else if (a === '-name') {
       sel.schedd = argv[++i];
-      if (!schedds.includes(sel.schedd)) sel.error = out('', `Error: Can't find address of schedd ${argv[i]}\n`, 1);
-    } else if (a === '-pool') i++;
+      if (!schedds.includes(sel.schedd)) sel.unknownSchedd = sel.schedd;
+    } else if (a === '-pool') sel.pool = argv[++i];
     else if (a.startsWith('-')) sel.error = out('', `Error: unrecognized argument ${a}\n`, 1);
     else if (/^\d+\.\d+$/.test(a)) {
       const [c, p] = a.split('.').map(Number);
@@ -939,6 +939,15 @@ function selection(argv, tool) {
       sel.ors.push((ad) => ad.ClusterId === c);
     } else sel.ors.push((ad) => ad.Owner === a);
     if (sel.error) return sel;
+  }
+  // As the real tools word it once the collector has no ad for the name (queue.cpp,
+  // history.cpp); checked after the whole command line, as they locate the schedd last.
+  if (sel.unknownSchedd !== undefined) {
+    sel.error =
+      tool === 'condor_q'
+        ? out('', 'Error: Collector has no record of schedd/submitter\n', 1)
+        : out('', `Unable to locate remote schedd (name=${sel.unknownSchedd}, pool=${sel.pool || ''}).\n`, 1);
+    return sel;
   }
   if (sel.constraint !== null) {
     try {
@@ -1077,7 +1086,8 @@ function condorRm(req) {
     else if (a === '-forcex') forcex = true;
     else if (a === '-name') {
       schedd = argv[++i];
-      if (!schedds.includes(schedd)) return out('', `condor_rm: Can't find address of schedd ${argv[i]}\n`, 1);
+      // Daemon::locate's error after "condor_rm: " (rm.cpp / tool.cpp).
+      if (!schedds.includes(schedd)) return out('', `condor_rm: Can't find address for schedd ${argv[i]}\n`, 1);
     } else if (a === '-pool') i++;
     else if (a.startsWith('-')) return out('', `Warning: unrecognized "${a}" skipped.\n`, 1);
     else targets.push(a);
