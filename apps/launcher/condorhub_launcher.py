@@ -815,7 +815,9 @@ _PATTERNS = [
 _SETTING_IN_STDERR = re.compile(
     r"\b(?:c\.)?(?P<app>NotebookApp|ServerApp|PasswordIdentityProvider)\.(?P<key>%s)\b"
     r"|The '(?P<trait>%s)' trait of an? (?P<owner>\w+) instance"
-    r"|load_cert_chain|(?P<ssl>SSL).{0,80}\b(?P<sslkey>certfile|keyfile)\b"
+    # tornado's check of a configured certificate, and ssl's own failure to load one
+    r'|\b(?P<missing>certfile|keyfile) "[^"\n]*" does not exist'
+    r"|load_cert_chain|SSL.{0,80}\b(?P<sslkey>certfile|keyfile)\b"
     % ("|".join(_BREAKING_SETTINGS), "|".join(_BREAKING_SETTINGS))
 )
 _CONFIG_FILE_IN_STDERR = re.compile(r"(/[^\s'\"]*/jupyter_(?:server|notebook)?_?config\.(?:py|json))")
@@ -830,7 +832,8 @@ def _jupyter_setting_failure(stderr_tail, exit_code):
     elif m.group("trait"):
         setting, key = "%s.%s" % (m.group("owner"), m.group("trait")), m.group("trait")
     else:
-        setting, key = "ServerApp.certfile", "certfile"
+        key = m.group("missing") or m.group("sslkey") or "certfile"
+        setting = "ServerApp.%s (NotebookApp.%s before Jupyter Server)" % (key, key)
     f = _CONFIG_FILE_IN_STDERR.search(stderr_tail)
     where = "file %s" % f.group(1) if f else "(~/.jupyter)"
     return Failure(

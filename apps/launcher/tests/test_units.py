@@ -159,6 +159,10 @@ class DiagnoseTest(unittest.TestCase):
         self.assertIn("/home/alice/.jupyter/jupyter_server_config.py sets ServerApp.port", failure.message)
         self.assertEqual(self.diag("ssl.SSLError: [SSL] PEM lib: ctx.load_cert_chain(certfile)"), "user-jupyter-config")
         self.assertEqual(self.diag("[W] c.NotebookApp.base_url is deprecated"), "user-jupyter-config")
+        # tornado, when a configured certificate is missing (seen with notebook 6.4 / JupyterHub 3).
+        failure = L.diagnose_exit('ValueError: keyfile "/home/alice/k.pem" does not exist', 1, "/home/alice", [])
+        self.assertEqual(failure.diagnosis, "user-jupyter-config")
+        self.assertIn("ServerApp.keyfile", failure.message)
         # A full disk is still the cause when it comes first.
         self.assertEqual(self.diag("OSError: [Errno 122] Disk quota exceeded\nServerApp.port"), "home-over-quota")
 
