@@ -182,7 +182,7 @@ describe('server lifecycle: decide/evolve/react', () => {
     ]);
     assert.equal(state.failure?.diagnosis, 'user-jupyter-config');
     assert.match(state.failure!.userMessage, /jupyter_server_config\.py sets c\.ServerApp\.port/);
-    assert.match(state.failure!.userMessage, /A setting in your Jupyter configuration \(~\/\.jupyter\) overrides/);
+    assert.match(state.failure!.userMessage, /start again\. Settings in ~\/\.jupyter must not choose/);
     assert.match(userMessage('user-jupyter-config'), /~\/\.jupyter/);
   });
 
