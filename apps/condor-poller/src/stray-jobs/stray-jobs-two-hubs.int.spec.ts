@@ -98,6 +98,15 @@ describe('two hubs on one schedd', () => {
     const strayOne = await submit(condorOne, strayOneSpawn);
     const strayTwoSpawn = randomUUID();
     const strayTwo = await submit(condorTwo, strayTwoSpawn);
+    // Submitted before hubs had their own tags: every hub still sees it, none may remove it.
+    const legacyClient = new CondorClient({ ...condorClientOptions(one.config), instance: 'condorhub' });
+    const legacySpawn = randomUUID();
+    const legacy = await legacyClient.submit({
+      owner: USER,
+      executable: '/bin/sleep',
+      arguments: ['60'],
+      spawnId: legacySpawn,
+    });
 
     const [removedOne] = await waitFor('hub one removes its stray', async () => {
       const r = await strayRemovals(one, strayOneSpawn);
@@ -115,6 +124,9 @@ describe('two hubs on one schedd', () => {
     await new Promise((r) => setTimeout(r, 3000));
     assert.ok(await inQueue(liveOne.jobId), "hub two left hub one's live job alone");
     assert.ok(await inQueue(liveTwo.jobId), "hub one left hub two's live job alone");
+    assert.ok(await inQueue(legacy.jobId), 'a job with the old shared tag is never removed as a stray');
+    assert.deepEqual(await strayRemovals(one, legacySpawn), []);
+    assert.deepEqual(await strayRemovals(two, legacySpawn), []);
     assert.deepEqual(await strayRemovals(one, liveTwoSpawn), []);
     assert.deepEqual(await strayRemovals(one, strayTwoSpawn), []);
     assert.deepEqual(await strayRemovals(two, liveOneSpawn), []);
@@ -123,5 +135,6 @@ describe('two hubs on one schedd', () => {
 
     await condorOne.remove({ jobId: liveOne.jobId, owner: USER, reason: 'test over' });
     await condorTwo.remove({ jobId: liveTwo.jobId, owner: USER, reason: 'test over' });
+    await legacyClient.remove({ jobId: legacy.jobId, owner: USER, reason: 'test over' });
   });
 });
