@@ -49,11 +49,22 @@ MAX_MESSAGE = 2000
 MAX_DETAIL = 4000
 MAX_HOST = 255
 
-# User-config keys that decide where the notebook listens: an override means the hub
-# probes a port or path the notebook does not serve, so the spawn fails later, silently.
-_LISTEN_KEYS = ("port", "ip", "base_url")
-_LISTEN_OVERRIDE = re.compile(
-    r"^\s*c\.(NotebookApp|ServerApp)\.(%s)\s*=" % "|".join(_LISTEN_KEYS), re.MULTILINE
+# Settings in the user's own Jupyter config that take over what the hub decides: jupyterhub-
+# singleuser takes ip, port and base_url from the hub only as defaults, so a config file wins
+# and the hub then probes an address, port or path the notebook does not serve; a certificate
+# makes it speak HTTPS to a hub and proxy that speak HTTP; a required password refuses the
+# hub's own login. allow_origin and the like are harmless; open_browser is only noisy.
+_BREAKING_SETTINGS = {
+    "ip": "the notebook listens on another address than the one the hub connects to",
+    "port": "the notebook listens on a fixed port instead of the one the launcher picked for it",
+    "base_url": "the notebook serves another URL path than the one the hub routes to it",
+    "certfile": "the notebook speaks HTTPS where the hub and its proxy speak HTTP",
+    "keyfile": "the notebook speaks HTTPS where the hub and its proxy speak HTTP",
+    "password_required": "the notebook asks for its own password instead of accepting your hub login",
+}
+_JUPYTER_APPS = ("NotebookApp", "ServerApp", "PasswordIdentityProvider")
+_PY_SETTING = re.compile(
+    r"^[ \t]*c\.(%s)\.([A-Za-z_]+)[ \t]*=[ \t]*([^\n#]*)" % "|".join(_JUPYTER_APPS), re.MULTILINE
 )
 # Packages that, installed in the user's site dir, shadow the worker's Jupyter stack.
 _SHADOWING = (
@@ -376,8 +387,9 @@ def _truthy(value):
 
 
 def check_user_config(env, home):
-    """(fatal problems, warnings) found in the user's config and environment."""
-    fatal, warnings = [], []
+    """(fatal problems, warnings, jupyter settings that break the hub's connection as
+    (file, setting, why)) found in the user's config and environment."""
+    fatal, warnings, breakers = [], [], []
     pyhome = env.get("PYTHONHOME")
     if pyhome and not all(os.path.isdir(p) for p in pyhome.split(os.pathsep)):
         # Python cannot even start its encodings module: the notebook dies at once.
@@ -391,10 +403,10 @@ def check_user_config(env, home):
         for base in ("jupyter_config", "jupyter_notebook_config", "jupyter_server_config"):
             py = os.path.join(config_dir, base + ".py")
             if os.path.exists(py):
-                _check_py_config(py, fatal, warnings)
+                _check_py_config(py, breakers, warnings)
             js = os.path.join(config_dir, base + ".json")
             if os.path.exists(js):
-                _check_json_config(js, fatal, warnings)
+                _check_json_config(js, breakers, warnings)
 
     if not env.get("PYTHONNOUSERSITE"):
         userbase = env.get("PYTHONUSERBASE") or os.path.join(home, ".local")
@@ -405,10 +417,26 @@ def check_user_config(env, home):
                     "%s has its own %s, which shadow the node's Jupyter (set PYTHONNOUSERSITE=1 "
                     "or remove them if the notebook fails)" % (site, ", ".join(found))
                 )
-    return fatal, warnings
+    return fatal, warnings, breakers
 
 
-def _check_py_config(path, fatal, warnings):
+def _judge_setting(path, setting, key, value, breakers, warnings):
+    """`value`: the assigned text (.py) or the JSON value; never evaluated."""
+    text = (json.dumps(value) if not isinstance(value, str) else value).strip()
+    falsy = text in ("False", "false", "0", "None", "null", "''", '""')
+    if key == "password_required" and falsy:
+        return
+    if key in _BREAKING_SETTINGS:
+        breakers.append((path, setting, _BREAKING_SETTINGS[key]))
+    # Harmless ones are only logged: not warnings, so neither strict mode nor an unexplained
+    # exit blames them.
+    elif key == "open_browser" and not falsy:
+        log("note: %s sets %s: harmless, but it tries to open a browser on the worker node" % (path, setting))
+    elif key in ("password", "hashed_password") and not falsy:
+        log("note: %s sets %s; the hub's login is used instead" % (path, setting))
+
+
+def _check_py_config(path, breakers, warnings):
     try:
         with open(path, "rb") as f:
             source = f.read()
@@ -421,11 +449,13 @@ def _check_py_config(path, fatal, warnings):
         # Jupyter logs the error and ignores the whole file: a warning, not a failure.
         warnings.append("%s does not compile (%s); Jupyter will ignore it" % (path, exc))
         return
-    for m in _LISTEN_OVERRIDE.finditer(source.decode("utf-8", "replace")):
-        fatal.append("%s sets c.%s.%s, so the notebook would not listen where the hub looks" % (path, m.group(1), m.group(2)))
+    # Read, never run: the file is the user's code and the launcher holds the hub's token.
+    for m in _PY_SETTING.finditer(source.decode("utf-8", "replace")):
+        app, key, value = m.group(1), m.group(2), m.group(3)
+        _judge_setting(path, "c.%s.%s" % (app, key), key, value, breakers, warnings)
 
 
-def _check_json_config(path, fatal, warnings):
+def _check_json_config(path, breakers, warnings):
     try:
         with open(path) as f:
             data = json.load(f)
@@ -434,12 +464,22 @@ def _check_json_config(path, fatal, warnings):
         return
     if not isinstance(data, dict):
         return
-    for app in ("NotebookApp", "ServerApp"):
+    for app in _JUPYTER_APPS:
         section = data.get(app)
         if isinstance(section, dict):
-            for key in _LISTEN_KEYS:
-                if key in section:
-                    fatal.append("%s sets %s.%s, so the notebook would not listen where the hub looks" % (path, app, key))
+            for key, value in section.items():
+                _judge_setting(path, "%s.%s" % (app, key), key, value, breakers, warnings)
+
+
+def jupyter_config_failure(breakers):
+    """The named diagnosis for the first setting that breaks the hub's connection."""
+    path, setting, why = breakers[0]
+    return Failure(
+        "user-jupyter-config",
+        "Your Jupyter configuration file %s sets %s, so %s. Remove that line (or the file) and start again."
+        % (path, setting, why),
+        "; ".join("%s sets %s" % (p, s) for p, s, _ in breakers),
+    )
 
 
 def preflight(cfg):
@@ -453,7 +493,7 @@ def preflight(cfg):
             if cfg.user_config_check != "off":
                 result["config"] = check_user_config(cfg.env, home)
             else:
-                result["config"] = ([], [])
+                result["config"] = ([], [], [])
         except Failure as exc:
             result["failure"] = exc
         except Exception as exc:  # a bug here must still produce a report
@@ -472,7 +512,7 @@ def preflight(cfg):
         )
     if "failure" in result:
         raise result["failure"]
-    fatal, warnings = result["config"]
+    fatal, warnings, breakers = result["config"]
     if cfg.user_config_check == "strict":
         fatal, warnings = fatal + warnings, []
     if fatal:
@@ -481,6 +521,8 @@ def preflight(cfg):
             "Your Jupyter configuration or environment stops the notebook from starting: %s." % fatal[0],
             "; ".join(fatal + warnings),
         )
+    if breakers:
+        raise jupyter_config_failure(breakers)
     for w in warnings:
         log("warning: " + w)
     return warnings
@@ -663,6 +705,10 @@ class StderrTee(object):
     def __init__(self, pipe):
         self.pipe = pipe
         self.buf = bytearray()
+        # Quota lines seen anywhere in the output: the cause often scrolls out of the tail
+        # behind the traceback and retries it leads to.
+        self.partial = bytearray()
+        self.quota_lines = []
         self.thread = threading.Thread(target=self._run, name="stderr-tee")
         self.thread.daemon = True
         self.thread.start()
@@ -687,28 +733,54 @@ class StderrTee(object):
             except (IOError, OSError, ValueError):
                 pass  # our stderr gone: keep draining so the child never blocks on a full pipe
             self.buf += data
+            self._keep_quota_lines(data)
             if len(self.buf) > 2 * TAIL_BYTES:
                 del self.buf[: len(self.buf) - TAIL_BYTES]
+
+    def _keep_quota_lines(self, data):
+        self.partial += data
+        lines = self.partial.split(b"\n")
+        self.partial = bytearray(lines.pop()[-MAX_NOTABLE_LINE:])
+        for raw in lines:
+            if len(self.quota_lines) >= MAX_NOTABLE_LINES:
+                return
+            if _QUOTA.search(raw.decode("utf-8", "replace")):
+                line = raw[:MAX_NOTABLE_LINE].decode("utf-8", "replace").rstrip("\r")
+                if line not in self.quota_lines:
+                    self.quota_lines.append(line)
 
     def tail(self, secret=None, wait_s=3.0):
         # A grandchild (a kernel) may hold the pipe open after the child died: do not wait for EOF forever.
         self.thread.join(wait_s)
-        return tail_text(bytes(self.buf), secret=secret)
+        notable = list(self.quota_lines)
+        if self.partial and _QUOTA.search(self.partial.decode("utf-8", "replace")):
+            notable.append(self.partial.decode("utf-8", "replace"))
+        return tail_text(bytes(self.buf), secret=secret, notable=notable[:MAX_NOTABLE_LINES])
 
 
-def tail_text(data, lines=TAIL_LINES, limit=TAIL_BYTES, secret=None):
+def tail_text(data, lines=TAIL_LINES, limit=TAIL_BYTES, secret=None, notable=()):
+    """The last lines of the output; `notable` lines from earlier that the tail lost (quota
+    errors) go first, marked, so the user and diagnose_exit still see them."""
     text = data[-limit:].decode("utf-8", "replace")
+    parts = text.splitlines()[-lines:]
+    earlier = [EARLIER_MARK + n for n in notable if n not in parts]
+    text = "\n".join(earlier + parts)
     if secret:
         # The hub stores and shows the tail; a notebook that logs its environment must not leak the token.
         text = text.replace(secret, "<redacted>")
-    parts = text.splitlines()
-    return "\n".join(parts[-lines:])
+    return text
 
+
+_QUOTA = re.compile(r"Disk quota exceeded|No space left on device|\bE(NOSPC|DQUOT)\b|\[Errno (28|122)\]")
+# At most this many quota lines from before the tail, each cut to this many bytes.
+MAX_NOTABLE_LINES = 3
+MAX_NOTABLE_LINE = 300
+EARLIER_MARK = "[earlier] "
 
 _PATTERNS = [
     (
         "home-over-quota",
-        re.compile(r"Disk quota exceeded|No space left on device|\bE(NOSPC|DQUOT)\b|\[Errno (28|122)\]"),
+        _QUOTA,
         "The notebook stopped because the disk or home directory is full or over quota.",
     ),
     (
@@ -739,12 +811,52 @@ _PATTERNS = [
 ]
 
 
+# The notebook names one of _BREAKING_SETTINGS itself (a TraitError, a log line, an SSL
+# error about its certificate): the preflight did not read the config (check off) or the
+# setting came from elsewhere.
+_SETTING_IN_STDERR = re.compile(
+    r"\b(?:c\.)?(?P<app>NotebookApp|ServerApp|PasswordIdentityProvider)\.(?P<key>%s)\b"
+    r"|The '(?P<trait>%s)' trait of an? (?P<owner>\w+) instance"
+    # tornado's check of a configured certificate, and ssl's own failure to load one
+    r'|\b(?P<missing>certfile|keyfile) "[^"\n]*" does not exist'
+    r"|load_cert_chain|SSL.{0,80}\b(?P<sslkey>certfile|keyfile)\b"
+    % ("|".join(_BREAKING_SETTINGS), "|".join(_BREAKING_SETTINGS))
+)
+_CONFIG_FILE_IN_STDERR = re.compile(r"(/[^\s'\"]*/jupyter_(?:server|notebook)?_?config\.(?:py|json))")
+
+
+def _jupyter_setting_failure(stderr_tail, exit_code):
+    m = _SETTING_IN_STDERR.search(stderr_tail)
+    if not m:
+        return None
+    if m.group("key"):
+        setting, key = "%s.%s" % (m.group("app"), m.group("key")), m.group("key")
+    elif m.group("trait"):
+        setting, key = "%s.%s" % (m.group("owner"), m.group("trait")), m.group("trait")
+    else:
+        key = m.group("missing") or m.group("sslkey") or "certfile"
+        setting = "ServerApp.%s (NotebookApp.%s before Jupyter Server)" % (key, key)
+    f = _CONFIG_FILE_IN_STDERR.search(stderr_tail)
+    where = "file %s" % f.group(1) if f else "(~/.jupyter)"
+    return Failure(
+        "user-jupyter-config",
+        "The notebook stopped; your Jupyter configuration %s sets %s, so %s. Remove that setting and start again."
+        % (where, setting, _BREAKING_SETTINGS[key]),
+        "matched %r in stderr; exit code %s" % (m.group(0), exit_code),
+    )
+
+
 def diagnose_exit(stderr_tail, exit_code, home, warnings):
     """Failure for a notebook that exited early, from what it printed."""
     for code, pattern, message in _PATTERNS:
         m = pattern.search(stderr_tail)
         if m:
             return Failure(code, message, "matched %r in stderr; exit code %s" % (m.group(0), exit_code))
+        if code == "home-over-quota":
+            # A full disk explains everything after it; a named setting explains the rest.
+            failure = _jupyter_setting_failure(stderr_tail, exit_code)
+            if failure:
+                return failure
     if home:
         # "Permission denied" is too common to mean the home dir unless it names a path there.
         for m in re.finditer(r"Permission denied: '([^']+)'", stderr_tail):

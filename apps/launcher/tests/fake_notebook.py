@@ -108,6 +108,9 @@ def main():
             sys.stderr.write(line + "\n")
         sys.exit(int(sys.argv[2]))
     elif mode == "spam":
+        # Lines given after the exit code come first, then the spam that buries them.
+        for line in sys.argv[4:]:
+            sys.stderr.write(line + "\n")
         for i in range(int(sys.argv[2])):
             sys.stderr.write("stderr line %04d\n" % i)
         sys.exit(int(sys.argv[3]))

@@ -135,14 +135,55 @@ class WritableTest(PreflightCase):
 
 class UserConfigTest(PreflightCase):
     def test_listen_override_is_fatal(self):
-        self.write(".jupyter/jupyter_notebook_config.py", "c = get_config()\nc.NotebookApp.port = 9999\n")
-        body = self.preflight_report(self.run_launcher(self.notebook("fail", 0)), "bad-user-config")
-        self.assertIn("c.NotebookApp.port", body["message"])
+        path = self.write(".jupyter/jupyter_notebook_config.py", "c = get_config()\nc.NotebookApp.port = 9999\n")
+        body = self.preflight_report(self.run_launcher(self.notebook("fail", 0)), "user-jupyter-config")
+        self.assertIn(path, body["message"])
+        self.assertIn("sets c.NotebookApp.port", body["message"])
+        self.assertIn("fixed port", body["message"])
 
     def test_listen_override_in_json_is_fatal(self):
-        self.write(".jupyter/jupyter_server_config.json", '{"ServerApp": {"ip": "0.0.0.0"}}')
-        body = self.preflight_report(self.run_launcher(self.notebook("fail", 0)), "bad-user-config")
-        self.assertIn("ServerApp.ip", body["detail"])
+        path = self.write(".jupyter/jupyter_server_config.json", '{"ServerApp": {"ip": "0.0.0.0"}}')
+        body = self.preflight_report(self.run_launcher(self.notebook("fail", 0)), "user-jupyter-config")
+        self.assertIn("%s sets ServerApp.ip" % path, body["message"])
+
+    def test_base_url_certificate_and_required_password_are_fatal(self):
+        cases = [
+            ("jupyter_server_config.py", "c.ServerApp.base_url = '/mine/'\n", "c.ServerApp.base_url", "URL path"),
+            ("jupyter_server_config.json", '{"ServerApp": {"certfile": "/home/u/c.pem"}}', "ServerApp.certfile", "HTTPS"),
+            ("jupyter_server_config.py", "c.PasswordIdentityProvider.password_required = True\n",
+             "c.PasswordIdentityProvider.password_required", "password"),
+        ]
+        for name, text, setting, why in cases:
+            with self.subTest(setting=setting):
+                path = self.write(".jupyter/" + name, text)
+                body = self.preflight_report(self.run_launcher(self.notebook("fail", 0)), "user-jupyter-config")
+                self.assertIn("%s sets %s" % (path, setting), body["message"])
+                self.assertIn(why, body["message"])
+                os.unlink(path)
+                self.reset()
+
+    def test_the_config_file_is_read_never_run(self):
+        marker = os.path.join(self.home, "ran")
+        self.write(
+            ".jupyter/jupyter_server_config.py",
+            "open(%r, 'w').close()\nc.ServerApp.port = 9999\n" % marker,
+        )
+        self.preflight_report(self.run_launcher(self.notebook("fail", 0)), "user-jupyter-config")
+        self.assertFalse(os.path.exists(marker))
+
+    def test_harmless_settings_start_the_notebook(self):
+        self.write(
+            ".jupyter/jupyter_server_config.py",
+            "c.ServerApp.open_browser = True\nc.ServerApp.allow_origin = '*'\n"
+            "c.PasswordIdentityProvider.password_required = False\nc.ServerApp.root_dir = '/tmp'\n",
+        )
+        self.write(".jupyter/jupyter_notebook_config.json", '{"NotebookApp": {"open_browser": false}}')
+        result = self.run_launcher(self.notebook("fail", 0))
+        self.started(result)
+        # open_browser=True is only noise: a note in the job's log, never a failure, even strict.
+        self.assertIn(b"sets c.ServerApp.open_browser", result.stderr)
+        self.reset()
+        self.started(self.run_launcher(self.notebook("fail", 0), env=self.env(CONDORHUB_USER_CONFIG_CHECK="strict")))
 
     def test_commented_override_is_fine(self):
         self.write(".jupyter/jupyter_notebook_config.py", "# c.NotebookApp.port = 9999\nc.NotebookApp.open_browser = False\n")

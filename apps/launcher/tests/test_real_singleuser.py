@@ -16,7 +16,7 @@ PYTHON = "/usr/bin/python3"
 
 @unittest.skipUnless(SINGLEUSER and os.path.exists(PYTHON), "jupyterhub-singleuser is not installed")
 class RealSingleuserTest(LauncherCase):
-    def launch(self, *args):
+    def launch(self, *args, env_extra=None):
         env = self.env(
             PATH="/usr/bin:/bin",
             JUPYTERHUB_CLIENT_ID="jupyterhub-user-alice",
@@ -25,6 +25,7 @@ class RealSingleuserTest(LauncherCase):
             JUPYTERHUB_ACTIVITY_URL=self.hub.api_url + "/users/alice/activity",
             CONDORHUB_BIND_HOST=None,
             _CONDOR_MACHINE_AD=self.ad,
+            **(env_extra or {})
         )
         proc = subprocess.Popen(
             [PYTHON, LAUNCHER] + list(args),
@@ -61,6 +62,24 @@ class RealSingleuserTest(LauncherCase):
         _out, err = proc.communicate(timeout=30)
         self.assertEqual(proc.returncode, 0, err.decode(errors="replace"))
         self.assertEqual(self.hub.of("/condorhub/launcher"), [])
+
+    def test_a_certificate_in_the_users_config_is_named_when_the_notebook_fails(self):
+        # The preflight check is off, so only the notebook's own stderr can tell.
+        conf = os.path.join(self.home, ".jupyter")
+        os.makedirs(conf, exist_ok=True)
+        with open(os.path.join(conf, "jupyter_notebook_config.py"), "w") as f:
+            f.write("c.NotebookApp.certfile = '/nonexistent/cert.pem'\n")
+        with open(os.path.join(conf, "jupyter_server_config.py"), "w") as f:
+            f.write("c.ServerApp.certfile = '/nonexistent/cert.pem'\n")
+        args = ["--allow-root"] if os.geteuid() == 0 else []
+        proc = self.launch(*args, env_extra={"CONDORHUB_USER_CONFIG_CHECK": "off"})
+        _out, err = proc.communicate(timeout=60)
+        self.assertNotEqual(proc.returncode, 0, err.decode(errors="replace"))
+        body = self.hub.wait_for("/condorhub/launcher")["body"]
+        self.assertEqual((body["stage"], body["diagnosis"]), ("exit", "user-jupyter-config"), body)
+        self.assertIn("certfile", body["message"])
+        self.assertIn("HTTPS", body["message"])
+        self.assertIn("does not exist", body["stderrTail"])
 
     @unittest.skipUnless(os.geteuid() == 0, "only root meets the refusal")
     def test_refusal_to_run_as_root_is_reported(self):

@@ -163,6 +163,18 @@ class EarlyExitTest(LauncherCase):
         self.assertIn(b"stderr line 0000", result.stderr)
         self.assertIn(b"stderr line 0499", result.stderr)
 
+    def test_a_quota_error_buried_under_later_output_is_kept_and_classified(self):
+        quota = "OSError: [Errno 122] Disk quota exceeded: '/home/u/.local/share/jupyter/nbsignatures.db'"
+        result = self.run_launcher(self.notebook("spam", 500, 1, quota))
+        self.assertFailed(result, 1)
+        body = self.diagnostics()
+        self.assertEqual(body["diagnosis"], "home-over-quota")
+        tail = body["stderrTail"].splitlines()
+        self.assertEqual(tail[0], "[earlier] " + quota)
+        self.assertEqual(tail[-1], "stderr line 0499")
+        self.assertEqual(len(tail), 51)
+        self.assertNotIn("stderr line 0000", body["stderrTail"])
+
     def test_token_is_redacted_from_the_tail(self):
         result = self.run_launcher(self.notebook("fail", 1, "env: JUPYTERHUB_API_TOKEN=" + TOKEN))
         self.assertFailed(result, 1)

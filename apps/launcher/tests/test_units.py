@@ -149,6 +149,31 @@ class DiagnoseTest(unittest.TestCase):
         text = "OSError: [Errno 28] No space left on device\nImportError: cannot import name"
         self.assertEqual(self.diag(text), "home-over-quota")
 
+    def test_a_setting_named_in_stderr_is_user_jupyter_config(self):
+        text = (
+            "[I ServerApp] Loaded config file: /home/alice/.jupyter/jupyter_server_config.py\n"
+            "traitlets.traitlets.TraitError: The 'port' trait of a ServerApp instance expected an int, not the str 'x'"
+        )
+        failure = L.diagnose_exit(text, 1, "/home/alice", [])
+        self.assertEqual(failure.diagnosis, "user-jupyter-config")
+        self.assertIn("/home/alice/.jupyter/jupyter_server_config.py sets ServerApp.port", failure.message)
+        self.assertEqual(self.diag("ssl.SSLError: [SSL] PEM lib: ctx.load_cert_chain(certfile)"), "user-jupyter-config")
+        self.assertEqual(self.diag("[W] c.NotebookApp.base_url is deprecated"), "user-jupyter-config")
+        # tornado, when a configured certificate is missing (seen with notebook 6.4 / JupyterHub 3).
+        failure = L.diagnose_exit('ValueError: keyfile "/home/alice/k.pem" does not exist', 1, "/home/alice", [])
+        self.assertEqual(failure.diagnosis, "user-jupyter-config")
+        self.assertIn("ServerApp.keyfile", failure.message)
+        # A full disk is still the cause when it comes first.
+        self.assertEqual(self.diag("OSError: [Errno 122] Disk quota exceeded\nServerApp.port"), "home-over-quota")
+
+    def test_earlier_quota_lines_lead_the_tail(self):
+        data = "".join("line %d\n" % i for i in range(1000)).encode()
+        tail = L.tail_text(data, notable=["OSError: [Errno 28] No space left on device", "line 999"])
+        lines = tail.splitlines()
+        self.assertEqual(lines[0], "[earlier] OSError: [Errno 28] No space left on device")
+        self.assertEqual(len(lines), L.TAIL_LINES + 1, "a line still in the tail is not repeated")
+        self.assertEqual(self.diag(tail), "home-over-quota")
+
     def test_tail_is_bounded(self):
         data = "".join("line %d\n" % i for i in range(1000)).encode()
         tail = L.tail_text(data)

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
@@ -84,6 +85,23 @@ export const ConfigSchema = z.object({
   CONDORHUB_LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug']).default('log'),
   CONDORHUB_CONDOR_BIN: z.string().optional(),
   CONDORHUB_CONDOR_PREFIX: z.string().default(''),
+  // `-name` / `-pool` for every condor tool: a schedd other than the local one, and the pool's
+  // central manager (several pools, or a hub that is not on a submit host).
+  CONDORHUB_CONDOR_SCHEDD_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9._@:-]{1,255}$/)
+    .optional(),
+  CONDORHUB_CONDOR_POOL: z
+    .string()
+    .regex(/^[A-Za-z0-9._:[\]-]{1,255}$/)
+    .optional(),
+  // This hub's tag, `+CondorhubInstance` in every job it submits: it queries and removes as
+  // strays only jobs with its own tag, so several hubs can share a schedd. Unset: derived from
+  // the database (instanceTagOf), so two hubs on different databases or schemas differ.
+  CONDORHUB_INSTANCE: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/)
+    .optional(),
   // condor tools run as the user with only PATH, HOME, locale, CONDOR_CONFIG, _CONDOR_* and
   // HTCondor's credential variables of the service's environment (libs/condor run-condor-command.ts);
   // more names here, comma-separated, a trailing * for a prefix. CONDORHUB_* is refused.
@@ -225,10 +243,26 @@ export function natsOptions(config: Config, name: string) {
   };
 }
 
+/**
+ * The default CONDORHUB_INSTANCE: `ch-` and 10 hex digits of a SHA-256 of the database's host,
+ * port, database name and schema — the same for every service of one hub and stable across
+ * restarts. Never the user or password, so the tag in job ads gives nothing away.
+ */
+export function instanceTagOf(databaseUrl: string, schema: string): string {
+  const u = new URL(databaseUrl);
+  const database = decodeURIComponent(u.pathname.replace(/^\//, '')) || 'postgres';
+  const key = [u.hostname.toLowerCase(), u.port || '5432', database, schema].join('\n');
+  return `ch-${createHash('sha256').update(key).digest('hex').slice(0, 10)}`;
+}
+
 /** The HTCondor adapter's settings (libs/condor CondorClientConfig), the same for every service. */
 export function condorClientOptions(config: Config) {
   return {
     binDir: config.CONDORHUB_CONDOR_BIN,
+    scheddName: config.CONDORHUB_CONDOR_SCHEDD_NAME,
+    pool: config.CONDORHUB_CONDOR_POOL,
+    instance:
+      config.CONDORHUB_INSTANCE ?? instanceTagOf(config.CONDORHUB_DATABASE_URL, config.CONDORHUB_DATABASE_SCHEMA),
     commandPrefix: config.CONDORHUB_CONDOR_PREFIX || undefined,
     timeoutMs: config.CONDORHUB_CONDOR_TIMEOUT_S * 1000,
     submitTemplate: config.CONDORHUB_SUBMIT_TEMPLATE,

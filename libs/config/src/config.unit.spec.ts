@@ -1,7 +1,7 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { availableParallelism } from 'node:os';
-import { ConfigError, loadConfig } from './index';
+import { ConfigError, condorClientOptions, instanceTagOf, loadConfig } from './index';
 
 it('gives the documented defaults', () => {
   const c = loadConfig({});
@@ -58,4 +58,37 @@ it('keeps inbox rows at least as long as the event stream keeps events', () => {
     86400,
   );
   assert.throws(() => loadConfig({ CONDORHUB_NATS_STREAM_MAX_AGE_S: '60' }), /CONDORHUB_NATS_STREAM_MAX_AGE_S/);
+});
+
+it('derives the instance tag from database host, port, name and schema, never the credentials', () => {
+  const tag = instanceTagOf('postgres://hub:secret@DB.example.org:5432/condorhub', 'public');
+  assert.match(tag, /^ch-[0-9a-f]{10}$/);
+  // Same database, other credentials or an implied port: the same hub.
+  assert.equal(instanceTagOf('postgres://other:pw@db.example.org/condorhub', 'public'), tag);
+  // Another schema, database, host or port: another hub.
+  const others = [
+    instanceTagOf('postgres://hub:secret@db.example.org:5432/condorhub', 'hub2'),
+    instanceTagOf('postgres://hub:secret@db.example.org:5432/condorhub2', 'public'),
+    instanceTagOf('postgres://hub:secret@db2.example.org:5432/condorhub', 'public'),
+    instanceTagOf('postgres://hub:secret@db.example.org:5433/condorhub', 'public'),
+  ];
+  assert.equal(new Set([tag, ...others]).size, 5);
+  assert.doesNotMatch(tag, /secret|hub:/);
+});
+
+it('passes the schedd, pool and instance tag to the condor adapter', () => {
+  const derived = condorClientOptions(loadConfig({ CONDORHUB_DATABASE_SCHEMA: 'hub_a' }));
+  assert.equal(derived.instance, instanceTagOf('postgres://postgres@127.0.0.1:5432/condorhub', 'hub_a'));
+  assert.equal(derived.scheddName, undefined);
+  const set = condorClientOptions(
+    loadConfig({
+      CONDORHUB_INSTANCE: 'hub-a',
+      CONDORHUB_CONDOR_SCHEDD_NAME: 'submit2.example.org',
+      CONDORHUB_CONDOR_POOL: 'cm.example.org:9618',
+    }),
+  );
+  assert.deepEqual([set.instance, set.scheddName, set.pool], ['hub-a', 'submit2.example.org', 'cm.example.org:9618']);
+  for (const bad of [{ CONDORHUB_INSTANCE: 'two words' }, { CONDORHUB_CONDOR_SCHEDD_NAME: 'a;rm -rf' }]) {
+    assert.throws(() => loadConfig(bad), ConfigError);
+  }
 });

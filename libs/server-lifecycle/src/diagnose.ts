@@ -14,6 +14,8 @@ const advice: Record<Diagnosis, string> = {
   'runtime-dir-not-writable':
     "Jupyter's runtime directory is not writable: check ~/.local/share/jupyter, then try again.",
   'bad-user-config': 'Your Jupyter configuration stops the notebook from starting: check ~/.jupyter, then try again.',
+  'user-jupyter-config':
+    "Settings in ~/.jupyter must not choose the notebook's address, port, URL path, certificate or password: the hub sets those.",
   'port-bind-failure': 'The notebook could not open its port. Try again; it will pick another.',
   'module-missing':
     'A Python module the notebook needs is missing on the node (or shadowed by ~/.local): check your environment.',

@@ -85,6 +85,12 @@ describe('node strikes: only evidence against the node', () => {
     ['home over quota (the user’s)', (s) => [launcher(s, 'preflight', 'home-over-quota')], {}, []],
     ['home not writable (the user’s)', (s) => [launcher(s, 'preflight', 'home-not-writable')], {}, []],
     ['bad user config', (s) => [launcher(s, 'preflight', 'bad-user-config')], {}, []],
+    [
+      'a ~/.jupyter setting that breaks the connection',
+      (s) => [launcher(s, 'preflight', 'user-jupyter-config')],
+      {},
+      [],
+    ],
     ['module missing at exit', (s) => [launcher(s, 'exit', 'module-missing')], {}, []],
     ['the notebook exited', (s) => [launcher(s, 'exit', 'notebook-exited')], {}, []],
     [

@@ -15,6 +15,7 @@ import {
   followUp,
   retrySpawnId,
   stageMessage,
+  userMessage,
 } from './index';
 
 const settings = {
@@ -171,6 +172,27 @@ describe('server lifecycle: decide/evolve/react', () => {
     assert.equal(state.failure?.diagnosis, 'home-over-quota');
     assert.match(state.failure!.userMessage, /Home directory \/home\/alice is full\. Your home directory is full/);
     assert.match(state.failure!.stderrTail!, /No space left/);
+  });
+
+  it('a ~/.jupyter setting the launcher found is a user-jupyter-config failure naming the file and the setting', () => {
+    const { state } = run([
+      requested,
+      newEvent('JobSubmitted', { spawnId, jobId: '12.0', submitHost: 'sim' }),
+      newEvent('JobRunning', { spawnId, jobId: '12.0', host: 'h', slot: 's' }),
+      newEvent('LauncherReported', {
+        spawnId,
+        stage: 'preflight',
+        diagnosis: 'user-jupyter-config',
+        message:
+          'Your Jupyter configuration file /home/alice/.jupyter/jupyter_server_config.py sets c.ServerApp.port, so the notebook listens on a fixed port instead of the one the launcher picked for it. Remove that line (or the file) and start again.',
+        exitCode: null,
+        stderrTail: '',
+      }),
+    ]);
+    assert.equal(state.failure?.diagnosis, 'user-jupyter-config');
+    assert.match(state.failure!.userMessage, /jupyter_server_config\.py sets c\.ServerApp\.port/);
+    assert.match(state.failure!.userMessage, /start again\. Settings in ~\/\.jupyter must not choose/);
+    assert.match(userMessage('user-jupyter-config'), /~\/\.jupyter/);
   });
 
   it('stop never checks the job; stop during submit removes the late job', () => {

@@ -61,6 +61,8 @@ async function start(home, flags) {
     firstHost: num('first-host'),
     rootOwner: flags['root-owner'],
     scheddName: flags.schedd,
+    extraSchedds:
+      flags['extra-schedds'] === undefined ? undefined : String(flags['extra-schedds']).split(',').filter(Boolean),
     portBase: num('port-base'),
     submitHint: flags['no-submit-hint'] ? false : undefined,
   };

@@ -24,6 +24,12 @@ const home = simHome();
 const F = files(home);
 const cfg = loadConfig(home);
 const scheddName = cfg.scheddName || os.hostname();
+// More named schedds on the same pool (config `extraSchedds`): each has its own queue and
+// history, reached with `-name <schedd>`; without -name the tools ask the first (local) one.
+// Cluster ids are drawn from one counter, so ids never collide across schedds here (on a real
+// pool they can: a job is only known by schedd and id together).
+const schedds = [scheddName, ...(cfg.extraSchedds || [])];
+const scheddOfJob = (j) => j.schedd || (j.sim && j.sim.schedd) || scheddName;
 const scheddAddr = `<127.0.0.1:9618?addrs=127.0.0.1-9618&alias=${scheddName}&noUDP&sock=schedd_condor_sim>`;
 const now = () => Math.floor(Date.now() / 1000);
 
@@ -218,7 +224,7 @@ function toHistory(job) {
   clearRuntime(id);
   jobs.delete(id);
   if (job.ad.CompletionDate === undefined && job.ad.JobStatus === 4) job.ad.CompletionDate = now();
-  history.push({ ad: job.ad });
+  history.push({ ad: job.ad, schedd: scheddOfJob(job) });
   saveSoon();
 }
 
@@ -701,11 +707,13 @@ function getenvMatch(list, env) {
 function condorSubmit(req, late = { ms: 0 }) {
   const argv = req.argv;
   let terse = false;
+  let schedd = scheddName;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '-terse') terse = true;
     else if (a === '-name') {
-      if (argv[++i] !== scheddName) return out('', `\nERROR: Can't find address of schedd ${argv[i]}\n`, 1);
+      schedd = argv[++i];
+      if (!schedds.includes(schedd)) return out('', `\nERROR: Can't find address of schedd ${argv[i]}\n`, 1);
     } else if (a === '-pool') i++;
     else if (a === '-' || !a.startsWith('-')) continue;
     else return out('', `\nERROR: Unknown option ${a}\n`, 1);
@@ -794,7 +802,7 @@ function condorSubmit(req, late = { ms: 0 }) {
         ClusterId: cluster,
         ProcId: procId,
         Owner: owner,
-        User: `${owner}@${scheddName}`,
+        User: `${owner}@${schedd}`,
         QDate: t,
         EnteredCurrentStatus: t,
         JobStatus: 1,
@@ -810,7 +818,7 @@ function condorSubmit(req, late = { ms: 0 }) {
         RequestDisk: Number(get('request_disk', 'requestdisk') ?? 1024) || 1024,
         Requirements: { expr: userReq ? `(${userReq}) && ${standard}` : standard },
         NumJobStarts: 0,
-        GlobalJobId: `${scheddName}#${cluster}.${procId}#${t}`,
+        GlobalJobId: `${schedd}#${cluster}.${procId}#${t}`,
       };
       if (args.length) ad.Arguments = joinNewStyle(args);
       if (Object.keys(jobEnv).length) {
@@ -832,7 +840,7 @@ function condorSubmit(req, late = { ms: 0 }) {
         }
       }
       const holdOnSubmit = get('hold');
-      const job = { ad, sim: { args, env: jobEnv, eligibleAt: Date.now() + cfg.scheduleDelayMs } };
+      const job = { ad, sim: { args, env: jobEnv, eligibleAt: Date.now() + cfg.scheduleDelayMs, schedd } };
       if (holdOnSubmit && /^true$/i.test(holdOnSubmit)) {
         ad.JobStatus = 5;
         ad.HoldReason = "submitted on hold at user's request";
@@ -898,6 +906,7 @@ function selection(argv, tool) {
     error: null,
     nobatch: false,
     forwards: false,
+    schedd: scheddName,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -918,8 +927,9 @@ function selection(argv, tool) {
     else if (isOpt(a, 'batch', 3) || isOpt(a, 'backwards', 3) || isOpt(a, 'totals', 3)) continue;
     else if (isOpt(a, 'forwards', 3)) sel.forwards = true;
     else if (a === '-name') {
-      if (argv[++i] !== scheddName) sel.error = out('', `Error: Can't find address of schedd ${argv[i]}\n`, 1);
-    } else if (a === '-pool') i++;
+      sel.schedd = argv[++i];
+      if (!schedds.includes(sel.schedd)) sel.unknownSchedd = sel.schedd;
+    } else if (a === '-pool') sel.pool = argv[++i];
     else if (a.startsWith('-')) sel.error = out('', `Error: unrecognized argument ${a}\n`, 1);
     else if (/^\d+\.\d+$/.test(a)) {
       const [c, p] = a.split('.').map(Number);
@@ -929,6 +939,15 @@ function selection(argv, tool) {
       sel.ors.push((ad) => ad.ClusterId === c);
     } else sel.ors.push((ad) => ad.Owner === a);
     if (sel.error) return sel;
+  }
+  // As the real tools word it once the collector has no ad for the name (queue.cpp,
+  // history.cpp); checked after the whole command line, as they locate the schedd last.
+  if (sel.unknownSchedd !== undefined) {
+    sel.error =
+      tool === 'condor_q'
+        ? out('', 'Error: Collector has no record of schedd/submitter\n', 1)
+        : out('', `Unable to locate remote schedd (name=${sel.unknownSchedd}, pool=${sel.pool || ''}).\n`, 1);
+    return sel;
   }
   if (sel.constraint !== null) {
     try {
@@ -981,7 +1000,7 @@ function runTime(ad) {
 /** Human-readable condor_q (-nobatch table or batch summary) with its totals lines. */
 function plainQueue(ads, sel, user) {
   const d = new Date();
-  let s = `\n\n-- Schedd: ${scheddName} : ${scheddAddr.slice(0, 20)}... @ ${pad(d.getMonth() + 1)}/${pad(d.getDate())}/${pad(d.getFullYear() % 100)} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}\n`;
+  let s = `\n\n-- Schedd: ${sel.schedd} : ${scheddAddr.slice(0, 20)}... @ ${pad(d.getMonth() + 1)}/${pad(d.getDate())}/${pad(d.getFullYear() % 100)} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}\n`;
   if (sel.nobatch) {
     s += ' ID      OWNER            SUBMITTED     RUN_TIME ST PRI SIZE CMD\n';
     for (const ad of ads) {
@@ -1007,7 +1026,7 @@ function plainQueue(ads, sel, user) {
     const c = (st) => list.filter((a) => a.JobStatus === st).length;
     return `${list.length} jobs; ${c(4)} completed, ${c(3)} removed, ${c(1)} idle, ${c(2)} running, ${c(5)} held, ${c(7)} suspended`;
   };
-  const all = [...jobs.values()].map((j) => j.ad);
+  const all = [...jobs.values()].filter((j) => scheddOfJob(j) === sel.schedd).map((j) => j.ad);
   s += `\nTotal for query: ${tot(ads)} \n`;
   s += `Total for ${user}: ${tot(all.filter((a) => a.Owner === user))} \n`;
   s += `Total for all users: ${tot(all)}\n\n`;
@@ -1027,7 +1046,7 @@ function condorQ(req) {
   const ads = [];
   for (const job of jobs.values()) {
     if (ads.length >= sel.limit) break;
-    if (selected(sel, job.ad, req.user)) ads.push(job.ad);
+    if (scheddOfJob(job) === sel.schedd && selected(sel, job.ad, req.user)) ads.push(job.ad);
   }
   const text = printAds(sel, ads, 'queue');
   return out(text === null ? plainQueue(ads, sel, req.user) : text, '', 0);
@@ -1040,7 +1059,7 @@ function condorHistory(req) {
   const order = sel.forwards ? history : [...history].reverse();
   for (const h of order) {
     if (ads.length >= sel.limit) break;
-    if (selected({ ...sel, allusers: true }, h.ad, req.user)) ads.push(h.ad);
+    if (scheddOfJob(h) === sel.schedd && selected({ ...sel, allusers: true }, h.ad, req.user)) ads.push(h.ad);
   }
   const text = printAds(sel, ads, 'history');
   if (text !== null) return out(text, '', 0);
@@ -1058,6 +1077,7 @@ function condorRm(req) {
   let constraint = null;
   let all = false;
   let forcex = false;
+  let schedd = scheddName;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '-reason') reason = argv[++i];
@@ -1065,7 +1085,9 @@ function condorRm(req) {
     else if (a === '-all') all = true;
     else if (a === '-forcex') forcex = true;
     else if (a === '-name') {
-      if (argv[++i] !== scheddName) return out('', `condor_rm: Can't find address of schedd ${argv[i]}\n`, 1);
+      schedd = argv[++i];
+      // Daemon::locate's error after "condor_rm: " (rm.cpp / tool.cpp).
+      if (!schedds.includes(schedd)) return out('', `condor_rm: Can't find address for schedd ${argv[i]}\n`, 1);
     } else if (a === '-pool') i++;
     else if (a.startsWith('-')) return out('', `Warning: unrecognized "${a}" skipped.\n`, 1);
     else targets.push(a);
@@ -1076,12 +1098,13 @@ function condorRm(req) {
   let stdout = '';
   const errs = [];
   const canTouch = (ad) => superuser || ad.Owner === req.user;
+  const queue = [...jobs.values()].filter((j) => scheddOfJob(j) === schedd);
   const removeGroup = (matchFn, describe) => {
-    if (!jobs.size) {
+    if (!queue.length) {
       stdout += '';
       return 'empty';
     }
-    const hits = [...jobs.values()].filter((j) => matchFn(j.ad) && j.ad.JobStatus !== 3 && canTouch(j.ad));
+    const hits = queue.filter((j) => matchFn(j.ad) && j.ad.JobStatus !== 3 && canTouch(j.ad));
     if (!hits.length) {
       errs.push(`Couldn't find/remove all jobs ${describe}`);
       return;
@@ -1092,7 +1115,7 @@ function condorRm(req) {
   let emptyQueue = false;
   for (const t of targets) {
     if (/^\d+\.\d+$/.test(t)) {
-      const job = jobs.get(t);
+      const job = jobs.get(t) && scheddOfJob(jobs.get(t)) === schedd ? jobs.get(t) : undefined;
       if (!job) errs.push(`Job ${t} not found`);
       else if (!canTouch(job.ad)) errs.push(`Permission denied to remove job ${t}`);
       else if (forcex) {
@@ -1135,6 +1158,7 @@ function control(req) {
         pid: process.pid,
         home,
         schedd: scheddName,
+        schedds,
         config: cfg,
         hosts: hosts.map((h) => ({
           host: h.ip,

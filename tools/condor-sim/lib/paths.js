@@ -27,6 +27,8 @@ const DEFAULT_CONFIG = {
   // FIFO negotiation: a job becomes eligible this long after it was queued.
   scheduleDelayMs: 1000,
   scheddName: null,
+  // More schedds by name (`-name`), each with its own queue and history; same slots.
+  extraSchedds: [],
   // Map root-submitted jobs to this account (HTCondor itself refuses root-owned jobs).
   rootOwner: null,
   // Print the >= 25.13.2 "To monitor your job(s)" hint on stderr after condor_submit.

@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { CondorClient } from '@condorhub/condor';
+import { condorClientOptions } from '@condorhub/config';
 import { newEvent, removalStreamId, serverStreamId } from '@condorhub/contracts';
 import { appendToStream, readStream } from '@condorhub/event-store';
 import { ensureUser, waitFor } from '../../../../tools/condor-sim/harness';
@@ -24,7 +25,8 @@ describe('condor-poller removes stray jobs', () => {
       env: { CONDORHUB_PENDING_POLL_S: '0.2', CONDORHUB_RUNNING_POLL_S: '0.5', CONDORHUB_STRAY_JOB_GRACE_S: '1' },
       boot: async (config) => [await bootstrapCondorPoller(config)],
     });
-    condor = new CondorClient({ binDir: h.config.CONDORHUB_CONDOR_BIN, commandPrefix: 'runuser -u {user} --' });
+    // The hub's own tag (CONDORHUB_INSTANCE, derived from the database here).
+    condor = new CondorClient({ ...condorClientOptions(h.config), commandPrefix: 'runuser -u {user} --' });
   });
   after(async () => h?.close());
 

@@ -11,7 +11,9 @@ import { foldServer, isActive } from '@condorhub/server-lifecycle';
  * is removed once it has gone unnamed for the grace period (far longer than a JobSubmitted
  * takes to arrive) and the event store, not only the read model, confirms that its spawn is
  * over or names another job; the removal is recorded on the spawn's removal stream. Jobs
- * without a CondorhubSpawnId of ours are never touched.
+ * without a CondorhubSpawnId, or tagged with another hub's CondorhubInstance (a second hub on
+ * the same schedd, or the tag all hubs shared before CONDORHUB_INSTANCE), are never touched:
+ * this hub's store cannot know whether they are in use.
  */
 export class StrayJobs {
   /** Unnamed jobs, by when this process first saw them so. */
@@ -29,6 +31,7 @@ export class StrayJobs {
     let removed = 0;
     for (const job of jobs) {
       if (named.has(job.jobId) || !job.owner || !SpawnId.safeParse(job.spawnId).success) continue;
+      if (job.instance !== this.condor.config.instance) continue;
       if (job.status === 'removing' || job.status === 'completed') continue;
       unnamed.add(job.jobId);
       const since = this.unnamedSince.get(job.jobId) ?? now;

@@ -51,6 +51,8 @@ export interface CondorJobState {
   jobCurrentStartDate?: number;
   /** condorhub's tag (`+CondorhubSpawnId`). */
   spawnId?: string;
+  /** The hub that submitted the job (`+CondorhubInstance`). */
+  instance?: string;
 }
 
 /** Attributes the adapter asks for (`-attributes`): less data, faster schedd. */
@@ -73,6 +75,7 @@ export const JOB_ATTRIBUTES = [
   'QDate',
   'JobCurrentStartDate',
   'CondorhubSpawnId',
+  'CondorhubInstance',
 ] as const;
 
 export function splitSlotName(name: string): { slot: string; host: string } {

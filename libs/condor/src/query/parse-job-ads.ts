@@ -85,6 +85,7 @@ export function jobStateFromAd(ad: unknown, what: string, i: number): CondorJobS
   set('qDate', int(a, 'QDate', what, i));
   set('jobCurrentStartDate', int(a, 'JobCurrentStartDate', what, i));
   set('spawnId', str(a, 'CondorhubSpawnId', what, i));
+  set('instance', str(a, 'CondorhubInstance', what, i));
   return state;
 }
 

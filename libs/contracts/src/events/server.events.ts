@@ -24,6 +24,8 @@ export const Diagnosis = z.enum([
   'home-not-writable',
   'runtime-dir-not-writable',
   'bad-user-config',
+  // A setting in ~/.jupyter (ip, port, base_url, certfile, password_required) overrides the hub's.
+  'user-jupyter-config',
   'port-bind-failure',
   'module-missing',
   'notebook-exited',

@@ -42,6 +42,7 @@ export const DIAGNOSIS_TITLES: Record<string, string> = {
   'home-not-writable': 'Your home directory is not writable',
   'runtime-dir-not-writable': "Jupyter's runtime directory is not writable",
   'bad-user-config': 'Your Jupyter configuration stops the notebook',
+  'user-jupyter-config': 'A setting in your Jupyter configuration blocks the hub',
   'port-bind-failure': 'The notebook could not open its port',
   'module-missing': 'A Python module is missing',
   'notebook-exited': 'The notebook exited',
