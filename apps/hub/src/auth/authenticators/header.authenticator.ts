@@ -3,6 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { type TrustedProxies, normaliseAddress, trustedSet } from '@condorhub/runtime';
 import { WEB_SETTINGS, type WebSettings } from '../../web/web-settings';
 import { LoginRefused, normalizeUserName } from './login-refused';
+import { checkPosixAccount } from './posix-account';
 
 /**
  * A trusted front end (Apache, nginx, a Shibboleth SP) authenticates and passes the user name in
@@ -13,9 +14,11 @@ export class HeaderAuthenticator {
   private readonly isTrusted: TrustedProxies;
   private readonly empty: boolean;
   readonly header: string;
+  private readonly minUid: number;
 
   constructor(@Inject(WEB_SETTINGS) settings: WebSettings) {
     this.header = settings.CONDORHUB_HEADER_NAME.toLowerCase();
+    this.minUid = settings.CONDORHUB_MIN_UID;
     this.empty = settings.CONDORHUB_HEADER_TRUSTED.length === 0;
     this.isTrusted = trustedSet(settings.CONDORHUB_HEADER_TRUSTED, 'CONDORHUB_HEADER_TRUSTED');
   }
@@ -26,7 +29,7 @@ export class HeaderAuthenticator {
    * (who connected to the proxy; the proxy appends it) must be trusted as well. Earlier hops
    * are the client's own words and prove nothing.
    */
-  identify(req: IncomingMessage): string | undefined {
+  async identify(req: IncomingMessage): Promise<string | undefined> {
     const raw = req.headers[this.header];
     if (raw === undefined) return undefined;
     if (this.empty) {
@@ -48,6 +51,9 @@ export class HeaderAuthenticator {
       );
     }
     if (Array.isArray(raw)) throw new LoginRefused(`More than one ${this.header} header.`, 400);
-    return normalizeUserName(raw);
+    const name = normalizeUserName(raw);
+    // The notebook runs as this POSIX user, whoever vouched for the name: never root or a system account.
+    await checkPosixAccount(name, this.minUid);
+    return name;
   }
 }

@@ -67,4 +67,13 @@ describe('header login', () => {
     const bad = await new TestBrowser(trusting.server).get('/hub/login', { 'X-Remote-User': 'a b' });
     assert.equal(bad.status, 400);
   });
+
+  it('refuses root and system accounts even from the trusted front end', async () => {
+    for (const name of ['root', 'nobody', 'daemon']) {
+      const res = await new TestBrowser(trusting.server).get('/hub/login', { 'X-Remote-User': name });
+      assert.equal(res.status, 403, name);
+      assert.match(res.text, /system account/);
+      assert.ok(!setCookies(res).has('condorhub-session'));
+    }
+  });
 });

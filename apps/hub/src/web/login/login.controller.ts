@@ -75,7 +75,7 @@ export class LoginController {
     if (this.kind === 'header') {
       let name: string | undefined;
       try {
-        name = this.header.identify(req);
+        name = await this.header.identify(req);
       } catch (error) {
         if (!(error instanceof LoginRefused)) throw error;
         return this.showLogin(req, res, next, error.status, error.message);
