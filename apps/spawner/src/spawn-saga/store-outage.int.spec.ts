@@ -31,7 +31,12 @@ describe('the spawner through a PostgreSQL outage (real spawner, condor-sim, a c
         return [
           await bootstrapProjector(config),
           await bootstrapCondorPoller(config),
-          await bootstrapSpawner({ ...config, CONDORHUB_DATABASE_URL: viaForwarder.toString() }),
+          // Another port is another derived instance tag: keep this hub's, as a site would.
+          await bootstrapSpawner({
+            ...config,
+            CONDORHUB_DATABASE_URL: viaForwarder.toString(),
+            CONDORHUB_INSTANCE: condorClientOptions(config).instance,
+          }),
         ];
       },
     });
