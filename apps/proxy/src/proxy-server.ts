@@ -19,6 +19,7 @@ import {
   sendServerUnavailable,
 } from './dead-target/responses';
 import { Forwarder, type ForwardErrorKind, type ForwarderOptions } from './forwarding/forwarder';
+import { handleOpsRequest, renderMetrics } from '@condorhub/metrics';
 import { ProxyMetrics, type ErrorReason, type MetricsSnapshot } from './metrics/proxy-metrics';
 import { type AccessDecision, AccessPolicy, ownerFromPath } from './ownership/access-policy';
 import { HubTokenVerifier, type HubTokenVerifierOptions } from './ownership/hub-token-verifier';
@@ -186,9 +187,13 @@ export class ProxyServer {
       sendJson(res, 200, this.health());
       return;
     }
+    if ((url === '/health' || url === '/ready') && handleOpsRequest(req, res)) return;
     if (url === '/metrics' && this.options.exposeMetrics !== false) {
-      const send = (m?: MetricsSnapshot): void => {
-        const text = this.metrics.render(m);
+      const send = async (m?: MetricsSnapshot): Promise<void> => {
+        // And the process's other metrics (its consumers; in `npm start`, every service's),
+        // except in a worker, whose own would jump between scrapes that reach another worker.
+        const others = this.options.metricsSource ? '' : await renderMetrics({ extras: false }).catch(() => '');
+        const text = this.metrics.render(m) + others;
         res.writeHead(200, {
           'content-type': 'text/plain; version=0.0.4; charset=utf-8',
           'content-length': Buffer.byteLength(text),
@@ -196,8 +201,8 @@ export class ProxyServer {
         res.end(text);
       };
       const source = this.options.metricsSource;
-      if (source) source(this.metrics.snapshot()).then(send, () => send());
-      else send();
+      if (source) void source(this.metrics.snapshot()).then(send, () => send());
+      else void send();
       return;
     }
     if (url.startsWith('/api/routes') && this.routesApi.handle(req, res)) return;

@@ -1,6 +1,7 @@
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { type EventEnvelope, deadLetterSubject, eventSubjectFilter, parseEnvelope } from '@condorhub/contracts';
+import { consumerDeadLetters, consumerRedeliveries, registerReadinessCheck } from '@condorhub/metrics';
 
 export interface DurableConsumerOptions {
   nc: NatsConnection;
@@ -38,6 +39,10 @@ export class DurableConsumer {
   private loop?: Promise<void>;
   private stopCurrent?: () => void;
   private readonly types?: Set<string>;
+  /** A pull is open on the server (false while the loop is resuming after an error). */
+  private consuming = false;
+  private lastError = 'not started';
+  private unregister?: () => void;
 
   constructor(private readonly opts: DurableConsumerOptions) {
     this.types = opts.types?.length ? new Set(opts.types) : undefined;
@@ -59,10 +64,14 @@ export class DurableConsumer {
     });
     this.running = true;
     this.loop = this.run(maxDeliver, backoff);
+    this.unregister = registerReadinessCheck(`consumer ${o.durable}`, () => {
+      if (!this.consuming) throw new Error(this.lastError);
+    });
   }
 
   async stop(): Promise<void> {
     this.running = false;
+    this.unregister?.();
     this.stopCurrent?.();
     await this.loop;
   }
@@ -73,10 +82,12 @@ export class DurableConsumer {
       try {
         const consumer = await js.consumers.get(this.opts.streamName, this.opts.durable);
         const messages = await consumer.consume({ max_messages: 200, expires: 5_000 });
+        this.consuming = true;
         this.stopCurrent = () => void messages.stop();
         if (!this.running) messages.stop();
         await this.drain(messages, maxDeliver, backoff);
       } catch (error) {
+        [this.consuming, this.lastError] = [false, `resuming after: ${String(error)}`];
         this.opts.log?.(`consumer ${this.opts.durable}: ${String(error)}; resuming`);
         if (this.running) await new Promise((r) => setTimeout(r, 500));
       }
@@ -116,6 +127,7 @@ export class DurableConsumer {
       return this.deadLetter(msg, `unparseable: ${String(error)}`);
     }
     if (this.types && !this.types.has(event.type)) return msg.ack();
+    if (msg.info.deliveryCount > 1) consumerRedeliveries.inc({ consumer: this.opts.durable });
     try {
       await this.opts.handle(event);
       msg.ack();
@@ -137,6 +149,7 @@ export class DurableConsumer {
         { msgID: `dl:${this.opts.durable}:${msg.seq}` },
       );
       msg.term(reason);
+      consumerDeadLetters.inc({ consumer: this.opts.durable });
     } catch (error) {
       // Keep it for a later attempt rather than lose it.
       this.opts.log?.(`consumer ${this.opts.durable}: dead-letter publish failed: ${error}`);

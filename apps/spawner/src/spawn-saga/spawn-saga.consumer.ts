@@ -32,6 +32,8 @@ export const SAGA_EVENTS = [
   'StopRequested',
   'JobRemovalRequested',
   'ServerStopped',
+  // No reaction: counted in condorhub_spawns_total (spawn-metrics), whoever recorded it.
+  'ServerReady',
 ];
 
 /**
