@@ -11,7 +11,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { Pool } from 'pg';
 import type { Config } from '@condorhub/config';
 import { newEvent, proxyActivitySubject, serverStreamId } from '@condorhub/contracts';
-import { addMetricsText } from '@condorhub/metrics';
+import { addMetricsText, renderMetrics } from '@condorhub/metrics';
 import { CONFIG, NATS, PG_POOL } from '@condorhub/runtime';
 import { lifecycleSettings } from '@condorhub/server-lifecycle';
 import { RouteSync } from './events/route-sync';
@@ -44,6 +44,9 @@ export class ProxyAppService implements OnApplicationBootstrap, OnApplicationShu
       adminToken: config.CONDORHUB_ADMIN_TOKEN,
       // One of several workers (apps/proxy/src/main.ts): /metrics sums them all.
       metricsSource: cluster.isWorker ? workerMetricsSource(() => this.server.metrics.snapshot()) : undefined,
+      // The process's other metrics (its consumers; in `npm start` every service's), but not
+      // a worker's: they would jump between scrapes that reach different workers.
+      otherMetrics: cluster.isWorker ? undefined : () => renderMetrics({ extras: false }),
       library: { http: config.CONDORHUB_PROXY_HTTP_LIBRARY },
       onActivity: async (batch) => {
         nc.publish(activitySubject(prefix), JSON.stringify(batch));

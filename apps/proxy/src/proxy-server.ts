@@ -19,7 +19,7 @@ import {
   sendServerUnavailable,
 } from './dead-target/responses';
 import { Forwarder, type ForwardErrorKind, type ForwarderOptions } from './forwarding/forwarder';
-import { handleOpsRequest, renderMetrics } from '@condorhub/metrics';
+import { handleOpsRequest } from '@condorhub/metrics';
 import { ProxyMetrics, type ErrorReason, type MetricsSnapshot } from './metrics/proxy-metrics';
 import { type AccessDecision, AccessPolicy, ownerFromPath } from './ownership/access-policy';
 import { HubTokenVerifier, type HubTokenVerifierOptions } from './ownership/hub-token-verifier';
@@ -53,6 +53,8 @@ export interface ProxyServerOptions {
   exposeMetrics?: boolean;
   /** What /metrics shows, from this process's snapshot (worker processes: all workers summed). */
   metricsSource?: (own: MetricsSnapshot) => Promise<MetricsSnapshot>;
+  /** More Prometheus text for /metrics: the process's other metrics (its consumers, …). */
+  otherMetrics?: () => Promise<string>;
   /** Called for every route leaving the table (removed, replaced, evicted with reason target-reused). */
   onRouteRemoved?: (removed: RemovedRoute) => void;
   /** Activity batches (see ActivityTracker). */
@@ -190,9 +192,7 @@ export class ProxyServer {
     if ((url === '/health' || url === '/ready') && handleOpsRequest(req, res)) return;
     if (url === '/metrics' && this.options.exposeMetrics !== false) {
       const send = async (m?: MetricsSnapshot): Promise<void> => {
-        // And the process's other metrics (its consumers; in `npm start`, every service's),
-        // except in a worker, whose own would jump between scrapes that reach another worker.
-        const others = this.options.metricsSource ? '' : await renderMetrics({ extras: false }).catch(() => '');
+        const others = (await this.options.otherMetrics?.().catch(() => '')) ?? '';
         const text = this.metrics.render(m) + others;
         res.writeHead(200, {
           'content-type': 'text/plain; version=0.0.4; charset=utf-8',
