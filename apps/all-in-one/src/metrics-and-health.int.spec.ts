@@ -65,7 +65,14 @@ describe('/metrics, /health and /ready on every service', () => {
       const ready = await get(service, '/ready');
       assert.equal(ready.status, 200, `${service} /ready: ${ready.body}`);
       const checks = JSON.parse(ready.body).checks;
-      for (const name of ['spawner: store', 'spawner: nats', 'projector: store', 'consumer spawner', 'hub: nats'])
+      for (const name of [
+        'spawner: store',
+        'spawner: nats',
+        'projector: store',
+        'consumer spawner',
+        'hub: nats',
+        'projector: relay',
+      ])
         assert.equal(checks[name]?.ok, true, `${service} /ready has ${name}: ${ready.body}`);
       const metrics = await get(service, '/metrics');
       assert.equal(metrics.status, 200);

@@ -5,7 +5,7 @@ import type { DataSource } from 'typeorm';
 import type { Config } from '@condorhub/config';
 import type { DatabaseOptions, EventProcessor } from '@condorhub/event-store';
 import { RELAY_PROCESSOR, createRelay } from '@condorhub/messaging';
-import { watchStoreGauges } from '@condorhub/metrics';
+import { registerReadinessCheck, watchStoreGauges } from '@condorhub/metrics';
 import { CONFIG, DB_OPTIONS, NATS, PG_POOL, READ_MODELS } from '@condorhub/runtime';
 import { READ_MODELS_PROCESSOR, createReadModelsProcessor } from './projections/read-models.processor';
 
@@ -16,6 +16,7 @@ export class ProjectorService implements OnApplicationBootstrap, OnApplicationSh
   readonly relay: EventProcessor;
   readonly readModels: EventProcessor;
   private readonly unwatch: () => void;
+  private unready: (() => void)[] = [];
 
   constructor(
     @Inject(CONFIG) config: Config,
@@ -35,10 +36,18 @@ export class ProjectorService implements OnApplicationBootstrap, OnApplicationSh
   onApplicationBootstrap() {
     this.relay.start();
     this.readModels.start();
+    const following = (p: EventProcessor) => () => {
+      if (p.failure) throw new Error(p.failure);
+    };
+    this.unready = [
+      registerReadinessCheck('projector: relay', following(this.relay)),
+      registerReadinessCheck('projector: read models', following(this.readModels)),
+    ];
   }
 
   async onApplicationShutdown() {
     this.unwatch();
+    for (const undo of this.unready) undo();
     await Promise.all([this.relay.stop(), this.readModels.stop()]);
   }
 }
