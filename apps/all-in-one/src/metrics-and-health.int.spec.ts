@@ -12,6 +12,7 @@ import { type TestCondorhub, createTestCondorhub } from './testing/test-condorhu
 // theirs, the spawner, poller and projector on their metrics listeners. A spawn on condor-sim
 // (the stand-in notebook) moves the spawn, phase, condor and relay metrics.
 const USER = 'chmetrics';
+const REJECTED = 'chmetricsrej';
 
 /** One sample's value from Prometheus text (undefined when absent). */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
@@ -30,6 +31,7 @@ describe('/metrics, /health and /ready on every service', () => {
   const ports: Record<string, number> = {};
   before(async () => {
     ensureUser(USER);
+    ensureUser(REJECTED);
     const [spawner, poller, projector] = [await freePort(), await freePort(), await freePort()];
     h = await createTestCondorhub({
       label: 'metrics',
@@ -120,6 +122,26 @@ describe('/metrics, /health and /ready on every service', () => {
     assert.ok(sample(after, 'condorhub_relay_lag_seconds_count')! > 0);
     assert.ok(sample(after, 'condorhub_projector_events_behind', { processor: 'relay' })! >= 0);
     assert.ok(sample(after, 'condorhub_spawns_pending')! >= 0);
+  });
+
+  it('a failed spawn is counted with its stage and diagnosis, and timed to the failure', async () => {
+    h.sim.fault('reject', { owner: REJECTED, reason: 'Policy: notebooks need a project' });
+    const reply = await sendCommand(h.nats.nc, h.config.CONDORHUB_NATS_PREFIX, 'spawner', 'start', {
+      user: REJECTED,
+      serverName: '',
+      by: REJECTED,
+    });
+    assert.equal(reply.accepted, true, JSON.stringify(reply));
+    const failed = (await h.waitForEvent(REJECTED, '', 'SpawnFailed', 60_000)).data as any;
+    const labels = { outcome: 'failed', stage: failed.stage, diagnosis: failed.diagnosis };
+    let text = '';
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 200))) {
+      text = (await get('spawner', '/metrics')).body;
+      if (sample(text, 'condorhub_spawns_total', labels)) break;
+    }
+    assert.equal(sample(text, 'condorhub_spawns_total', labels), 1, JSON.stringify(labels));
+    assert.equal(sample(text, 'condorhub_spawns_total', { outcome: 'ready' }), 1, 'the ready one as before');
+    assert.equal(sample(text, 'condorhub_spawn_phase_seconds_count', { milestone: 'failed' }), 1);
   });
 
   it('/ready answers 503 naming the failed check when a service loses NATS', async () => {
