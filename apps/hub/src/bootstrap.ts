@@ -3,7 +3,7 @@ import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { type Config, logLevels } from '@condorhub/config';
-import { RuntimeModule } from '@condorhub/runtime';
+import { RuntimeModule, serveOpsEndpoints } from '@condorhub/runtime';
 import { configureHubApp } from './configure-hub-app';
 import { HubModule } from './hub.module';
 
@@ -15,6 +15,7 @@ export async function bootstrapHub(config: Config): Promise<INestApplicationCont
     bodyParser: false,
     logger: logLevels(config),
   });
+  serveOpsEndpoints(app);
   configureHubApp(app);
   await app.listen(config.CONDORHUB_HUB_PORT, config.CONDORHUB_BIND_HOST);
   return app;

@@ -11,6 +11,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { Pool } from 'pg';
 import type { Config } from '@condorhub/config';
 import { newEvent, proxyActivitySubject, serverStreamId } from '@condorhub/contracts';
+import { addMetricsText, renderMetrics } from '@condorhub/metrics';
 import { CONFIG, NATS, PG_POOL } from '@condorhub/runtime';
 import { lifecycleSettings } from '@condorhub/server-lifecycle';
 import { RouteSync } from './events/route-sync';
@@ -26,6 +27,7 @@ export class ProxyAppService implements OnApplicationBootstrap, OnApplicationShu
   private readonly log = new Logger('proxy');
   readonly server: ProxyServer;
   readonly sync: RouteSync;
+  private unshare = () => {};
 
   constructor(@Inject(CONFIG) config: Config, @Inject(PG_POOL) pool: Pool, @Inject(NATS) nc: NatsConnection) {
     if (!config.CONDORHUB_COOKIE_SECRET) {
@@ -42,6 +44,9 @@ export class ProxyAppService implements OnApplicationBootstrap, OnApplicationShu
       adminToken: config.CONDORHUB_ADMIN_TOKEN,
       // One of several workers (apps/proxy/src/main.ts): /metrics sums them all.
       metricsSource: cluster.isWorker ? workerMetricsSource(() => this.server.metrics.snapshot()) : undefined,
+      // The process's other metrics (its consumers; in `npm start` every service's), but not
+      // a worker's: they would jump between scrapes that reach different workers.
+      otherMetrics: cluster.isWorker ? undefined : () => renderMetrics({ extras: false }),
       library: { http: config.CONDORHUB_PROXY_HTTP_LIBRARY },
       onActivity: async (batch) => {
         nc.publish(activitySubject(prefix), JSON.stringify(batch));
@@ -78,9 +83,12 @@ export class ProxyAppService implements OnApplicationBootstrap, OnApplicationShu
   async onApplicationBootstrap() {
     await this.sync.start();
     await this.server.start();
+    // `npm start`: the hub's /metrics (every service in the process) shows the proxy's too.
+    if (!cluster.isWorker) this.unshare = addMetricsText('proxy', () => this.server.metrics.render());
   }
 
   async onApplicationShutdown() {
+    this.unshare();
     await this.sync.stop();
     await this.server.stop();
   }

@@ -19,6 +19,7 @@ import {
   sendServerUnavailable,
 } from './dead-target/responses';
 import { Forwarder, type ForwardErrorKind, type ForwarderOptions } from './forwarding/forwarder';
+import { handleOpsRequest } from '@condorhub/metrics';
 import { ProxyMetrics, type ErrorReason, type MetricsSnapshot } from './metrics/proxy-metrics';
 import { type AccessDecision, AccessPolicy, ownerFromPath } from './ownership/access-policy';
 import { HubTokenVerifier, type HubTokenVerifierOptions } from './ownership/hub-token-verifier';
@@ -52,6 +53,8 @@ export interface ProxyServerOptions {
   exposeMetrics?: boolean;
   /** What /metrics shows, from this process's snapshot (worker processes: all workers summed). */
   metricsSource?: (own: MetricsSnapshot) => Promise<MetricsSnapshot>;
+  /** More Prometheus text for /metrics: the process's other metrics (its consumers, …). */
+  otherMetrics?: () => Promise<string>;
   /** Called for every route leaving the table (removed, replaced, evicted with reason target-reused). */
   onRouteRemoved?: (removed: RemovedRoute) => void;
   /** Activity batches (see ActivityTracker). */
@@ -186,9 +189,11 @@ export class ProxyServer {
       sendJson(res, 200, this.health());
       return;
     }
+    if ((url === '/health' || url === '/ready') && handleOpsRequest(req, res)) return;
     if (url === '/metrics' && this.options.exposeMetrics !== false) {
-      const send = (m?: MetricsSnapshot): void => {
-        const text = this.metrics.render(m);
+      const send = async (m?: MetricsSnapshot): Promise<void> => {
+        const others = (await this.options.otherMetrics?.().catch(() => '')) ?? '';
+        const text = this.metrics.render(m) + others;
         res.writeHead(200, {
           'content-type': 'text/plain; version=0.0.4; charset=utf-8',
           'content-length': Buffer.byteLength(text),
@@ -196,8 +201,8 @@ export class ProxyServer {
         res.end(text);
       };
       const source = this.options.metricsSource;
-      if (source) source(this.metrics.snapshot()).then(send, () => send());
-      else send();
+      if (source) void source(this.metrics.snapshot()).then(send, () => send());
+      else void send();
       return;
     }
     if (url.startsWith('/api/routes') && this.routesApi.handle(req, res)) return;

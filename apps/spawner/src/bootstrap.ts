@@ -11,7 +11,13 @@ import { SpawnerModule } from './spawner.module';
 export async function bootstrapSpawner(config: Config): Promise<INestApplication> {
   @Module({
     imports: [
-      RuntimeModule.forRoot({ service: 'spawner', config, migrations: spawnerMigrations, defaultPoolMax: 24 }),
+      RuntimeModule.forRoot({
+        service: 'spawner',
+        config,
+        migrations: spawnerMigrations,
+        defaultPoolMax: 24,
+        metricsPort: config.CONDORHUB_SPAWNER_METRICS_PORT,
+      }),
       SpawnerModule,
     ],
   })

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { type CondorSim, ensureUser, startCondorSim, userDir, waitFor } from '../../../tools/condor-sim/harness';
+import { condorCommandSeconds } from '@condorhub/metrics';
 import { CondorClient, CondorCommandError, CondorTimeoutError, type CondorJobState, type JobId } from './index';
 
 const USER = 'chtest2';
@@ -167,5 +168,11 @@ describe('condor-sim faults through the adapter', () => {
     const snap = await impatient.query([sub.jobId]);
     assert.equal(snap.status, 'unknown');
     if (snap.status === 'unknown') assert.ok(snap.error instanceof CondorTimeoutError);
+    const runs = (await condorCommandSeconds.get()).values.filter((v) => v.metricName?.endsWith('_count'));
+    const count = (outcome: string) =>
+      runs.find((v) => v.labels.command === 'condor_q' && v.labels.outcome === outcome)?.value ?? 0;
+    assert.equal(count('timeout'), 1, 'condorhub_condor_command_duration_seconds{outcome="timeout"}');
+    assert.ok(count('exit-nonzero') >= 1, 'the failed condor_q of the test before');
+    assert.ok(count('ok') >= 1);
   });
 });

@@ -65,6 +65,14 @@ export const ConfigSchema = z.object({
   CONDORHUB_HUB_PORT: port(8081),
   CONDORHUB_PORT_REGISTRY_PORT: port(8082),
   CONDORHUB_BIND_HOST: z.string().default('127.0.0.1'),
+  // /metrics, /health and /ready of the services without an HTTP server of their own, on
+  // CONDORHUB_BIND_HOST; 0 (default) = not served. The hub, port registry and proxy serve them
+  // on their own ports. Services in one process asking for one port share one listener.
+  CONDORHUB_SPAWNER_METRICS_PORT: port(0),
+  CONDORHUB_POLLER_METRICS_PORT: port(0),
+  CONDORHUB_PROJECTOR_METRICS_PORT: port(0),
+  // How long each /ready check (store, NATS, consumers) may take before it counts as failed.
+  CONDORHUB_READY_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
   /** Where the proxy reaches the hub and the port registry (default: 127.0.0.1 and their ports). */
   CONDORHUB_HUB_URL: z.string().url().optional(),
   CONDORHUB_PORT_REGISTRY_URL: z.string().url().optional(),

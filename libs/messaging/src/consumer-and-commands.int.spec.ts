@@ -5,6 +5,7 @@ import { jetstream } from '@nats-io/jetstream';
 import { z } from 'zod';
 import { type EventEnvelope, accepted, deadLetterSubject, newEvent, serverStreamId } from '@condorhub/contracts';
 import { appendToStream } from '@condorhub/event-store';
+import { consumerDeadLetters, consumerRedeliveries } from '@condorhub/metrics';
 import { type TestDatabase, type TestNats, createTestDatabase, createTestNats } from '@condorhub/testing';
 import { DurableConsumer, createRelay, sendCommand, serveCommands } from './index';
 
@@ -71,6 +72,14 @@ describe('durable consumers and commands (real NATS JetStream + PostgreSQL)', ()
     assert.equal(dead, 2, 'the unparseable message and the poison event are dead letters');
     await consumer.stop();
     await relay.stop();
+    const counted = async (c: typeof consumerDeadLetters) =>
+      (await c.get()).values.find((v) => v.labels.consumer === 'dl-test')?.value;
+    assert.equal(await counted(consumerDeadLetters), 2, 'condorhub_consumer_dead_letters_total');
+    assert.equal(
+      await counted(consumerRedeliveries),
+      3,
+      'poison twice, flaky once: condorhub_consumer_redeliveries_total',
+    );
   });
 
   it('handles streams concurrently, each stream in order', async () => {

@@ -9,6 +9,7 @@ import {
   replaySubject,
 } from '@condorhub/contracts';
 import { isStoreUnavailable, recordDeadLetter } from '@condorhub/event-store';
+import { consumerDeadLetters, consumerRedeliveries, registerReadinessCheck } from '@condorhub/metrics';
 
 export interface DurableConsumerOptions {
   nc: NatsConnection;
@@ -67,6 +68,10 @@ export class DurableConsumer {
   private readonly failures = new Map<number, number>();
   /** Set while the store is unreachable; resolved when a handler gets through again. */
   private storeBack?: { promise: Promise<void>; resolve: () => void };
+  /** A pull is open on the server (false while the loop is resuming after an error). */
+  private consuming = false;
+  private lastError = 'not started';
+  private unregister?: () => void;
 
   constructor(private readonly opts: DurableConsumerOptions) {
     this.types = opts.types?.length ? new Set(opts.types) : undefined;
@@ -91,10 +96,14 @@ export class DurableConsumer {
     });
     this.running = true;
     this.loop = this.run();
+    this.unregister = registerReadinessCheck(`consumer ${o.durable}`, () => {
+      if (!this.consuming) throw new Error(this.lastError);
+    });
   }
 
   async stop(): Promise<void> {
     this.running = false;
+    this.unregister?.();
     this.stopped.abort();
     this.storeIsBack();
     this.stopCurrent?.();
@@ -109,10 +118,12 @@ export class DurableConsumer {
         // Messages buffered here are not kept alive until taken: buffer a few per slot, not hundreds.
         const perSlot = 4 * (this.opts.concurrency ?? 1);
         const messages = await consumer.consume({ max_messages: Math.min(200, Math.max(20, perSlot)), expires: 5_000 });
+        this.consuming = true;
         this.stopCurrent = () => void messages.stop();
         if (!this.running) messages.stop();
         await this.drain(messages);
       } catch (error) {
+        [this.consuming, this.lastError] = [false, `resuming after: ${String(error)}`];
         this.opts.log?.(`consumer ${this.opts.durable}: ${String(error)}; resuming`);
         if (this.running) await this.sleep(500);
       }
@@ -185,6 +196,7 @@ export class DurableConsumer {
       return this.deadLetter(msg, `unparseable: ${String(error)}`);
     }
     if (this.types && !this.types.has(event.type)) return msg.ack();
+    if (msg.info.deliveryCount > 1) consumerRedeliveries.inc({ consumer: this.opts.durable });
     for (let outage = 0; ; outage++) {
       try {
         await this.opts.handle(event);
@@ -264,6 +276,7 @@ export class DurableConsumer {
         { msgID: `dl:${this.opts.durable}:${msg.seq}` },
       );
       msg.term(reason);
+      consumerDeadLetters.inc({ consumer: this.opts.durable });
     } catch (error) {
       // Keep it for a later attempt rather than lose it (both writes above are idempotent).
       this.opts.log?.(`consumer ${this.opts.durable}: dead-letter record failed: ${error}`);

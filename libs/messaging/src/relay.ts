@@ -4,6 +4,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { Pool } from 'pg';
 import { type EventEnvelope, eventSubject } from '@condorhub/contracts';
 import { type DatabaseOptions, EventProcessor } from '@condorhub/event-store';
+import { observeRelayLag } from '@condorhub/metrics';
 
 export interface RelayOptions {
   pool: Pool;
@@ -50,6 +51,7 @@ export function createRelay(opts: RelayOptions): EventProcessor {
           });
         }),
       );
+      observeRelayLag(events);
       opts.onPublished?.(events);
     },
   });

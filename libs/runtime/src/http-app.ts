@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { handleOpsRequest } from '@condorhub/metrics';
 
 /**
  * JSON bodies with a size limit, and JupyterHub-style JSON errors for bodies that are too
@@ -19,5 +20,12 @@ export function useJsonBodies(app: INestApplication, limit = '64kb') {
       });
     }
     return next(error);
+  });
+}
+
+/** /metrics, /health and /ready on the app's own port (libs/metrics); before any other route. */
+export function serveOpsEndpoints(app: INestApplication) {
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    if (!handleOpsRequest(req, res)) next();
   });
 }

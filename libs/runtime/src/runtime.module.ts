@@ -1,10 +1,12 @@
 import {
+  type BeforeApplicationShutdown,
   type DynamicModule,
   Global,
   Inject,
   Injectable,
   Logger,
   Module,
+  type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -21,6 +23,7 @@ import {
   type Migration,
 } from '@condorhub/event-store';
 import { connectNats, ensureEventStream } from '@condorhub/messaging';
+import { type OpsServer, registerReadinessCheck, setReadyTimeout, startOpsServer } from '@condorhub/metrics';
 import { openReadModels, readModelMigrations } from '@condorhub/read-models';
 import { tokenMigrations } from '@condorhub/tokens';
 import { CONFIG, DB_OPTIONS, NATS, PG_POOL, READ_MODELS } from './tokens';
@@ -41,6 +44,47 @@ class RuntimeShutdown implements OnApplicationShutdown {
   }
 }
 
+const METRICS_PORT = Symbol('condorhub.metrics-port');
+
+/**
+ * Readiness of what every service stands on (the store answers, NATS answers), and the
+ * /metrics, /health, /ready listener of a service without an HTTP server of its own.
+ */
+@Injectable()
+class RuntimeHealth implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly undo: (() => void)[] = [];
+  private listener?: OpsServer;
+
+  constructor(
+    @Inject(CONFIG) private readonly config: Config,
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(NATS) private readonly nc: NatsConnection,
+    @Inject(METRICS_PORT) private readonly service: { name: string; port: number },
+  ) {}
+
+  async onApplicationBootstrap() {
+    const timeout = this.config.CONDORHUB_READY_TIMEOUT_MS;
+    setReadyTimeout(timeout);
+    const name = this.service.name;
+    this.undo.push(
+      registerReadinessCheck(`${name}: store`, async () => {
+        await this.pool.query({ text: 'SELECT 1', query_timeout: timeout } as any);
+      }),
+      registerReadinessCheck(`${name}: nats`, async () => {
+        if (this.nc.isClosed()) throw new Error('connection closed');
+        return `rtt ${await this.nc.rtt()} ms`;
+      }),
+    );
+    // Last, so a scrape never finds a service half started.
+    this.listener = await startOpsServer(this.service.port, this.config.CONDORHUB_BIND_HOST);
+  }
+
+  async beforeApplicationShutdown() {
+    for (const undo of this.undo.splice(0)) undo();
+    await this.listener?.close();
+  }
+}
+
 /**
  * What every service stands on: validated config, the store's pool (migrated), NATS with the
  * event stream, and the read models. Global, so each service module just injects the tokens.
@@ -57,6 +101,8 @@ export class RuntimeModule {
     appendsEvents?: boolean;
     /** Store pool size when CONDORHUB_DATABASE_POOL_MAX is unset. */
     defaultPoolMax?: number;
+    /** Port of a /metrics, /health, /ready listener for a service without HTTP (0: none). */
+    metricsPort?: number;
   }): DynamicModule {
     const config = opts.config ?? loadConfig();
     const name = `condorhub-${opts.service}`;
@@ -97,6 +143,8 @@ export class RuntimeModule {
         // Read models are read mostly; the pool size setting is for the store's pool.
         { provide: READ_MODELS, inject: [PG_POOL], useFactory: () => openReadModels({ ...db, max: undefined }) },
         RuntimeShutdown,
+        { provide: METRICS_PORT, useValue: { name: opts.service, port: opts.metricsPort ?? 0 } },
+        RuntimeHealth,
       ],
       exports: [CONFIG, DB_OPTIONS, PG_POOL, NATS, READ_MODELS],
     };

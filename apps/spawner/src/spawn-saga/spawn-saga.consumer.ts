@@ -35,6 +35,8 @@ export const SAGA_EVENTS = [
   'SubmitTimedOut',
   'RouteTimedOut',
   'StopTimedOut',
+  // No reaction: counted in condorhub_spawns_total (spawn-metrics), whoever recorded it.
+  'ServerReady',
 ];
 
 /**

@@ -15,6 +15,7 @@ import { type Reaction, type ServerState, react } from '@condorhub/server-lifecy
 import { revokeSpawnTokens } from '@condorhub/tokens';
 import { recordStrike } from '../node-health/record-strike';
 import { removeJobOf } from '../removal/remove-job';
+import { recordSpawnMetrics } from '../spawn-metrics/record-spawn-metrics';
 import { loadServerStream } from '../server-stream';
 import type { SpawnerSettings } from '../spawner.settings';
 import { submitSpawn } from '../submit/submit-spawn';
@@ -106,6 +107,7 @@ export class SpawnSagaHandler {
     // token still works; a ServerStopped recorded elsewhere revokes when it arrives here.
     for (const stopped of [event, ...toAppend].filter((e) => e.type === 'ServerStopped'))
       await revokeSpawnTokens(tx, (stopped.data as any).spawnId);
+    recordSpawnMetrics(state, event);
   }
 
   /** condor_rm, then ServerStopped whatever HTCondor said: a stop never waits on the job. */

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { observeCondorCall } from '@condorhub/metrics';
 import { type CondorTool, type ResolvedCondorConfig } from '../config';
 import { CondorInvalidInputError, CondorOutputTooLargeError, CondorSpawnError, CondorTimeoutError } from '../errors';
 
@@ -90,6 +91,10 @@ export function runCondorCommand(
   config: ResolvedCondorConfig,
   opts: RunCondorCommandOptions,
 ): Promise<CondorCommandResult> {
+  return observeCondorCall(opts.tool, runTool(config, opts)); // condorhub_condor_command_duration_seconds
+}
+
+function runTool(config: ResolvedCondorConfig, opts: RunCondorCommandOptions): Promise<CondorCommandResult> {
   const argv = buildCommandLine(config, opts);
   const command = argv.join(' ');
   const timeoutMs = config.timeouts[opts.tool];

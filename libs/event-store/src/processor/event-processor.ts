@@ -50,6 +50,8 @@ export class EventProcessor {
   private storedAt = 0;
   private lockHeld = false;
   private caughtUpWaiters: { upTo: string; resolve: () => void }[] = [];
+  /** The error of the last round, until a read succeeds again (readiness). */
+  private lastError?: string;
 
   constructor(private readonly opts: EventProcessorOptions) {
     this.listener = new WakeUpListener(opts.db);
@@ -58,6 +60,11 @@ export class EventProcessor {
 
   get position(): Checkpoint | undefined {
     return this.checkpoint;
+  }
+
+  /** Why the processor is not following the log now (undefined: it is, or it is a standby). */
+  get failure(): string | undefined {
+    return this.running ? this.lastError : 'stopped';
   }
 
   start(): void {
@@ -127,6 +134,7 @@ export class EventProcessor {
           this.stored = this.checkpoint;
         }
         const batch = await readAllForward(this.opts.pool, this.checkpoint, this.opts.batchSize ?? 500);
+        this.lastError = undefined;
         if (!batch.length) {
           await this.storeIfBehind();
           await this.resolveCaughtUp();
@@ -146,6 +154,7 @@ export class EventProcessor {
         await this.apply(batch);
       } catch (error) {
         if (error instanceof CheckpointConflictError) this.checkpoint = this.stored = undefined;
+        this.lastError = String(error);
         this.opts.onError?.(error);
         if (this.running) await this.listener.wait(Math.min(pollMs, 1_000));
       }
