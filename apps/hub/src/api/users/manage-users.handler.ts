@@ -72,9 +72,14 @@ export class ManageUsersHandler {
       if (group.users.includes(name)) await this.leaveGroup(group.name, name, by);
     }
     const stream = await this.store.userStream(name);
+    await this.appendUserChange(name, stream.version, newEvent('UserDeleted', { name, by }), by);
+  }
+
+  /** One event on the user's stream at the version it was decided on; 409 if it moved meanwhile. */
+  private async appendUserChange(name: string, version: number, event: NewEvent, by: string) {
     try {
-      await appendToStream(this.store.pool, userStreamId(name), [newEvent('UserDeleted', { name, by })], {
-        expectedVersion: stream.version === 0 ? 'no_stream' : stream.version,
+      await appendToStream(this.store.pool, userStreamId(name), [event], {
+        expectedVersion: version === 0 ? 'no_stream' : version,
         metadata: { actor: by },
       });
     } catch (error) {
@@ -110,16 +115,7 @@ export class ManageUsersHandler {
       const event: NewEvent = stream.exists
         ? newEvent('UserAdminChanged', { name, admin, by })
         : newEvent('UserCreated', { name, admin, by });
-      try {
-        await appendToStream(this.store.pool, userStreamId(name), [event], {
-          expectedVersion: stream.version === 0 ? 'no_stream' : stream.version,
-          metadata: { actor: by },
-        });
-      } catch (error) {
-        if (error instanceof WrongExpectedVersionError)
-          throw new HubError(409, `User ${name} changed meanwhile; try again`);
-        throw error;
-      }
+      await this.appendUserChange(name, stream.version, event, by);
     }
     return this.model(name, user.admin, p.scopes);
   }
