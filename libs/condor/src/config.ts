@@ -39,7 +39,7 @@ export interface CondorClientConfig {
   nice?: number;
 }
 
-export type CondorTool = 'condor_submit' | 'condor_q' | 'condor_history' | 'condor_rm';
+export type CondorTool = 'condor_submit' | 'condor_q' | 'condor_history' | 'condor_rm' | 'condor_status';
 
 export interface ResolvedCondorConfig {
   binDir?: string;
@@ -76,6 +76,7 @@ export function resolveCondorConfig(config: CondorClientConfig = {}): ResolvedCo
     condor_q: timeoutMs,
     condor_history: timeoutMs,
     condor_rm: timeoutMs,
+    condor_status: timeoutMs,
   };
   for (const [tool, v] of Object.entries(config.timeouts ?? {})) {
     if (!(tool in timeouts)) throw new CondorInvalidInputError(`unknown tool in timeouts: ${tool}`);

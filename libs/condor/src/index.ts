@@ -54,3 +54,12 @@ export { parseCondorHistoryJson } from './history/parse-condor-history-json';
 export { queryHistory, HISTORY_BATCH } from './history/query-history';
 export { type RemoveOutcome, parseCondorRmOutput } from './remove/parse-condor-rm-output';
 export { type RemoveJobRequest, type RemoveJobResult, removeJob } from './remove/remove-job';
+export {
+  type QueueInfo,
+  type QueuedJobAd,
+  type SlotAd,
+  parseQueuedJobAds,
+  parseSlotAds,
+  queryQueueInfo,
+} from './queue-info/query-queue-info';
+export { type QueueExplanation, explainQueue, formatMemoryMb, ordinal } from './queue-info/explain-queue';

@@ -600,24 +600,33 @@ function negotiate() {
   negotiateAt = Infinity;
   const t = Date.now();
   let nextEligible = Infinity;
-  const open = () => hosts.some((h) => h.slots.size < cfg.slotsPerHost);
+  let rejected = false;
   for (const job of jobs.values()) {
-    if (!open()) break;
     if (job.ad.JobStatus !== 1) continue;
     if (job.sim.eligibleAt > t) {
       nextEligible = Math.min(nextEligible, job.sim.eligibleAt);
       continue;
     }
     if (takeFault('never-schedule', job, undefined, false)) continue;
+    let started = false;
     for (const host of hosts) {
       if (takeFault('never-schedule', job, host, false)) continue;
       const slot = fit(host, job);
       if (slot) {
         start(job, host, slot);
+        started = true;
         break;
       }
     }
+    // The negotiator writes why it passed the job over into the job ad (matchmaker.cpp
+    // "no match found" when no slot's Requirements/resources fit this cycle).
+    if (!started && job.ad.LastRejMatchReason !== 'no match found') {
+      job.ad.LastRejMatchReason = 'no match found';
+      job.ad.LastRejMatchTime = now();
+      rejected = true;
+    }
   }
+  if (rejected) saveSoon();
   if (nextEligible < Infinity) negotiateSoon(nextEligible - t);
 }
 
@@ -1052,6 +1061,72 @@ function condorQ(req) {
   return out(text === null ? plainQueue(ads, sel, req.user) : text, '', 0);
 }
 
+/**
+ * The slot ads the collector holds: each partitionable slot with what is left of its host
+ * (Unclaimed/Idle), each dynamic or static slot with its job (Claimed/Busy), free static slots.
+ */
+function slotAds() {
+  const ads = [];
+  for (const host of hosts) {
+    if (cfg.slotType === 'static') {
+      for (let id = 1; id <= cfg.slotsPerHost; id++) {
+        const s = host.slots.get(id);
+        ads.push(slotState(machineAd(host, id, 1, cfg.memoryPerSlotMb), s));
+      }
+    } else {
+      const used = usage(host);
+      ads.push(slotState(machineAd(host, 0, host.cpus - used.cpus, host.memory - used.memory), undefined));
+      for (const [id, s] of [...host.slots.entries()].sort((a, b) => a[0] - b[0]))
+        ads.push(slotState(machineAd(host, id, s.cpus, s.memory), s));
+    }
+  }
+  return ads;
+}
+function slotState(ad, slot) {
+  ad.State = slot ? 'Claimed' : 'Unclaimed';
+  ad.Activity = slot ? 'Busy' : 'Idle';
+  if (slot) ad.JobId = slot.jobId;
+  return ad;
+}
+
+/** condor_status [-constraint X] [-json | -af[:flags] attrs | -l] [-attributes a,b] [-pool P]. */
+function condorStatus(req) {
+  const sel = { constraint: null, json: false, af: null, attrs: null, long: false };
+  const argv = req.argv;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (isOpt(a, 'constraint', 5)) sel.constraint = argv[++i];
+    else if (isOpt(a, 'json', 2) && a.length <= 5) sel.json = true;
+    else if (/^-(af|autoformat)(:.*)?$/i.test(a)) {
+      sel.af = { flags: a.split(':')[1] || '', attrs: [] };
+      while (i + 1 < argv.length && !argv[i + 1].startsWith('-')) sel.af.attrs.push(argv[++i]);
+    } else if (isOpt(a, 'attributes', 4))
+      sel.attrs = String(argv[++i] || '')
+        .split(/[ ,]+/)
+        .filter(Boolean);
+    else if (a === '-l' || isOpt(a, 'long', 2)) sel.long = true;
+    else if (a === '-pool') i++;
+    // condor_status's own words for an unknown option (condor_status.cpp), exit 1.
+    else return out('', `Error: unknown option ${a}\n`, 1);
+  }
+  if (sel.constraint !== null) {
+    try {
+      classad.parse(sel.constraint);
+    } catch {
+      return out('', `Error:  Parse error of: ${sel.constraint}\n`, 1);
+    }
+  }
+  const ads = slotAds().filter((ad) => sel.constraint === null || classad.matches(sel.constraint, ad, {}));
+  if (sel.af) return out(fmt.autoformat(ads, sel.af.attrs, sel.af.flags), '', 0);
+  if (sel.json) return out(fmt.condorQJson(ads, sel.attrs), '', 0);
+  if (sel.long) return out(ads.map((ad) => `${fmt.longAd(ad, sel.attrs)}\n`).join(''), '', 0);
+  // The default table (approximate, as condor_q's: nobody parses it).
+  let s = '\nName                           OpSys      Arch   State     Activity Cpus Memory\n\n';
+  for (const ad of ads)
+    s += `${ad.Name.padEnd(30)} ${ad.OpSys.padEnd(10)} ${ad.Arch.padEnd(6)} ${ad.State.padEnd(9)} ${ad.Activity.padEnd(8)} ${String(ad.Cpus).padStart(4)} ${String(ad.Memory).padStart(6)}\n`;
+  return out(s, '', 0);
+}
+
 function condorHistory(req) {
   const sel = selection(req.argv, 'condor_history');
   if (sel.error) return sel.error;
@@ -1225,6 +1300,8 @@ async function handle(req) {
       return condorRm(req);
     case 'condor_history':
       return condorHistory(req);
+    case 'condor_status':
+      return condorStatus(req);
     default:
       return out('', `condor-sim: unknown tool ${req.tool}\n`, 1);
   }
