@@ -5,6 +5,7 @@ import { ProxyActivitySubscriber } from './api/activity/proxy-activity.subscribe
 import { CondorhubController } from './api/condorhub/condorhub.controller';
 import { OperationsHandler } from './api/condorhub/operations.handler';
 import { TimelineHandler } from './api/condorhub/timeline.handler';
+import { QueueHandler } from './api/condorhub/queue.handler';
 import { ProgressController } from './api/progress/progress.controller';
 import { ProgressHandler } from './api/progress/progress.handler';
 import { RootController } from './api/root/root.controller';
@@ -103,6 +104,7 @@ export class HubModule {
         ActivityHandler,
         ProxyActivitySubscriber,
         TimelineHandler,
+        QueueHandler,
         OperationsHandler,
         ...webProviders(web),
       ],

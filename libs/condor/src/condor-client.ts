@@ -2,6 +2,7 @@ import { type CondorClientConfig, resolveCondorConfig, type ResolvedCondorConfig
 import { queryHistory } from './history/query-history';
 import { type JobId } from './job-id';
 import { queryJobs } from './query/query-jobs';
+import { type QueueInfo, queryQueueInfo } from './queue-info/query-queue-info';
 import { type HistoryLookup, type QueueSnapshot } from './query/queue-snapshot';
 import { removeJob, type RemoveJobRequest, type RemoveJobResult } from './remove/remove-job';
 import { type SubmitJobRequest } from './submit/render-submit-description';
@@ -23,6 +24,11 @@ export class CondorClient {
   /** One condor_q for all condorhub jobs; `{status:'unknown'}` on any failure, never "gone". */
   query(tracked: readonly JobId[] = []): Promise<QueueSnapshot> {
     return queryJobs(this.config, tracked);
+  }
+
+  /** condor_q for this hub's idle jobs and condor_status for slots; throws a CondorError on failure. */
+  queueInfo(jobId: JobId): Promise<QueueInfo> {
+    return queryQueueInfo(this.config, jobId);
   }
 
   /** condor_history for jobs that left the queue. */

@@ -23,6 +23,11 @@ export class SpawnerClient {
     return this.send('stop', cmd);
   }
 
+  /** Why the job is still idle (read-only; the spawner runs condor_q and condor_status). */
+  queueInfo(jobId: string): Promise<CommandReply> {
+    return this.send('queueInfo', { jobId });
+  }
+
   private send(verb: string, payload: unknown): Promise<CommandReply> {
     return sendCommand(
       this.nc,

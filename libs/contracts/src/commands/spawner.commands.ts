@@ -12,6 +12,8 @@ export const spawnerCommands = {
   }),
   stop: z.object({ user: UserName, serverName: ServerName, by: z.string().min(1), reason: z.string().default('user') }),
   releaseNode: z.object({ host: z.string().min(1), by: z.string().min(1) }),
+  // Read-only: why the job is still idle (condor_q + condor_status); the reply's result is the explanation.
+  queueInfo: z.object({ jobId: z.string().regex(/^\d{1,10}\.\d{1,10}$/, 'a job id Cluster.Proc') }),
 } as const;
 
 export type SpawnerCommand = keyof typeof spawnerCommands;
