@@ -93,6 +93,7 @@ export function pendingPage(v: PendingView): string {
         id="pending"
         data-progress-url="${v.progressUrl}"
         data-timeline-url="${apiServerPath(v.owner, v.serverName, 'timeline')}"
+        data-queue-url="${apiServerPath(v.owner, v.serverName, 'queue')}"
         data-server-url="${serverUrl(v.owner, v.serverName)}"
       >
         <div
@@ -108,6 +109,10 @@ export function pendingPage(v: PendingView): string {
         <div class="progress-text">
           <span id="progress-message">${progress?.message ?? 'Server requested'}</span
           ><span id="progress-percent" class="muted">0%</span>
+        </div>
+        <div id="queue-insight" class="queue-insight" aria-live="polite" hidden>
+          <h2>Why it is still waiting</h2>
+          <ul id="queue-lines"></ul>
         </div>
         <h2>Stages</h2>
         ${stagesList(s)}

@@ -48,6 +48,41 @@
     }, 150);
   }
 
+  // While the job waits in HTCondor's queue: why (no slot big enough, place in line, the
+  // negotiator's reason). Asked at once and every 5 s; hidden again once the job left the queue.
+  var queueUrl = root.getAttribute('data-queue-url');
+  var queueBox = document.getElementById('queue-insight');
+  var queueLines = document.getElementById('queue-lines');
+  var queueTimer = null;
+  function refreshQueue() {
+    fetch(queueUrl, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+      .then(function (r) {
+        return r.ok ? r.json() : null;
+      })
+      .then(function (q) {
+        if (!q || !q.queued || !q.lines || !q.lines.length) {
+          queueBox.hidden = true;
+          return;
+        }
+        queueLines.textContent = '';
+        q.lines.forEach(function (line) {
+          var li = document.createElement('li');
+          li.textContent = line;
+          queueLines.appendChild(li);
+        });
+        queueBox.hidden = false;
+      })
+      .catch(function () {});
+  }
+  function stopQueue() {
+    clearInterval(queueTimer);
+    queueBox.hidden = true;
+  }
+  if (queueUrl && queueBox) {
+    refreshQueue();
+    queueTimer = setInterval(refreshQueue, 5000);
+  }
+
   function show(p, text) {
     fill.style.width = Math.max(2, Math.min(100, p)) + '%';
     bar.setAttribute('aria-valuenow', String(p));
@@ -67,6 +102,7 @@
     }
     show(e.progress || 0, e.message);
     refreshStages();
+    if (e.ready || e.failed) stopQueue();
     if (e.ready) {
       source.close();
       bar.classList.add('ready');
