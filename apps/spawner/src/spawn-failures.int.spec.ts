@@ -29,6 +29,8 @@ const users = {
   exit: 'chexit',
   flaky: 'chflaky',
   named: 'chnamed',
+  held: 'chheld',
+  removedRunning: 'chrmrun',
 };
 const behaviourFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'standin-')), 'behaviour.json');
 
@@ -135,6 +137,38 @@ describe('spawn failures on condor-sim: each with its stage, diagnosis and user 
     assert.equal(f.diagnosis, 'removed-by-condor', (await types(users.reject)).join(','));
     assert.match(f.userMessage, /Policy: notebooks need a project/);
     await h.waitForEvent(users.reject, '', 'ServerStopped');
+  });
+
+  it('held in the queue: the HoldReason and code reach the user through poller and spawner; the job is removed', async () => {
+    h.sim.fault('hold', { owner: users.held, idle: true, reason: 'Job exceeded the scratch quota', code: 34 });
+    await start(users.held);
+    const f = await failure(users.held);
+    assert.equal(f.stage, 'queue');
+    assert.equal(f.diagnosis, 'held-by-condor');
+    assert.equal(f.userMessage, 'HoldReason: Job exceeded the scratch quota. HTCondor put the job on hold.');
+    assert.equal(f.detail, 'HoldReasonCode 34');
+    await h.waitForEvent(users.held, '', 'ServerStopped');
+    const t = await types(users.held);
+    assert.ok(t.includes('JobHeld') && t.includes('JobRemovalRequested'), t.join(','));
+  });
+
+  it("removed while its job runs: an operator's condor_rm -reason reaches the user and the server stops", async () => {
+    await start(users.removedRunning);
+    // The notebook answered (no proxy here, so the route is the last step reached): the job runs.
+    await h.waitForEvent(users.removedRunning, '', 'RouteRequested', 40_000);
+    const submitted = (await h.events(users.removedRunning)).find((e) => e.type === 'JobSubmitted')!;
+    const jobId = (submitted.data as any).jobId as string;
+    execFileSync(path.join(h.sim.binDir, 'condor_rm'), [jobId, '-reason', 'Node drained for maintenance'], {
+      env: { ...process.env, ...h.sim.env },
+      timeout: 10_000,
+    });
+    const f = await failure(users.removedRunning);
+    assert.equal(f.diagnosis, 'removed-by-condor');
+    assert.match(
+      f.userMessage,
+      /^RemoveReason: Node drained for maintenance \(by user root\)\. HTCondor removed the job\.$/,
+    );
+    await h.waitForEvent(users.removedRunning, '', 'ServerStopped');
   });
 
   it('notebook exits at once: exit code, stderr tail and a module diagnosis', async () => {
