@@ -91,6 +91,18 @@ describe('queue insight on condor-sim: why a job is still idle, through the hub 
     assert.equal(second.lines[1], '2nd of 2 idle jobs of this hub.');
   });
 
+  it('HTCondor not answering is a 503 that says so; the next ask answers again', async () => {
+    const fault = h.sim.fault('q-fail');
+    try {
+      const r = await queue(users.first);
+      assert.equal(r.status, 503);
+      assert.match(r.body.message, /HTCondor did not answer/);
+    } finally {
+      h.sim.ctl('fault', 'clear', String(fault.id));
+    }
+    assert.equal((await queue(users.first)).status, 200);
+  });
+
   it('a server that is not waiting in the queue answers queued: false without asking HTCondor', async () => {
     await start(users.small, { cpus: 1 });
     await h.waitForEvent(users.small, '', 'RouteRequested', 30_000);
