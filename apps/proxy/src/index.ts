@@ -1,6 +1,6 @@
 export * from './routing/route-table';
 export * from './routing/static-routes';
-export * from './ownership/session-cookie';
+export * from '@condorhub/session-cookie';
 export { AccessPolicy, ownerFromPath, requestToken } from './ownership/access-policy';
 export { Forwarder, type ForwardingLibrary, type ForwarderOptions } from './forwarding/forwarder';
 export { ActivityTracker, type ActivityRecord, type ActivitySink } from './activity/activity-tracker';

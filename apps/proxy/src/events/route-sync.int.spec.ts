@@ -18,7 +18,7 @@ import {
 } from '@condorhub/testing';
 import { bootstrapProjector } from '../../../projector/src/bootstrap';
 import { bootstrapProxy } from '../bootstrap';
-import { signSession } from '../ownership/session-cookie';
+import { signSession } from '@condorhub/session-cookie';
 import { ProxyAppService } from '../proxy-app.module';
 
 const SECRET = 'route-sync-test-secret-0123456789abcdef';
