@@ -19,7 +19,7 @@ import { cpus, totalmem } from 'node:os';
 import * as path from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import { loadConfig } from '../libs/config/src';
-import { signSession, SESSION_COOKIE_NAME } from '../apps/proxy/src/ownership/session-cookie';
+import { signSession, SESSION_COOKIE_NAME } from '@condorhub/session-cookie';
 import { startCBackend } from './proxy/c-backend';
 import { flag, numberArg } from './lib/args';
 import { processCpuSeconds } from './lib/proc-cpu';

@@ -1,5 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { ensureUser } from '../../../tools/condor-sim/harness';
 import { bootAll } from './boot-all';
 import { type TestCondorhub, createTestCondorhub } from './testing/test-condorhub';
@@ -106,9 +108,25 @@ describe('end to end: a real notebook on condor-sim through the proxy', () => {
       await h.waitForEvent(USER, serverName, 'ServerStopped', 30_000);
       const after = (await (await api(`/users/${USER}`)).json()) as any;
       assert.equal(after.servers[serverName], undefined, JSON.stringify(after.servers));
-      // The job has left condor_q.
-      const q = await h.sim.ctl('status');
-      assert.ok(!q.includes(`"${jobId}"`) || !/"running"|"idle"/.test(q), 'job left the queue');
+      // This job (by its id) has left condor_q and is in condor_history as removed. It may sit
+      // in the queue as removed (X) until its process has exited, so the queue is polled.
+      const condor = (tool: string, ...args: string[]) => {
+        const r = spawnSync(path.join(h.sim.binDir, tool), args, {
+          env: { ...process.env, ...h.sim.env },
+          encoding: 'utf8',
+          timeout: 15_000,
+        });
+        assert.equal(r.status, 0, `${tool} ${args.join(' ')}: ${r.error ?? ''}${r.stderr}`);
+        return r.stdout.trim();
+      };
+      for (let deadline = Date.now() + 30_000; condor('condor_q', jobId, '-af', 'JobStatus') !== '';) {
+        assert.ok(
+          Date.now() < deadline,
+          `job ${jobId} still in condor_q: ${condor('condor_q', jobId, '-af', 'JobStatus')}`,
+        );
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      assert.equal(condor('condor_history', jobId, '-af', 'JobStatus'), '3', `job ${jobId} in condor_history, removed`);
 
       const types = (await h.events(USER, serverName)).map((e) => e.type as string);
       const story = [

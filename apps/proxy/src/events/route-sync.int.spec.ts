@@ -18,8 +18,8 @@ import {
 } from '@condorhub/testing';
 import { bootstrapProjector } from '../../../projector/src/bootstrap';
 import { bootstrapProxy } from '../bootstrap';
-import { signSession } from '../ownership/session-cookie';
-import { ProxyAppService } from '../proxy-app.module';
+import { signSession } from '@condorhub/session-cookie';
+import { ProxyAppService } from '../proxy-app.service';
 
 const SECRET = 'route-sync-test-secret-0123456789abcdef';
 
@@ -194,6 +194,19 @@ describe('proxy follows route events (real PostgreSQL + NATS, two replicas)', ()
     assert.match((await get(port, '/user/erin/api', 'erin')).body, /"owner":"erin"/);
     await older.close();
     await newer.close();
+  });
+
+  it('the proxy service starts its server on bootstrap and stops it on shutdown', async () => {
+    const { app, port } = await bootReplica();
+    apps.splice(apps.indexOf(app), 1);
+    ports.splice(ports.indexOf(port), 1);
+    // Any answer will do (no hub is listening): the server is up once the app has booted.
+    assert.equal(typeof (await get(port, '/hub/home', 'alice')).status, 'number');
+    await app.close();
+    await assert.rejects(
+      fetch(`http://127.0.0.1:${port}/hub/home`, { signal: AbortSignal.timeout(5_000) }),
+      (e: any) => e?.cause?.code === 'ECONNREFUSED',
+    );
   });
 
   it('a restarted proxy rebuilds its table from the projection and drops dead targets', async () => {

@@ -17,7 +17,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import httpProxy from 'http-proxy';
 import * as httpProxy3 from 'http-proxy-3';
-import { SESSION_COOKIE_NAME } from '../ownership/session-cookie';
+import { SESSION_COOKIE_NAME } from '@condorhub/session-cookie';
 import type { Route } from '../routing/route-table';
 
 export type ForwardingLibrary = 'http-proxy-3' | 'http-proxy';

@@ -12,7 +12,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { type HubTokenVerifier, grantsAccess } from './hub-token-verifier';
-import { SESSION_COOKIE_NAME, readCookie, verifySession, type Session } from './session-cookie';
+import { SESSION_COOKIE_NAME, readCookie, verifySession, type Session } from '@condorhub/session-cookie';
 
 export type AccessDecision = 'allow' | 'refuse';
 

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ProxyServer } from '../proxy-server';
-import { SESSION_COOKIE_NAME, signSession } from './session-cookie';
+import { SESSION_COOKIE_NAME, signSession } from '@condorhub/session-cookie';
 import { openWs, request, sessionCookie, startBackend, TEST_SECRET, type Backend } from '../testing/test-backends';
 
 describe('ownership of /user/<name>/', () => {

@@ -2,7 +2,7 @@
 import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
-import { SESSION_COOKIE_NAME, signSession } from '../ownership/session-cookie';
+import { SESSION_COOKIE_NAME, signSession } from '@condorhub/session-cookie';
 
 export interface Backend {
   name: string;

@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
-import { verifySession as proxyVerifies } from '../../../../proxy/src/ownership/session-cookie';
+import { verifySession } from '@condorhub/session-cookie';
 import { ADMIN_TOKEN, HubHarness } from '../../testing/hub-harness';
 import { TestBrowser, setCookies } from '../../web/testing/browser';
 
@@ -29,7 +29,7 @@ describe('header login', () => {
     const res = await b.get('/hub/login?next=/hub/home', { 'X-Remote-User': 'Erin' });
     assert.equal(res.status, 303);
     assert.equal(res.headers.location, '/hub/home');
-    assert.equal(proxyVerifies(SECRET, setCookies(res).get('condorhub-session')?.value)?.user, 'erin');
+    assert.equal(verifySession(SECRET, setCookies(res).get('condorhub-session')?.value)?.user, 'erin');
     await request(trusting.server).get('/hub/api/users/erin').set('Authorization', `token ${ADMIN_TOKEN}`).expect(200);
   });
 

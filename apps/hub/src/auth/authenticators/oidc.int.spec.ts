@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import Provider from 'oidc-provider';
-import { verifySession as proxyVerifies } from '../../../../proxy/src/ownership/session-cookie';
+import { verifySession } from '@condorhub/session-cookie';
 import { ensureUser } from '../../../../../tools/condor-sim/harness';
 import { HubHarness } from '../../testing/hub-harness';
 import { TestBrowser } from '../../web/testing/browser';
@@ -154,7 +154,7 @@ describe('OpenID Connect login against a real provider', () => {
     const res = await b.get(callbackPath(back));
     assert.equal(res.status, 303, res.text);
     assert.equal(res.headers.location, '/hub/admin');
-    assert.equal(proxyVerifies(SECRET, b.cookies.get('condorhub-session'))?.user, 'carol');
+    assert.equal(verifySession(SECRET, b.cookies.get('condorhub-session'))?.user, 'carol');
     assert.ok(!b.cookies.has('condorhub-oidc'), 'the login state is single-use');
     // The code was used: replaying the callback does not log anyone in.
     const again = new TestBrowser(h.server);
@@ -197,7 +197,7 @@ describe('OpenID Connect login against a real provider', () => {
     idpCookies.clear();
     const { b, authUrl } = await beginLogin();
     const res = await b.get(callbackPath(await throughProvider(authUrl)));
-    return { res, loggedIn: proxyVerifies(SECRET, b.cookies.get('condorhub-session'))?.user };
+    return { res, loggedIn: verifySession(SECRET, b.cookies.get('condorhub-session'))?.user };
   }
 
   it('refuses names that are not POSIX user names (mail addresses, all digits)', async () => {

@@ -9,7 +9,7 @@ import { type OidcPending, OidcAuthenticator } from '../../auth/authenticators/o
 import { HubError } from '../../http/hub-error';
 import { AuthRateLimits, TooManyAttempts } from '../../http/auth-rate-limits';
 import { redirect, safeNext, sendHtml } from '../html/render';
-import { parseCookies, serializeCookie } from '../session/session-cookie';
+import { parseCookies, serializeCookie } from '@condorhub/session-cookie';
 import { appendSetCookie, Sessions } from '../session/sessions';
 import { readSignedValue, signValue } from '../session/signed-value';
 import { WebExceptionFilter } from '../web-exception.filter';

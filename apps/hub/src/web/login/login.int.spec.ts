@@ -1,9 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
-import { verifySession as proxyVerifies } from '../../../../proxy/src/ownership/session-cookie';
+import { SESSION_COOKIE_NAME, verifySession } from '@condorhub/session-cookie';
 import { ADMIN_TOKEN, HubHarness } from '../../testing/hub-harness';
-import { SESSION_COOKIE } from '../session/session-cookie';
 import { TestBrowser, csrfOf, setCookies } from '../testing/browser';
 
 const SECRET = 'cookie-secret-for-login-tests-0123456789';
@@ -34,7 +33,7 @@ describe('dummy login', () => {
     await b.csrf();
     const noToken = await b.post('/hub/login', { username: 'mallory', password: 'sesame' });
     assert.equal(noToken.status, 403);
-    assert.ok(!setCookies(noToken).has(SESSION_COOKIE));
+    assert.ok(!setCookies(noToken).has(SESSION_COOKIE_NAME));
     // A token from another browser does not fit this browser's cookie.
     const other = await new TestBrowser(h.server).csrf();
     assert.equal((await b.post('/hub/login', { username: 'mallory', password: 'sesame', _xsrf: other })).status, 403);
@@ -44,7 +43,7 @@ describe('dummy login', () => {
     const bad = await b.post('/hub/login', { username: '../etc', password: 'sesame', _xsrf: await b.csrf() });
     assert.equal(bad.status, 400);
     assert.match(bad.text, /not a valid user name/);
-    assert.ok(!b.cookies.has(SESSION_COOKIE));
+    assert.ok(!b.cookies.has(SESSION_COOKIE_NAME));
     await request(h.server).get('/hub/api/users/mallory').set(admin).expect(404);
   });
 
@@ -54,11 +53,11 @@ describe('dummy login', () => {
     const res = await b.post('/hub/login', { username: ' Alice ', password: 'sesame', _xsrf, next: '/hub/admin' });
     assert.equal(res.status, 303);
     assert.equal(res.headers.location, '/hub/admin');
-    const cookie = setCookies(res).get(SESSION_COOKIE)!;
+    const cookie = setCookies(res).get(SESSION_COOKIE_NAME)!;
     assert.match(cookie.raw, /HttpOnly/);
     assert.match(cookie.raw, /SameSite=Lax/);
     assert.match(cookie.raw, /Path=\/(;|$)/);
-    const session = proxyVerifies(SECRET, cookie.value);
+    const session = verifySession(SECRET, cookie.value);
     assert.equal(session?.user, 'alice');
     assert.equal(session?.admin, false);
     assert.ok(session!.exp > Date.now() / 1000 + 3600);
@@ -79,7 +78,7 @@ describe('dummy login', () => {
   it('marks configured admins as admin in the cookie', async () => {
     const b = new TestBrowser(h.server);
     await b.login('root', 'sesame');
-    assert.equal(proxyVerifies(SECRET, b.cookies.get(SESSION_COOKIE))?.admin, true);
+    assert.equal(verifySession(SECRET, b.cookies.get(SESSION_COOKIE_NAME))?.admin, true);
   });
 
   it('a logged-in browser going to /hub/login goes on to next', async () => {
@@ -113,11 +112,11 @@ describe('the session as an API credential', () => {
   it('a tampered or foreign-signed cookie is no session', async () => {
     const b = new TestBrowser(h.server);
     await b.login('alice', 'sesame');
-    const value = b.cookies.get(SESSION_COOKIE)!;
+    const value = b.cookies.get(SESSION_COOKIE_NAME)!;
     const [payload, sig] = value.split('.');
     const forged = Buffer.from(JSON.stringify({ u: 'root', a: true, exp: 4102444800 })).toString('base64url');
     for (const v of [`${forged}.${sig}`, `${payload}.${sig.slice(1)}x`, 'garbage']) {
-      await request(h.server).get('/hub/api/user').set('Cookie', `${SESSION_COOKIE}=${v}`).expect(401);
+      await request(h.server).get('/hub/api/user').set('Cookie', `${SESSION_COOKIE_NAME}=${v}`).expect(401);
     }
   });
 });
@@ -128,14 +127,14 @@ describe('logout', () => {
     await b.login('alice', 'sesame');
     const refused = await b.post('/hub/logout', {});
     assert.equal(refused.status, 403);
-    assert.ok(b.cookies.has(SESSION_COOKIE));
+    assert.ok(b.cookies.has(SESSION_COOKIE_NAME));
     const page = await b.get('/hub/logout');
     assert.equal(page.status, 200);
     const res = await b.post('/hub/logout', { _xsrf: csrfOf(page.text)! });
     assert.equal(res.status, 303);
     assert.match(res.headers.location, /^\/hub\/login/);
-    assert.match(setCookies(res).get(SESSION_COOKIE)!.raw, /Max-Age=0/);
-    assert.ok(!b.cookies.has(SESSION_COOKIE));
+    assert.match(setCookies(res).get(SESSION_COOKIE_NAME)!.raw, /Max-Age=0/);
+    assert.ok(!b.cookies.has(SESSION_COOKIE_NAME));
     assert.equal((await b.get('/hub/login')).status, 200);
   });
 });

@@ -6,13 +6,13 @@ import { CONFIG } from '@condorhub/runtime';
 import { type HubUser, HubStore } from '../../store/hub-store';
 import { WEB_SETTINGS, type WebSettings } from '../web-settings';
 import {
-  SESSION_COOKIE,
+  SESSION_COOKIE_NAME,
   type Session,
   parseCookies,
   serializeCookie,
   signSession,
   verifySession,
-} from './session-cookie';
+} from '@condorhub/session-cookie';
 
 /** The CSRF binding cookie: random, per browser; form tokens are its HMAC (signed double submit). */
 export const CSRF_COOKIE = 'condorhub-csrf';
@@ -53,7 +53,7 @@ export class Sessions {
 
   /** The valid session cookie's content, without a database read (for cheap checks). */
   session(req: IncomingMessage): Session | undefined {
-    return verifySession(this.secret, parseCookies(req.headers.cookie).get(SESSION_COOKIE));
+    return verifySession(this.secret, parseCookies(req.headers.cookie).get(SESSION_COOKIE_NAME));
   }
 
   /** The logged-in user, if the cookie is valid and the user still exists (admin as of now). */
@@ -73,7 +73,7 @@ export class Sessions {
     const value = signSession(this.secret, { user: user.name, admin: user.admin, exp });
     appendSetCookie(
       res,
-      serializeCookie(SESSION_COOKIE, value, {
+      serializeCookie(SESSION_COOKIE_NAME, value, {
         maxAgeS: this.settings.CONDORHUB_SESSION_MAX_AGE_S,
         secure: this.secure,
       }),
@@ -82,7 +82,7 @@ export class Sessions {
   }
 
   logout(res: ServerResponse): void {
-    appendSetCookie(res, serializeCookie(SESSION_COOKIE, '', { maxAgeS: 0, secure: this.secure }));
+    appendSetCookie(res, serializeCookie(SESSION_COOKIE_NAME, '', { maxAgeS: 0, secure: this.secure }));
     this.newCsrfBinding(res);
   }
 

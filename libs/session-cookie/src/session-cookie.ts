@@ -1,6 +1,6 @@
 /**
- * The hub session cookie, shared by the hub (which signs it at login) and the proxy (which
- * verifies it locally on every /user/… request, with no round trip).
+ * The hub session cookie: the hub signs it at login, the proxy verifies it locally on every
+ * /user/… request (no round trip). One codec for both, so the two cannot drift apart.
  *
  * Name:  condorhub-session
  * Value: base64url(JSON {"u": name, "a": isAdmin, "exp": unixSeconds}) + "." +
@@ -35,6 +35,7 @@ export function verifySession(
   value: string | undefined,
   nowSeconds: number = Date.now() / 1000,
 ): Session | undefined {
+  // An empty secret would make every forged value verifiable by anyone.
   if (!value || !secret || secret.length === 0 || value.length > 4096) return undefined;
   const dot = value.indexOf('.');
   if (dot <= 0 || dot !== value.lastIndexOf('.')) return undefined;
@@ -50,12 +51,13 @@ export function verifySession(
   }
   if (typeof data !== 'object' || data === null) return undefined;
   const { u, a, exp } = data as Record<string, unknown>;
+  // JSON.parse turns 1e999 into Infinity: such a session would never expire.
   if (typeof u !== 'string' || u === '' || typeof exp !== 'number' || !Number.isFinite(exp)) return undefined;
   if (exp <= nowSeconds) return undefined;
   return { user: u, admin: a === true, exp };
 }
 
-/** The value of one cookie from a Cookie header, without parsing the others. */
+/** The value of one cookie from a Cookie header, without parsing the others (the proxy's hot path). */
 export function readCookie(header: string | undefined, name: string): string | undefined {
   if (!header) return undefined;
   let from = 0;
@@ -73,4 +75,38 @@ export function readCookie(header: string | undefined, name: string): string | u
     from = eq;
   }
   return undefined;
+}
+
+/** Every cookie of a Cookie header (first value wins, as browsers send the most specific first). */
+export function parseCookies(header: string | undefined): Map<string, string> {
+  const out = new Map<string, string>();
+  if (!header) return out;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) continue;
+    const name = part.slice(0, eq).trim();
+    let value = part.slice(eq + 1).trim();
+    if (value.startsWith('"') && value.endsWith('"') && value.length >= 2) value = value.slice(1, -1);
+    if (!out.has(name)) out.set(name, value);
+  }
+  return out;
+}
+
+export interface CookieOptions {
+  maxAgeS?: number;
+  path?: string;
+  httpOnly?: boolean;
+  secure?: boolean;
+}
+
+/** A Set-Cookie value; SameSite=Lax always (top-level navigations only, no cross-site POSTs). */
+export function serializeCookie(name: string, value: string, o: CookieOptions = {}): string {
+  const parts = [`${name}=${value}`, `Path=${o.path ?? '/'}`, 'SameSite=Lax'];
+  if (o.maxAgeS !== undefined) {
+    parts.push(`Max-Age=${Math.max(0, Math.floor(o.maxAgeS))}`);
+    if (o.maxAgeS <= 0) parts.push('Expires=Thu, 01 Jan 1970 00:00:00 GMT');
+  }
+  if (o.httpOnly !== false) parts.push('HttpOnly');
+  if (o.secure) parts.push('Secure');
+  return parts.join('; ');
 }

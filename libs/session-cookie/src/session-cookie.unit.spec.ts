@@ -1,7 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { readCookie, signSession, verifySession, SESSION_COOKIE_NAME } from './session-cookie';
+import {
+  parseCookies,
+  readCookie,
+  serializeCookie,
+  signSession,
+  verifySession,
+  SESSION_COOKIE_NAME,
+} from './session-cookie';
 
 const secret = 'test-secret-0123456789';
 const now = 1_800_000_000;
@@ -49,4 +56,44 @@ test('readCookie finds one cookie among others', () => {
   assert.equal(readCookie('condorhub-session=xyz', 'condorhub-session'), 'xyz');
   assert.equal(readCookie('xcondorhub-session=no; b=2', 'condorhub-session'), undefined);
   assert.equal(readCookie(undefined, 'condorhub-session'), undefined);
+});
+
+test('an empty secret signs nothing and verifies nothing', () => {
+  assert.throws(() => signSession('', { user: 'alice', admin: false, exp: now + 60 }), /must not be empty/);
+  assert.throws(
+    () => signSession(Buffer.alloc(0), { user: 'alice', admin: false, exp: now + 60 }),
+    /must not be empty/,
+  );
+  // A value signed with the empty key (by anyone) is still refused.
+  const payload = Buffer.from(JSON.stringify({ u: 'alice', a: true, exp: now + 60 })).toString('base64url');
+  const sig = createHmac('sha256', '').update(payload).digest('base64url');
+  assert.equal(verifySession('', `${payload}.${sig}`, now), undefined);
+});
+
+test('a validly signed session that never expires (exp 1e999 parses to Infinity) is refused', () => {
+  const payload = Buffer.from('{"u":"alice","a":true,"exp":1e999}').toString('base64url');
+  const sig = createHmac('sha256', secret).update(payload).digest('base64url');
+  assert.equal(verifySession(secret, `${payload}.${sig}`, now), undefined);
+});
+
+test('parseCookies reads every cookie, unquotes, and keeps the first of a repeated name', () => {
+  const c = parseCookies('a=1; condorhub-session="xyz"; a=2; junk; b=');
+  assert.equal(c.get('a'), '1');
+  assert.equal(c.get('condorhub-session'), 'xyz');
+  assert.equal(c.get('b'), '');
+  assert.equal(c.has('junk'), false);
+  assert.equal(c.size, 3);
+  assert.equal(parseCookies(undefined).size, 0);
+});
+
+test('serializeCookie writes SameSite=Lax and HttpOnly by default, and expires a cookie with Max-Age 0', () => {
+  assert.equal(serializeCookie('n', 'v'), 'n=v; Path=/; SameSite=Lax; HttpOnly');
+  assert.equal(
+    serializeCookie('n', 'v', { maxAgeS: 3600.7, path: '/hub/', secure: true }),
+    'n=v; Path=/hub/; SameSite=Lax; Max-Age=3600; HttpOnly; Secure',
+  );
+  assert.equal(
+    serializeCookie('n', '', { maxAgeS: 0, httpOnly: false }),
+    'n=; Path=/; SameSite=Lax; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT',
+  );
 });
