@@ -4,6 +4,7 @@ import type { Config } from '@condorhub/config';
 import { CONFIG, PG_POOL } from '@condorhub/runtime';
 import { lifecycleSettings, siteLimits } from '@condorhub/server-lifecycle';
 import type { CommandStore } from './append-decision';
+import { CullIdleTimer } from './cull-idle/cull-idle.timer';
 import { ReleaseNodeHandler } from './release-node/release-node.handler';
 import { ReleaseNodeNatsController } from './release-node/release-node.nats.controller';
 import { SpawnSagaConsumer } from './spawn-saga/spawn-saga.consumer';
@@ -36,6 +37,7 @@ const withCommandStore = (cls: new (store: CommandStore) => unknown) => ({
     withCommandStore(StopServerHandler),
     withPool(ReleaseNodeHandler),
     SpawnSagaConsumer,
+    CullIdleTimer,
   ],
 })
 export class SpawnerModule {}
