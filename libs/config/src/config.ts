@@ -172,6 +172,12 @@ export const ConfigSchema = z.object({
   CONDORHUB_CULL_IDLE_S: z.coerce.number().min(0).default(0),
   CONDORHUB_CULL_MAX_AGE_S: z.coerce.number().min(0).default(0),
   CONDORHUB_CULL_EVERY_S: z.coerce.number().positive().optional(),
+  // The hub also deletes users idle for CULL_IDLE_S with no active server (as
+  // jupyterhub-idle-culler --cull-users does); admins are never deleted.
+  CONDORHUB_CULL_USERS: z
+    .enum(['true', 'false'], { message: 'CONDORHUB_CULL_USERS must be true or false' })
+    .default('false')
+    .transform((v) => v === 'true'),
   // The JetStream stream is only a transport (the event store is the record): it keeps events
   // for at most MAX_AGE_S and MAX_BYTES, oldest dropped first. At least an hour, so JetStream's
   // 10-minute duplicate window for the relay's re-publishes fits.

@@ -53,3 +53,29 @@ export function decideCull(
   }
   return { ok: false, code: 'active', reason: `idle ${idleS} s, up ${ageS} s: within the limits` };
 }
+
+/** What the user culler knows of a user. */
+export interface UserForCull {
+  admin: boolean;
+  activeServers: number;
+  createdAt: Date;
+  lastActivity: Date | null;
+}
+
+/**
+ * Whether the culler deletes this user now: never an admin, never a user with a server that is
+ * not stopped, and only after idleS without activity (counted from creation for a user who
+ * was never active).
+ */
+export function decideCullUser(
+  user: UserForCull,
+  now: Date,
+  idleS: number,
+): { cull: true; idleS: number } | { cull: false; why: 'off' | 'admin' | 'active-server' | 'recent' } {
+  if (!(idleS > 0)) return { cull: false, why: 'off' };
+  if (user.admin) return { cull: false, why: 'admin' };
+  if (user.activeServers > 0) return { cull: false, why: 'active-server' };
+  const since = Math.max(user.createdAt.getTime(), user.lastActivity?.getTime() ?? 0);
+  const idle = Math.floor((now.getTime() - since) / 1000);
+  return idle >= idleS ? { cull: true, idleS: idle } : { cull: false, why: 'recent' };
+}

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { type EventEnvelope, type NewEvent, newEvent, serverStreamId } from '@condorhub/contracts';
-import { decideCull, foldServer, humanDuration, stageMessage } from './index';
+import { type UserForCull, decideCull, decideCullUser, foldServer, humanDuration, stageMessage } from './index';
 
 const spawnId = randomUUID();
 const T0 = Date.UTC(2026, 11, 4, 12, 0, 0);
@@ -176,4 +176,54 @@ describe('decideCull: which ready servers the culler stops, and why', () => {
       '2.5 h',
     ]);
   });
+});
+
+describe('decideCullUser: which users the culler deletes', () => {
+  const created = at(0);
+  const base: UserForCull = { admin: false, activeServers: 0, createdAt: created, lastActivity: null };
+  const table: {
+    name: string;
+    user: UserForCull;
+    now: number;
+    idleS: number;
+    want: string;
+  }[] = [
+    {
+      name: 'idle past the limit, never active: counted from creation',
+      user: base,
+      now: 3600,
+      idleS: 3600,
+      want: 'cull',
+    },
+    { name: 'created recently', user: base, now: 3599, idleS: 3600, want: 'recent' },
+    { name: 'an admin is never deleted', user: { ...base, admin: true }, now: 99_999, idleS: 3600, want: 'admin' },
+    {
+      name: 'a user with an active server is kept',
+      user: { ...base, activeServers: 1 },
+      now: 99_999,
+      idleS: 3600,
+      want: 'active-server',
+    },
+    {
+      name: 'recent activity keeps the user',
+      user: { ...base, lastActivity: at(90_000) },
+      now: 92_000,
+      idleS: 3600,
+      want: 'recent',
+    },
+    {
+      name: 'old activity: idle counted from it',
+      user: { ...base, lastActivity: at(1000) },
+      now: 4600,
+      idleS: 3600,
+      want: 'cull',
+    },
+    { name: 'off', user: base, now: 99_999, idleS: 0, want: 'off' },
+  ];
+  for (const c of table) {
+    it(c.name, () => {
+      const d = decideCullUser(c.user, at(c.now), c.idleS);
+      assert.equal(d.cull ? 'cull' : d.why, c.want);
+    });
+  }
 });
