@@ -112,6 +112,10 @@ describe('home', () => {
     ]);
     const home = await erin.get('/hub/home');
     assert.match(home.text, /data-server=""[^]*?Stopped by the idle culler after 60 min without activity/);
+    const spawnPage = await erin.get('/hub/spawn/erin');
+    assert.match(spawnPage.text, /not running[^]*?Stopped by the idle culler after 60 min without activity/);
+    const pendingPage = await erin.get('/hub/spawn-pending/erin');
+    assert.match(pendingPage.text, /not running[^]*?Stopped by the idle culler after 60 min without activity/);
   });
 
   it('the spawn page explains a server that is not running and offers Start', async () => {
