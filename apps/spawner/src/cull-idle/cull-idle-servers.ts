@@ -1,5 +1,5 @@
 import type { PoolClient } from 'pg';
-import { accepted } from '@condorhub/contracts';
+import { accepted, rejected } from '@condorhub/contracts';
 import { type CullLimits, decideCull } from '@condorhub/server-lifecycle';
 import { type CommandStore, appendDecision } from '../append-decision';
 
@@ -58,6 +58,8 @@ export class CullIdleServers {
       const limits = table[0].t ? this.limits : { ...this.limits, idleS: 0 };
       const out: CullOutcome[] = [];
       for (const { user_name: user, server_name: serverName } of candidates.rows) {
+        // One server that cannot be decided now (a stream busy beyond the retries) waits for
+        // the next pass; the others are still decided in this one.
         const reply = await appendDecision(
           this.store,
           user,
@@ -68,7 +70,7 @@ export class CullIdleServers {
             reply: () => accepted(),
           }),
           (tx) => lastActivityOf(tx, user, serverName, Boolean(table[0].t)),
-        );
+        ).catch((error) => rejected('error', String(error)));
         out.push({ user, serverName, culled: reply.accepted, ...(!reply.accepted ? { code: reply.code } : {}) });
       }
       return out;

@@ -36,7 +36,10 @@ export class CullIdleTimer implements OnApplicationBootstrap, OnApplicationShutd
         .pass()
         .then((outcome) => {
           if (outcome === 'not-leader') return;
-          for (const o of outcome.filter((x) => x.culled)) this.log.log(`culled ${o.user}/${o.serverName}`);
+          for (const o of outcome) {
+            if (o.culled) this.log.log(`culled ${o.user}/${o.serverName}`);
+            else if (o.code === 'error') this.log.warn(`could not decide ${o.user}/${o.serverName}; next pass`);
+          }
         })
         .catch((error) => this.log.warn(`cull pass: ${String(error)}`))
         .finally(() => this.schedule());
