@@ -19,6 +19,9 @@ export function cullSettings(config: {
   return { idleS: config.CONDORHUB_CULL_IDLE_S, maxAgeS: config.CONDORHUB_CULL_MAX_AGE_S, everyS };
 }
 
+/** The advisory lock one culler pass holds: one per schema (one hub's event store). */
+export const cullerLockKey = (schema: string | undefined) => `condorhub:culler:${schema ?? 'public'}`;
+
 export interface CullOutcome {
   user: string;
   serverName: string;

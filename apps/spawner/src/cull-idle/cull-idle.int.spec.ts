@@ -5,7 +5,9 @@ import { sendCommand } from '@condorhub/messaging';
 import { ensureUser } from '../../../../tools/condor-sim/harness';
 import { bootAll } from '../../../all-in-one/src/boot-all';
 import { type TestCondorhub, createTestCondorhub } from '../../../all-in-one/src/testing/test-condorhub';
+import { lifecycleSettings } from '@condorhub/server-lifecycle';
 import { explainSpawn, spawnEvents } from '../../../cli/src/explain/explain-spawn';
+import { CullIdleServers, cullerLockKey } from './cull-idle-servers';
 
 const IDLE = 'chcullidle';
 const BUSY = 'chcullbusy';
@@ -83,5 +85,35 @@ describe('the idle culler stops idle and too old servers, recording why', () => 
     const readyFor = (Date.parse(reason.recordedAt) - Date.parse(find(busy, 'ServerReady')!.recordedAt)) / 1000;
     assert.ok(readyFor > 4, `ready ${readyFor} s before the maximum age: not enough to tell it from idleness`);
     assert.match(explainSpawn(spawnEvents(busy)), /past the site's maximum age/);
+  });
+
+  it('one culler passes at a time: another replica skips its pass while one holds the lock', async () => {
+    const key = cullerLockKey(h.config.CONDORHUB_DATABASE_SCHEMA);
+    const replica = new CullIdleServers(
+      { pool: h.db.pool, lifecycle: lifecycleSettings(h.config) },
+      { idleS: 2, maxAgeS: MAX_AGE_S },
+      key,
+    );
+    const holder = await h.db.pool.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT pg_advisory_xact_lock(hashtext($1))', [key]);
+      assert.equal(await replica.pass(), 'not-leader');
+    } finally {
+      await holder.query('ROLLBACK');
+      holder.release();
+    }
+    // Free again (the spawner's own culler may hold it for a moment): both servers are
+    // stopped, so a pass culls nothing (a read model behind still lists them: decided stopped).
+    let outcome: Awaited<ReturnType<CullIdleServers['pass']>> = 'not-leader';
+    for (let i = 0; i < 50 && outcome === 'not-leader'; i++) {
+      outcome = await replica.pass();
+      if (outcome === 'not-leader') await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(Array.isArray(outcome), 'the lock is free again');
+    assert.deepEqual(
+      outcome.filter((o) => o.culled),
+      [],
+    );
   });
 });

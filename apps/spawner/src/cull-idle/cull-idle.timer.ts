@@ -3,7 +3,7 @@ import type { Pool } from 'pg';
 import type { Config } from '@condorhub/config';
 import { CONFIG, PG_POOL } from '@condorhub/runtime';
 import { lifecycleSettings } from '@condorhub/server-lifecycle';
-import { CullIdleServers, type CullSettings, cullSettings } from './cull-idle-servers';
+import { CullIdleServers, type CullSettings, cullSettings, cullerLockKey } from './cull-idle-servers';
 
 /** Runs the culler's pass every CONDORHUB_CULL_EVERY_S while a limit is set. */
 @Injectable()
@@ -20,7 +20,7 @@ export class CullIdleTimer implements OnApplicationBootstrap, OnApplicationShutd
     this.culler = new CullIdleServers(
       { pool, lifecycle: lifecycleSettings(config) },
       this.settings,
-      `condorhub:culler:${config.CONDORHUB_DATABASE_SCHEMA ?? 'public'}`,
+      cullerLockKey(config.CONDORHUB_DATABASE_SCHEMA),
     );
   }
 
