@@ -23,6 +23,7 @@ import { CreateTokenHandler } from './api/tokens/create-token.handler';
 import { ManageTokensHandler } from './api/tokens/manage-tokens.handler';
 import { TokensController } from './api/tokens/tokens.controller';
 import { ManageUsersHandler } from './api/users/manage-users.handler';
+import { CullIdleUsers } from './api/users/cull-users/cull-idle-users';
 import { ReadUsersHandler } from './api/users/read-users.handler';
 import { UsersController } from './api/users/users.controller';
 import { AuthService } from './auth/auth.service';
@@ -94,6 +95,7 @@ export class HubModule {
         AuthRateLimits,
         ReadUsersHandler,
         ManageUsersHandler,
+        CullIdleUsers,
         CreateTokenHandler,
         ManageTokensHandler,
         GroupsHandler,

@@ -5,6 +5,7 @@ import { CONFIG, PG_POOL } from '@condorhub/runtime';
 import { lifecycleSettings, siteLimits } from '@condorhub/server-lifecycle';
 import { CondorClient } from '@condorhub/condor';
 import type { CommandStore } from './append-decision';
+import { CullIdleTimer } from './cull-idle/cull-idle.timer';
 import { QueueInfoHandler } from './queue-info/queue-info.handler';
 import { QueueInfoNatsController } from './queue-info/queue-info.nats.controller';
 import { ReleaseNodeHandler } from './release-node/release-node.handler';
@@ -55,6 +56,7 @@ const withCommandStore = (cls: new (store: CommandStore) => unknown) => ({
       },
     },
     SpawnSagaConsumer,
+    CullIdleTimer,
   ],
 })
 export class SpawnerModule {}

@@ -165,6 +165,19 @@ export const ConfigSchema = z.object({
   CONDORHUB_ROUTE_TIMEOUT_S: seconds(60),
   CONDORHUB_STOP_TIMEOUT_S: seconds(60),
   CONDORHUB_STOP_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(3),
+  // The idle culler (in the spawner): a ready server with no activity (proxy traffic or the
+  // notebook's own reports) for CULL_IDLE_S, or up longer than CULL_MAX_AGE_S since it was
+  // requested, is stopped. 0 turns each off (the default). It looks every CULL_EVERY_S
+  // (default: a tenth of the shorter limit, between 1 and 60 s).
+  CONDORHUB_CULL_IDLE_S: z.coerce.number().min(0).default(0),
+  CONDORHUB_CULL_MAX_AGE_S: z.coerce.number().min(0).default(0),
+  CONDORHUB_CULL_EVERY_S: z.coerce.number().positive().optional(),
+  // The hub also deletes users idle for CULL_IDLE_S with no active server (as
+  // jupyterhub-idle-culler --cull-users does); admins are never deleted.
+  CONDORHUB_CULL_USERS: z
+    .enum(['true', 'false'], { message: 'CONDORHUB_CULL_USERS must be true or false' })
+    .default('false')
+    .transform((v) => v === 'true'),
   // The JetStream stream is only a transport (the event store is the record): it keeps events
   // for at most MAX_AGE_S and MAX_BYTES, oldest dropped first. At least an hour, so JetStream's
   // 10-minute duplicate window for the relay's re-publishes fits.

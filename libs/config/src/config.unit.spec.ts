@@ -92,3 +92,19 @@ it('passes the schedd, pool and instance tag to the condor adapter', () => {
     assert.throws(() => loadConfig(bad), ConfigError);
   }
 });
+
+it('takes the culler settings: off by default, and refuses negative limits or a flag other than true/false', () => {
+  const c = loadConfig({});
+  assert.deepEqual([c.CONDORHUB_CULL_IDLE_S, c.CONDORHUB_CULL_MAX_AGE_S, c.CONDORHUB_CULL_USERS], [0, 0, false]);
+  assert.equal(loadConfig({ CONDORHUB_CULL_USERS: 'true' }).CONDORHUB_CULL_USERS, true);
+  for (const [key, bad] of [
+    ['CONDORHUB_CULL_IDLE_S', '-1'],
+    ['CONDORHUB_CULL_MAX_AGE_S', 'a day'],
+    ['CONDORHUB_CULL_EVERY_S', '0'],
+    ['CONDORHUB_CULL_USERS', 'yes'],
+  ])
+    assert.throws(
+      () => loadConfig({ [key]: bad }),
+      (e: unknown) => e instanceof ConfigError && e.message.includes(key),
+    );
+});

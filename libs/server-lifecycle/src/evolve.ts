@@ -108,6 +108,9 @@ export function evolve(state: ServerState, event: EventEnvelope): ServerState {
       };
       if (pending || state.phase === 'ready') next.phase = 'stopping';
       break;
+    case 'ServerCulled':
+      next.culled = { reason: d.reason, idleS: d.idleS, ageS: d.ageS, at };
+      break;
     case 'StopRequested':
       next.stopRequestedAt = at;
       next.stopReason = d.reason;

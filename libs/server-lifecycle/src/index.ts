@@ -8,3 +8,4 @@ export * from './follow-up';
 export * from './lifecycle-settings';
 export * from './node-health';
 export * from './spawn-policy';
+export * from './cull';

@@ -1,4 +1,12 @@
 import type { EventEnvelope } from '@condorhub/contracts';
+import { humanDuration } from './cull';
+
+/** Why the culler stopped a server, as the user reads it (ServerCulled). */
+export function culledMessage(c: { reason: 'idle' | 'max-age'; idleS?: number; ageS?: number }): string {
+  return c.reason === 'idle'
+    ? `Stopped by the idle culler after ${humanDuration(c.idleS ?? 0)} without activity`
+    : `Stopped by the culler: running ${humanDuration(c.ageS ?? 0)}, past the site's maximum age`;
+}
 
 // One human message per stage, as JupyterHub's progress events carry them.
 export function stageMessage(e: EventEnvelope, requestedAt?: string): string | undefined {
@@ -32,6 +40,8 @@ export function stageMessage(e: EventEnvelope, requestedAt?: string): string | u
       return 'Server ready';
     case 'SpawnFailed':
       return `Spawn failed: ${d.userMessage}`;
+    case 'ServerCulled':
+      return culledMessage(d);
     case 'StopRequested':
       return `Stop requested by ${d.by}`;
     case 'ServerStopped':

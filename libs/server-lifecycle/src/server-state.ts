@@ -63,6 +63,8 @@ export interface ServerState {
   stopRequestedAt?: string;
   stoppedAt?: string;
   stopReason?: string;
+  /** Why the culler stopped this spawn (ServerCulled), if it did. */
+  culled?: { reason: 'idle' | 'max-age'; idleS?: number; ageS?: number; at: string };
   failure?: ServerFailure;
   /** Human stages of the current spawn, for the progress stream and the timeline. */
   stages: ServerStage[];

@@ -98,6 +98,14 @@ export const serverEvents = {
     stderrTail: z.string().optional(),
   }),
   StopRequested: z.object({ ...spawn, by: z.string().min(1), reason: z.string() }),
+  // Why the culler stopped a ready server (appended with its StopRequested, by: 'culler'):
+  // no activity for idleS seconds, or up ageS seconds, past the site's maximum age.
+  ServerCulled: z.object({
+    ...spawn,
+    reason: z.enum(['idle', 'max-age']),
+    idleS: z.number().min(0).optional(),
+    ageS: z.number().min(0).optional(),
+  }),
   JobRemovalRequested: z.object({ ...spawn, jobId: JobId }),
   JobRemovalFailed: z.object({ ...spawn, jobId: JobId, error: z.string(), attempt: z.number().int().min(1) }),
   ServerStopped: z.object({ ...spawn, reason: z.string() }),

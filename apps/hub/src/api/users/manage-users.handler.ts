@@ -61,7 +61,11 @@ export class ManageUsersHandler {
     const name = pathUserName(rawName);
     const p = await this.auth.require(req, ['delete:users'], { user: name });
     await this.servers.existingUser(name);
-    const by = p.user ?? 'admin-token';
+    await this.removeUser(name, p.user ?? 'admin-token');
+  }
+
+  /** Deletes a user who exists: their servers stopped, out of their groups, then UserDeleted. */
+  async removeUser(name: string, by: string): Promise<void> {
     // Servers first, as JupyterHub does: a deleted user must not leave jobs behind.
     for (const [serverName, state] of await this.store.servers(name)) {
       if (isActive(state)) await this.stopper.stop(name, serverName, by, 'user deleted');

@@ -1,4 +1,4 @@
-import { type ServerState, isActive, isPending } from '@condorhub/server-lifecycle';
+import { type ServerState, culledMessage, isActive, isPending } from '@condorhub/server-lifecycle';
 import { type PageUser, type Raw, html, layout, timeEl } from '../html/render';
 import type { WebSettings } from '../web-settings';
 import { badge, resources, serverLabel, serverPath, serverUrl } from './labels';
@@ -49,11 +49,14 @@ export function serversTable(user: string, items: ServerItem[], csrf: string): R
             <a href="${serverPath('spawn-pending', user, item.name)}">details</a>
           </div>`
         : '';
+    // The last spawn was stopped by the culler: say why, or the server seems to vanish.
+    const culled =
+      s.culled && !isPending(s) ? html`<div class="small muted cull-line">${culledMessage(s.culled)}</div>` : '';
     return html`<tr data-server="${item.name}" ${busy ? 'data-busy' : ''}>
       <td>
         <strong>${item.name ? item.name : 'Default'}</strong>${
           item.name ? '' : html`<div class="muted small">/user/${user}/</div>`
-        }${failure}
+        }${failure}${culled}
       </td>
       <td class="state">${badge(s)}${s.heldReason ? html`<div class="small muted">${s.heldReason}</div>` : ''}</td>
       <td class="mono">${s.jobId ?? html`<span class="muted">–</span>`}</td>

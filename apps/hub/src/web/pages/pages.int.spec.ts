@@ -1,6 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
+import { newEvent, serverStreamId } from '@condorhub/contracts';
+import { appendToStream } from '@condorhub/event-store';
 import { ADMIN_TOKEN, HubHarness } from '../../testing/hub-harness';
 import { TestBrowser, csrfOf } from '../testing/browser';
 
@@ -92,6 +94,28 @@ describe('home', () => {
     assert.equal(res.status, 303);
     const home = await alice.get('/hub/home');
     assert.match(home.text, /data-server=""[^]*?Stopped/);
+  });
+
+  it('says why the idle culler stopped a server', async () => {
+    const erin = new TestBrowser(h.server);
+    await erin.login('erin');
+    h.startScripts.set('erin', 'happy');
+    const _xsrf = csrfOf((await erin.get('/hub/home')).text)!;
+    await erin.post('/hub/spawn/erin', { _xsrf });
+    const [requested] = await h.streamEvents('erin');
+    const spawnId = (requested.data as any).spawnId;
+    // What the spawner's culler and the removal saga append (apps/spawner/src/cull-idle).
+    await appendToStream(h.t.pool, serverStreamId('erin', ''), [
+      newEvent('ServerCulled', { spawnId, reason: 'idle', idleS: 3600 }),
+      newEvent('StopRequested', { spawnId, by: 'culler', reason: 'idle for 60 min' }),
+      newEvent('ServerStopped', { spawnId, reason: 'idle for 60 min' }),
+    ]);
+    const home = await erin.get('/hub/home');
+    assert.match(home.text, /data-server=""[^]*?Stopped by the idle culler after 60 min without activity/);
+    const spawnPage = await erin.get('/hub/spawn/erin');
+    assert.match(spawnPage.text, /not running[^]*?Stopped by the idle culler after 60 min without activity/);
+    const pendingPage = await erin.get('/hub/spawn-pending/erin');
+    assert.match(pendingPage.text, /not running[^]*?Stopped by the idle culler after 60 min without activity/);
   });
 
   it('the spawn page explains a server that is not running and offers Start', async () => {

@@ -1,5 +1,5 @@
 import type { ServerState } from '@condorhub/server-lifecycle';
-import { isActive, isPending } from '@condorhub/server-lifecycle';
+import { culledMessage, isActive, isPending } from '@condorhub/server-lifecycle';
 import { type PageUser, type Raw, html, layout, timeEl } from '../html/render';
 import { DIAGNOSIS_TITLES, apiServerPath, badge, duration, serverLabel, serverPath, serverUrl } from './labels';
 
@@ -137,11 +137,13 @@ export function pendingPage(v: PendingView): string {
   } else if (s.phase === 'stopping') {
     body = html`<section class="card">
       <p class="lead">The server is stopping.</p>
+      ${culledLine(s)}
       <div class="actions"><a class="button" href="/hub/home">Back to my servers</a></div>
     </section>`;
   } else {
     body = html`<section class="card">
       <p class="lead">${whose} is not running.</p>
+      ${culledLine(s)}
       <div class="actions">
         ${startForm(v.owner, v.serverName, s, v.csrf, 'Start')}<a class="button" href="/hub/home">Back to my servers</a>
       </div>
@@ -164,4 +166,9 @@ export function pendingPage(v: PendingView): string {
       </div>
       ${body}`,
   });
+}
+
+/** Why the culler stopped the last spawn, if it did: the user who comes back reads it here. */
+function culledLine(s: ServerState): Raw | '' {
+  return s.culled ? html`<p class="muted cull-line">${culledMessage(s.culled)}</p>` : '';
 }

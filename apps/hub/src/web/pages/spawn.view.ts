@@ -1,4 +1,4 @@
-import type { ServerState } from '@condorhub/server-lifecycle';
+import { type ServerState, culledMessage } from '@condorhub/server-lifecycle';
 import { type PageUser, html, layout } from '../html/render';
 import type { WebSettings } from '../web-settings';
 import { serverLabel, serverPath, serverUrl } from './labels';
@@ -47,6 +47,7 @@ export function spawnPage(v: SpawnView): string {
     : html`<section class="card">
         <p class="lead">${whose} is not running${v.state.failure ? ': its last start failed' : ''}.</p>
         ${v.state.failure ? html`<p class="alert">${v.state.failure.userMessage}</p>` : ''}
+        ${v.state.culled ? html`<p class="muted cull-line">${culledMessage(v.state.culled)}</p>` : ''}
         <form method="post" action="${serverPath('spawn', v.owner, v.serverName)}" class="row">
           <input type="hidden" name="_xsrf" value="${v.csrf}" />
           ${resourceFields(s, v.state.options ?? {})}
