@@ -901,6 +901,26 @@ function condorSubmit(req, late = { ms: 0 }) {
 }
 
 /** ids / owners / -constraint as condor_q and condor_history read them: (ANDs) && (ORs). */
+
+/**
+ * The options condor_q and condor_status share for choosing and printing ads (-constraint,
+ * -json, -af[:flags], -attributes), set on `sel`. The index of the option's last word, or
+ * undefined when argv[i] is none of them.
+ */
+function projectionOption(argv, i, sel) {
+  const a = argv[i];
+  if (isOpt(a, 'constraint', 5)) sel.constraint = argv[++i];
+  else if (isOpt(a, 'json', 2) && a.length <= 5) sel.json = true;
+  else if (/^-(af|autoformat)(:.*)?$/i.test(a)) {
+    sel.af = { flags: a.split(':')[1] || '', attrs: [] };
+    while (i + 1 < argv.length && !argv[i + 1].startsWith('-')) sel.af.attrs.push(argv[++i]);
+  } else if (isOpt(a, 'attributes', 4))
+    sel.attrs = String(argv[++i] || '')
+      .split(/[ ,]+/)
+      .filter(Boolean);
+  else return undefined;
+  return i;
+}
 function selection(argv, tool) {
   const sel = {
     ors: [],
@@ -919,16 +939,9 @@ function selection(argv, tool) {
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (isOpt(a, 'constraint', 5)) sel.constraint = argv[++i];
-    else if (isOpt(a, 'json', 2) && a.length <= 5) sel.json = true;
+    const projected = projectionOption(argv, i, sel);
+    if (projected !== undefined) i = projected;
     else if (a === '-jsonl') sel.jsonl = true;
-    else if (/^-(af|autoformat)(:.*)?$/i.test(a)) {
-      sel.af = { flags: a.split(':')[1] || '', attrs: [] };
-      while (i + 1 < argv.length && !argv[i + 1].startsWith('-')) sel.af.attrs.push(argv[++i]);
-    } else if (isOpt(a, 'attributes', 4))
-      sel.attrs = String(argv[++i] || '')
-        .split(/[ ,]+/)
-        .filter(Boolean);
     else if (isOpt(a, 'limit', 3) || isOpt(a, 'match', 3)) sel.limit = Number(argv[++i]);
     else if (isOpt(a, 'allusers', 4)) sel.allusers = true;
     else if (a === '-l' || isOpt(a, 'long', 2)) sel.long = true;
@@ -1095,15 +1108,8 @@ function condorStatus(req) {
   const argv = req.argv;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (isOpt(a, 'constraint', 5)) sel.constraint = argv[++i];
-    else if (isOpt(a, 'json', 2) && a.length <= 5) sel.json = true;
-    else if (/^-(af|autoformat)(:.*)?$/i.test(a)) {
-      sel.af = { flags: a.split(':')[1] || '', attrs: [] };
-      while (i + 1 < argv.length && !argv[i + 1].startsWith('-')) sel.af.attrs.push(argv[++i]);
-    } else if (isOpt(a, 'attributes', 4))
-      sel.attrs = String(argv[++i] || '')
-        .split(/[ ,]+/)
-        .filter(Boolean);
+    const projected = projectionOption(argv, i, sel);
+    if (projected !== undefined) i = projected;
     else if (a === '-l' || isOpt(a, 'long', 2)) sel.long = true;
     else if (a === '-pool') i++;
     // condor_status's own words for an unknown option (condor_status.cpp), exit 1.
