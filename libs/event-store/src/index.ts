@@ -9,6 +9,7 @@ export * from './migrations/003-notify-after-commit';
 export * from './migrations/004-append-and-cancel-timers';
 export * from './migrations/005-timer-attempts';
 export * from './migrations/006-dead-letters-and-retention';
+export * from './migrations/007-append-events';
 export * from './sql/notify-appended';
 export * from './no-append';
 export * from './sql/append-to-stream';
@@ -36,6 +37,7 @@ import { notifyAfterCommit } from './migrations/003-notify-after-commit';
 import { appendAndCancelTimers } from './migrations/004-append-and-cancel-timers';
 import { timerAttempts } from './migrations/005-timer-attempts';
 import { deadLettersAndRetention } from './migrations/006-dead-letters-and-retention';
+import { appendEvents } from './migrations/007-append-events';
 export const eventStoreMigrations = [
   eventStoreSchema,
   noAppendSessions,
@@ -43,4 +45,5 @@ export const eventStoreMigrations = [
   appendAndCancelTimers,
   timerAttempts,
   deadLettersAndRetention,
+  appendEvents,
 ];
