@@ -5,7 +5,7 @@ import { type EventEnvelope, newEvent, serverStreamId } from '@condorhub/contrac
 import { type TestDatabase, createTestDatabase } from '@condorhub/testing';
 import {
   EventProcessor,
-  type Sql,
+  createPool,
   WakeUpListener,
   WrongExpectedVersionError,
   appendToStream,
@@ -103,16 +103,17 @@ describe('append and wake-up (real PostgreSQL)', () => {
   });
 
   it('sends fewer wake-ups than appends under concurrent writers, each commit followed by one sent after it', async () => {
-    // The pool, seen through a Sql that notes when each append committed and each wake-up left.
+    // A pool of its own, whose queries note when each append committed and each wake-up left.
+    const pool = createPool({ ...t.db, max: 8 });
     const commits: number[] = [];
     const sent: number[] = [];
-    const sql: Sql = {
-      async query(text, values) {
-        if (text.includes('pg_notify')) sent.push(performance.now());
-        const result = await t.pool.query(text, values);
-        if (text.includes('append_events')) commits.push(performance.now());
-        return result;
-      },
+    const query = pool.query.bind(pool) as (text: string, values?: unknown[]) => Promise<unknown>;
+    (pool as { query: unknown }).query = async (config: string | { text: string }, values?: unknown[]) => {
+      const text = typeof config === 'string' ? config : config.text;
+      if (text.includes('pg_notify')) sent.push(performance.now());
+      const result = await query(config as string, values);
+      if (text.includes('append_events')) commits.push(performance.now());
+      return result;
     };
     const listener = new WakeUpListener(t.db);
     const client = await listener.connect();
@@ -122,7 +123,7 @@ describe('append and wake-up (real PostgreSQL)', () => {
       const appends = 400;
       await Promise.all(
         Array.from({ length: 8 }, async (_, w) => {
-          for (let i = 0; i < appends / 8; i++) await appendToStream(sql, serverStreamId('kim', `w${w}`), [idle(i)]);
+          for (let i = 0; i < appends / 8; i++) await appendToStream(pool, serverStreamId('kim', `w${w}`), [idle(i)]);
         }),
       );
       const lastCommit = Math.max(...commits);
@@ -134,6 +135,7 @@ describe('append and wake-up (real PostgreSQL)', () => {
       assert.ok(delivered >= 1, 'the listener was woken');
     } finally {
       await listener.close();
+      await pool.end();
     }
   });
 

@@ -10,7 +10,7 @@ import {
   streamCategory,
 } from '@condorhub/contracts';
 import { type Sql, afterCommit } from '../db';
-import { wakeReaders } from './notify-appended';
+import { notifyAppended, wakeReaders } from './notify-appended';
 import { DuplicateEventError, type ExpectedVersion, WrongExpectedVersionError } from '../errors';
 
 export interface AppendOptions {
@@ -85,10 +85,14 @@ export async function appendToStream(
       ? sql.query<AppendRow>({ name: 'ch_append_events', text: APPEND_SQL, values })
       : sql.query<AppendRow>(APPEND_SQL, values));
     const row = rows[0];
-    // Inside withTransaction, wake the readers after its commit; otherwise the append has
-    // committed. The wake-up is sent, not awaited, and coalesced (see wakeReaders): a lost one
-    // costs readers a poll interval, never an event.
-    if (!afterCommit(sql, wakeReaders)) wakeReaders(sql);
+    // Inside withTransaction, wake the readers after its commit; from a pool, the append has
+    // committed. The wake-up is sent, not awaited, and coalesced per pool (see wakeReaders): a
+    // lost one costs readers a poll interval, never an event. A client the caller manages gets
+    // its NOTIFY at once, queued behind the append, before the caller can hand it on.
+    if (!afterCommit(sql, wakeReaders)) {
+      if (sql instanceof Pool) wakeReaders(sql);
+      else void notifyAppended(sql).catch(() => undefined);
+    }
     const last = parsed[parsed.length - 1];
     return {
       nextVersion: Number(row.next_version),

@@ -25,7 +25,7 @@ const lastSent = new WeakMap<Sql, number>();
  * notifyAppended, coalesced and not awaited: at most one in flight per `sql`, and one more sent
  * when it returns if any append committed meanwhile. Every commit is thus followed by a NOTIFY
  * sent after it (readers see the commit when woken), but busy writers pay one round trip per
- * burst instead of one per append. Use a pool, or a client no one else will use meanwhile.
+ * burst instead of one per append. For a pool: a later send may run on any of its clients.
  */
 export function wakeReaders(sql: Sql): void {
   const pending = wakeUps.get(sql);
