@@ -1,4 +1,7 @@
+import { Client, Pool } from 'pg';
 import type { Sql } from '../db';
+
+const NOTIFY_SQL = `SELECT pg_notify('ch_events_' || current_schema(), '')`;
 
 /**
  * Wakes the schema's readers. Sent after the append has committed, in a transaction of its own:
@@ -7,7 +10,10 @@ import type { Sql } from '../db';
  * (crash between commit and notify) costs readers one poll interval, never an event.
  */
 export async function notifyAppended(sql: Sql): Promise<void> {
-  await sql.query(`SELECT pg_notify('ch_events_' || current_schema(), '')`);
+  // A named statement where the client supports it: parsed once per connection.
+  await (sql instanceof Pool || sql instanceof Client
+    ? sql.query({ name: 'ch_notify_appended', text: NOTIFY_SQL })
+    : sql.query(NOTIFY_SQL));
 }
 
 /**
