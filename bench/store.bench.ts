@@ -412,8 +412,8 @@ async function benchRelayLag(db: TestDatabase, nats: TestNats): Promise<{ p50: n
       });
       committedAt.set(id, performance.now());
       versions[s] = r.nextVersion;
-    } catch {
-      failures++;
+    } catch (e) {
+      if (!failures++) log(`relay lag: first failed append: ${String(e)}`);
     } finally {
       busy[s] = false;
       inFlight--;
