@@ -18,12 +18,11 @@ import {
 } from '@condorhub/contracts';
 import { type EventProcessor, appendToStream, readStream } from '@condorhub/event-store';
 import { createRelay, serveCommands } from '@condorhub/messaging';
-import { openReadModels, readModelMigrations } from '@condorhub/read-models';
+import { createReadModelsProcessor, openReadModels, readModelMigrations } from '@condorhub/read-models';
 import { CONFIG, DB_OPTIONS, NATS, PG_POOL, READ_MODELS } from '@condorhub/runtime';
 import { foldServer, isActive } from '@condorhub/server-lifecycle';
 import { type TestDatabase, type TestNats, createTestDatabase, createTestNats } from '@condorhub/testing';
 import { tokenMigrations } from '@condorhub/tokens';
-import { createReadModelsProcessor } from '../../../projector/src/projections/read-models.processor';
 import { configureHubApp } from '../configure-hub-app';
 import { HubModule, type HubModuleOptions } from '../hub.module';
 import { hubMigrations } from '../migrations';
