@@ -1,6 +1,11 @@
 // Lint without type information: fast on two cores, and tsc already checks types.
+import { createProjectGraphAsync } from '@nx/devkit';
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
+
+// The boundaries rule reads Nx's cached project graph and is skipped, with only a warning, where
+// there is none yet (a fresh clone, `npx eslint` alone): make it (or bring it up to date) first.
+await createProjectGraphAsync({ exitOnError: true });
 
 // The layering (ARCHITECTURE.md), read by @nx/enforce-module-boundaries from the tags in each
 // project.json; it sees `@condorhub/*` through tsconfig.base.json's paths.
