@@ -3,9 +3,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { newEvent, launcherStreamId, removalStreamId, serverStreamId } from '@condorhub/contracts';
 import { appendToStream, readStream } from '@condorhub/event-store';
-import { openReadModels, readModelMigrations } from '@condorhub/read-models';
+import { createReadModelsProcessor, openReadModels, readModelMigrations } from '@condorhub/read-models';
 import { type TestDatabase, createTestDatabase } from '@condorhub/testing';
-import { createReadModelsProcessor } from '../../projector/src/projections/read-models.processor';
 import { run } from './main';
 
 describe('condorhub CLI (real PostgreSQL)', () => {

@@ -5,3 +5,5 @@ export * from './entities/spawn-attempt.entity';
 export * from './entities/user.entity';
 export * from './migrations';
 export * from './data-source';
+export * from './projections/read-models.processor';
+export * from './rebuild-read-models';
