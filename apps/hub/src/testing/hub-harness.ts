@@ -11,6 +11,7 @@ import {
   type SpawnerCommandData,
   accepted,
   newEvent,
+  nodeStreamId,
   rejected,
   serverPrefix,
   serverStreamId,
@@ -20,7 +21,7 @@ import { type EventProcessor, appendToStream, readStream } from '@condorhub/even
 import { createRelay, serveCommands } from '@condorhub/messaging';
 import { openReadModels, readModelMigrations } from '@condorhub/read-models';
 import { CONFIG, DB_OPTIONS, NATS, PG_POOL, READ_MODELS } from '@condorhub/runtime';
-import { foldServer, isActive } from '@condorhub/server-lifecycle';
+import { foldNode, foldServer, isActive } from '@condorhub/server-lifecycle';
 import { type TestDatabase, type TestNats, createTestDatabase, createTestNats } from '@condorhub/testing';
 import { tokenMigrations } from '@condorhub/tokens';
 import { createReadModelsProcessor } from '../../../projector/src/projections/read-models.processor';
@@ -244,6 +245,25 @@ export class HubHarness {
           }
           await appendToStream(pool(), streamId, events);
           return accepted({});
+        },
+      },
+      // As the spawner's ReleaseNodeHandler: only a quarantined node is released.
+      releaseNode: {
+        schema: spawnerCommands.releaseNode,
+        handle: async (raw) => {
+          const cmd = raw as SpawnerCommandData<'releaseNode'>;
+          this.commands.push({ verb: 'releaseNode', payload: cmd });
+          const events = await readStream(pool(), nodeStreamId(cmd.host));
+          if (!foldNode(events).quarantined) return rejected('not-quarantined', `${cmd.host} is not quarantined`);
+          await appendToStream(
+            pool(),
+            nodeStreamId(cmd.host),
+            [newEvent('NodeReleased', { host: cmd.host, by: cmd.by })],
+            {
+              expectedVersion: events.length,
+            },
+          );
+          return accepted({ host: cmd.host });
         },
       },
     });
