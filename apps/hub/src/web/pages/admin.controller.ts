@@ -4,7 +4,8 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { DataSource } from 'typeorm';
 import type { Config } from '@condorhub/config';
 import { sendCommand } from '@condorhub/messaging';
-import { listDeadLetters } from '@condorhub/event-store';
+import { nodeStreamId } from '@condorhub/contracts';
+import { listDeadLetters, readStream } from '@condorhub/event-store';
 import { NodeRow, SpawnAttemptRow } from '@condorhub/read-models';
 import { CONFIG, NATS, READ_MODELS } from '@condorhub/runtime';
 import { isActive } from '@condorhub/server-lifecycle';
@@ -80,11 +81,32 @@ export class AdminController {
     return out.sort((a, b) => a.user.localeCompare(b.user) || a.name.localeCompare(b.name));
   }
 
+  /**
+   * The nodes of the read model, with a release the projector has not applied yet applied as it
+   * will (state ok, strikes cleared): the page an admin returns to after Release says so.
+   */
+  private async nodes(): Promise<NodeRow[]> {
+    const rows = await this.ds.getRepository(NodeRow).find({ order: { host: 'ASC' } });
+    for (const node of rows.filter((r) => r.state === 'quarantined')) {
+      const events = await readStream(this.store.pool, nodeStreamId(node.host));
+      const last = events.at(-1);
+      if (last?.type === 'NodeReleased') {
+        Object.assign(node, {
+          state: 'ok',
+          strikes: [],
+          releasedAt: new Date(last.recordedAt),
+          releasedBy: (last.data as { by: string }).by,
+        });
+      }
+    }
+    return rows;
+  }
+
   private async view(login: LoggedIn, csrf: string, notice?: string, error?: string): Promise<AdminView> {
     const since = new Date(Date.now() - 86_400_000);
     const [servers, nodes, grouped, total, recent, users, letters, actions] = await Promise.all([
       this.servers(),
-      this.ds.getRepository(NodeRow).find({ order: { host: 'ASC' } }),
+      this.nodes(),
       this.ds.query(
         `SELECT coalesce(diagnosis, 'unknown') AS diagnosis, count(*)::int AS count FROM spawn_attempts
           WHERE outcome = 'failed' AND requested_at >= $1 GROUP BY 1 ORDER BY 2 DESC, 1`,

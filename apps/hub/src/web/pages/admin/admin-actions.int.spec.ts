@@ -226,8 +226,14 @@ describe('quarantined nodes', () => {
     assert.match(healthy.text, /127\.0\.0\.67 is not quarantined/);
     assert.equal((await audit()).length, before);
 
+    // The projector behind: the page the admin returns to still says released.
+    await h.pauseProjection();
     const res = await root.post('/hub/admin/nodes/release', { _xsrf: rootCsrf, host: '127.0.0.66' });
     assert.equal(res.status, 303);
+    const after = await root.get(res.headers.location);
+    assert.match(after.text, /Released 127\.0\.0\.66\./);
+    assert.match(after.text, /data-host="127\.0\.0\.66"[^]*?Healthy[^]*?released by admin:root/);
+    h.resumeProjection();
     const node = await readStream(h.t.pool, nodeStreamId('127.0.0.66'));
     assert.deepEqual(node.at(-1)!.data, { host: '127.0.0.66', by: 'admin:root' });
     assert.deepEqual((await audit()).at(-1), { admin: 'root', action: 'node-released', target: '127.0.0.66' });
