@@ -153,6 +153,12 @@ describe('the admin page in the browser', () => {
       });
       context.setDefaultTimeout(30_000);
       const page = context.pages()[0] ?? (await context.newPage());
+      // Delete and force-remove ask first; the admin says yes (and the question is recorded).
+      const asked: string[] = [];
+      page.on('dialog', (d) => {
+        asked.push(d.message());
+        void d.accept();
+      });
       const base = h.config.CONDORHUB_PUBLIC_URL;
       await page.goto(`${base}/hub/login`);
       await page.fill('input[name=username]', ADMIN);
@@ -223,6 +229,11 @@ describe('the admin page in the browser', () => {
         (await page.locator(`#nodes tr[data-host="${NODE}"]`).textContent()) ?? '',
         /Healthy[^]*released by admin:pwadmin/,
       );
+
+      assert.deepEqual(asked, [
+        'Delete pwnew2?',
+        `Force-remove ${STUCK}/? Its entry ends now; the spawner still removes the job.`,
+      ]);
 
       // The trail names the admin for each action.
       const trail = (await page.locator('#admin-actions').textContent()) ?? '';

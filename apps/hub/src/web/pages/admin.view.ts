@@ -103,7 +103,13 @@ export function adminServersTable(v: Pick<AdminView, 'servers' | 'csrf'>): Raw {
  * force-remove). Offered on every active server; the title says what it does.
  */
 function forceRemoveForm(s: AdminServer, csrf: string): Raw {
-  return html`<form method="post" action="/hub/admin/servers/force-remove" class="inline">
+  const label = `${s.user}/${s.name}`;
+  return html`<form
+    method="post"
+    action="/hub/admin/servers/force-remove"
+    class="inline"
+    data-confirm="Force-remove ${label}? Its entry ends now; the spawner still removes the job."
+  >
     <input type="hidden" name="_xsrf" value="${csrf}" /><input type="hidden" name="user" value="${s.user}" /><input
       type="hidden"
       name="server"
@@ -155,7 +161,12 @@ function usersSection(v: AdminView): Raw {
                       ${
                         u.name === v.user.name
                           ? html`<span class="small muted">you</span>`
-                          : html`<form method="post" action="/hub/admin/users/delete" class="inline">
+                          : html`<form
+                              method="post"
+                              action="/hub/admin/users/delete"
+                              class="inline"
+                              data-confirm="Delete ${u.name}?${u.active ? ' Their running servers are stopped first.' : ''}"
+                            >
                               <input type="hidden" name="_xsrf" value="${v.csrf}" /><input
                                 type="hidden"
                                 name="name"
