@@ -24,6 +24,7 @@ export * from './sql/lock-stream-at';
 export * from './sql/fire-due-messages';
 export * from './sql/mark-processed';
 export * from './sql/dead-letters';
+export * from './sql/read-latest-in-category';
 export * from './sql/prune-processed';
 export * from './decide-and-append';
 export * from './processor/wake-up';

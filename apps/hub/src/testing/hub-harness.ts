@@ -11,6 +11,7 @@ import {
   type SpawnerCommandData,
   accepted,
   newEvent,
+  nodeStreamId,
   rejected,
   serverPrefix,
   serverStreamId,
@@ -24,6 +25,7 @@ import {
   type LifecycleSettings,
   decideStart,
   decideStop,
+  foldNode,
   foldServer,
   lifecycleSettings,
   react,
@@ -289,6 +291,25 @@ export class HubHarness {
           if (!decision.ok) return rejected(decision.code, decision.reason);
           await this.record(streamId, cmd.user, decision.events);
           return accepted({});
+        },
+      },
+      // As the spawner's ReleaseNodeHandler: only a quarantined node is released.
+      releaseNode: {
+        schema: spawnerCommands.releaseNode,
+        handle: async (raw) => {
+          const cmd = raw as SpawnerCommandData<'releaseNode'>;
+          this.commands.push({ verb: 'releaseNode', payload: cmd });
+          const events = await readStream(pool(), nodeStreamId(cmd.host));
+          if (!foldNode(events).quarantined) return rejected('not-quarantined', `${cmd.host} is not quarantined`);
+          await appendToStream(
+            pool(),
+            nodeStreamId(cmd.host),
+            [newEvent('NodeReleased', { host: cmd.host, by: cmd.by })],
+            {
+              expectedVersion: events.length,
+            },
+          );
+          return accepted({ host: cmd.host });
         },
       },
     });
