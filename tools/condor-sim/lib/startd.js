@@ -4,25 +4,24 @@
 // small shell wrapper (the starter's part).
 const fs = require('node:fs');
 const path = require('node:path');
-const { spawn } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
 const classad = require('./classad');
 const fmt = require('./format');
-const { F, cfg, jobs, state, now, saveSoon, addTimer, faultMatches, takeFault } = require('./sim-state');
+const { workerHosts } = require('./paths');
+const { F, cfg, jobs, state, now, log, saveSoon, addTimer, faultMatches, takeFault } = require('./sim-state');
 // Cyclic (the schedd starts and stops jobs here): used only inside functions, never at load.
 const schedd = require('./schedd');
 
 // ---------------------------------------------------------------- hosts and slots
-const hosts = [];
-for (let i = 0; i < cfg.hosts; i++) {
-  const ip = `127.0.0.${cfg.firstHost + i}`;
-  hosts.push({
-    ip,
-    index: i,
-    cpus: cfg.slotsPerHost,
-    memory: cfg.slotsPerHost * cfg.memoryPerSlotMb,
-    slots: new Map(),
-  });
-}
+// `ip` is the host's name as jobs and the tools see it (Machine, RemoteHost): a loopback
+// address by default, or a configured name (workerAddresses).
+const hosts = workerHosts(cfg).map((ip, index) => ({
+  ip,
+  index,
+  cpus: cfg.slotsPerHost,
+  memory: cfg.slotsPerHost * cfg.memoryPerSlotMb,
+  slots: new Map(),
+}));
 const hostByIp = new Map(hosts.map((h) => [h.ip, h]));
 
 function slotName(host, id) {
@@ -111,6 +110,23 @@ function lookupUser(name) {
   return undefined;
 }
 
+/** useradd -m for an owner this machine lacks (createOwners); the account, or undefined. */
+function createOwner(name) {
+  // The names condor_submit could have sent (a POSIX account name), nothing useradd would misread.
+  if (!/^[a-z_][a-z0-9_-]{0,31}$/.test(name)) return undefined;
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const r = spawnSync('useradd', ['-m', '-s', '/bin/sh', name], { timeout: 10_000, encoding: 'utf8' });
+    // 9: exists (created meanwhile); 10: /etc/passwd locked by another useradd, try again.
+    if (r.status === 0 || r.status === 9) break;
+    if (r.status !== 10) {
+      log('useradd', name, 'failed:', r.error ? r.error.message : r.stderr.trim());
+      break;
+    }
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+  }
+  return lookupUser(name);
+}
+
 /** The running job leaves its slot: RemoteHost becomes LastRemoteHost (schedd.cpp). */
 function vacate(job) {
   const s = job.sim;
@@ -172,7 +188,7 @@ exit $rc
 let scratchSeq = 0;
 function start(job, host, slot) {
   const id = `${job.ad.ClusterId}.${job.ad.ProcId}`;
-  const owner = lookupUser(job.ad.Owner);
+  const owner = lookupUser(job.ad.Owner) ?? (cfg.createOwners ? createOwner(job.ad.Owner) : undefined);
   const name = slotName(host, slot.id);
   if (!owner) {
     schedd.hold(job, `Error from ${name}: Failed to look up user ${job.ad.Owner}`, 6, 0);
