@@ -26,6 +26,7 @@ export * from './sql/dead-letters';
 export * from './sql/prune-processed';
 export * from './decide-and-append';
 export * from './processor/wake-up';
+export * from './processor/leader-lock';
 export * from './processor/event-processor';
 export * from './processor/timer-scheduler';
 export * from './processor/retention-pruner';
