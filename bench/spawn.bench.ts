@@ -8,8 +8,10 @@
 //        worker jobs in one cpu cgroup of weight 256: npm run bench:spawn -- --pool-cpu-shares 256
 //        two processes of every service (poller leader election, hubs, registries, proxies):
 //          npm run bench:spawn -- --tracked 0 --replicas 2
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { bootAll } from '../apps/all-in-one/src/boot-all';
 import { type TestCondorhub, createTestCondorhub } from '../apps/all-in-one/src/testing/test-condorhub';
@@ -108,6 +110,28 @@ interface SpawnResult {
   condorSubmitCalls: number;
   /** Start requests sent to each hub replica. */
   hubRequests: number[];
+  ready: ReadyParts[];
+  /** condor_submit as run by the spawner(s): calls and their summed duration (s), from /metrics. */
+  submitTool?: { count: number; sumS: number };
+}
+
+/**
+ * Where a spawn's time to ready went, in s. The pool's own clock (QDate, JobCurrentStartDate)
+ * has whole seconds, so each part is ± 1 s; the parts add up to ready.
+ */
+interface ReadyParts {
+  server: string;
+  readyS: number;
+  /** Request → the schedd queued the job (QDate): the hub, the spawner's condor lane, condor_submit. */
+  toQueuedS: number;
+  /** QDate → JobCurrentStartDate: the pool matching and starting the job (JobIdle → JobRunning). */
+  poolQueueS: number;
+  /** Job start → PortReported: the launcher and the notebook starting on the worker (the pool's node). */
+  launchS: number;
+  /** PortReported → ServerReady: condorhub's handshake and route. */
+  overheadS: number;
+  /** Job start → JobRunning recorded: the poller noticing (in parallel with launchS, not added). */
+  noticedS: number;
 }
 
 /** What the storm cost, from just before the first request to the last spawn ending. */
@@ -178,6 +202,20 @@ function costBetween(a: CostSnapshot, b: CostSnapshot, replicas: Replicas, spawn
     storeBytes: b.storeBytes - a.storeBytes,
     schedCpuMs: (b.schedCpuS - a.schedCpuS) * 1000,
   };
+}
+
+/** condor_submit runs of the spawner replicas (their /metrics), summed. */
+async function submitToolTime(replicas: Replicas | undefined) {
+  if (!replicas) return undefined;
+  let count = 0;
+  let sumS = 0;
+  for (const s of replicas.services) {
+    if (s.service !== 'spawner' || !s.metricsUrl) continue;
+    const label = 'command="condor_submit"';
+    count += (await scrape(s.metricsUrl, 'condorhub_condor_command_duration_seconds_count', label)) ?? NaN;
+    sumS += (await scrape(s.metricsUrl, 'condorhub_condor_command_duration_seconds_sum', label)) ?? NaN;
+  }
+  return { count, sumS };
 }
 
 async function benchSpawns(
@@ -348,6 +386,25 @@ async function benchSpawns(
   const answers = new Map<string, { waitedMs: number; attempts: number }>();
   for (const e of events)
     if (e.type === 'NotebookResponded') answers.set(e.stream_id.slice(`server-${USER}/`.length), e.data);
+  // The pool's own times for each job, by spawn id.
+  const ads = new Map<string, { qdate: number; start: number }>();
+  try {
+    const out = execFileSync(
+      path.join(h.sim.binDir, 'condor_q'),
+      ['-allusers', '-af', 'CondorhubSpawnId', 'QDate', 'JobCurrentStartDate'],
+      { env: { ...process.env, ...h.sim.env }, encoding: 'utf8', timeout: 60_000, maxBuffer: 64 << 20 },
+    );
+    for (const line of out.split('\n')) {
+      const [spawnId, qdate, start] = line.trim().split(/\s+/);
+      if (spawnId && Number(start) > 0) ads.set(spawnId, { qdate: Number(qdate), start: Number(start) });
+    }
+  } catch (error) {
+    log(`condor_q for the jobs' QDate and start: ${String(error).slice(0, 200)}`);
+  }
+  const spawnIdOf = new Map<string, string>();
+  for (const e of events)
+    if (e.type === 'SpawnRequested') spawnIdOf.set(e.stream_id.slice(`server-${USER}/`.length), e.data.spawnId);
+  const readyParts: ReadyParts[] = [];
   const stageGaps = new Map<string, number[]>(STAGES.map((s) => [s, []]));
   let slowest: { server: string; overheadMs: number; steps: string } | undefined;
   const firstRequest = Math.min(...requestedAt.values());
@@ -357,6 +414,19 @@ async function benchSpawns(
     if (ready === undefined) continue;
     readyS.push((ready - requestedAt.get(server)!) / 1000);
     const overhead = ready - m.get('PortReported')!;
+    const ad = ads.get(spawnIdOf.get(server) ?? '');
+    if (ad) {
+      const req = requestedAt.get(server)! / 1000;
+      readyParts.push({
+        server,
+        readyS: ready / 1000 - req,
+        toQueuedS: ad.qdate - req,
+        poolQueueS: ad.start - ad.qdate,
+        launchS: m.get('PortReported')! / 1000 - ad.start,
+        overheadS: overhead / 1000,
+        noticedS: m.get('JobRunning')! / 1000 - ad.start,
+      });
+    }
     overheadMs.push(overhead);
     byOverhead.push({ server, overhead, portAt: m.get('PortReported')! });
     const answer = answers.get(server);
@@ -411,7 +481,35 @@ async function benchSpawns(
     doubleHandshakes,
     condorSubmitCalls: bin.counts().condor_submit,
     hubRequests,
+    ready: readyParts,
+    submitTool: await submitToolTime(replicas),
   };
+}
+
+/** Where ready time went: the spawn at the p99 rank, part by part, and each part's p50 / p99. */
+function printReadyParts(r: SpawnResult) {
+  if (!r.ready.length) return;
+  const byReady = [...r.ready].sort((a, b) => a.readyS - b.readyS);
+  const p99 = byReady[Math.min(byReady.length - 1, Math.ceil(0.99 * byReady.length) - 1)];
+  const parts = ['toQueuedS', 'poolQueueS', 'launchS', 'overheadS', 'noticedS'] as const;
+  const snake = {
+    toQueuedS: 'to_queued',
+    poolQueueS: 'pool_queue',
+    launchS: 'launch',
+    overheadS: 'overhead',
+    noticedS: 'noticed',
+  };
+  for (const part of parts) console.log(`ready.p99_spawn.${snake[part]}_s: ${p99[part].toFixed(1)}`);
+  for (const part of parts) {
+    const xs = sorted(r.ready.map((x) => x[part]));
+    console.log(`ready.${snake[part]}_p50_s: ${percentile(xs, 50).toFixed(1)}`);
+    console.log(`ready.${snake[part]}_p99_s: ${percentile(xs, 99).toFixed(1)}`);
+  }
+  // The submit stage: how long each condor_submit ran, and how many went through per second.
+  if (r.submitTool?.count)
+    console.log(`ready.condor_submit_mean_s: ${(r.submitTool.sumS / r.submitTool.count).toFixed(2)}`);
+  const lastQueued = Math.max(...r.ready.map((x) => x.toQueuedS));
+  console.log(`ready.submits_per_s: ${(r.ready.length / lastQueued).toFixed(2)}`);
 }
 
 /**
@@ -567,6 +665,7 @@ async function main() {
       console.log(`check.double_submits: ${spawn.doubleSubmits}`);
       console.log(`check.double_handshakes: ${spawn.doubleHandshakes}`);
       console.log(`check.condor_submit_calls_per_spawn: ${(spawn.condorSubmitCalls / SPAWNS).toFixed(2)}`);
+      printReadyParts(spawn);
       if (spawn.cost) printCost(spawn.cost, spawn.hubRequests);
     }
     if (cpu) console.log(`poller.cpu_ratio_vs_per_job: ${cpu.ratio.toFixed(0)}`);
