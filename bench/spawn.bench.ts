@@ -24,7 +24,7 @@ import { flag, numberArg } from './lib/args';
 import { percentile, sorted } from './lib/stats';
 import { type PoolCgroup, poolCgroup } from './spawn/pool-cgroup';
 import { bootstrapCondorPoller } from '../apps/condor-poller/src/bootstrap';
-import { type IoCounts, type Replicas, readIoCounts, scrape, startReplicas } from './spawn/replicas';
+import { type IoCounts, type Replicas, readIoCounts, scrape, startReplicas, stopAllReplicas } from './spawn/replicas';
 import { treeCpuSeconds } from './spawn/process-tree-cpu';
 
 const SPAWNS = numberArg('spawns', 200);
@@ -61,8 +61,11 @@ const SERVICES = [
   ...(POLLER_PROCESS ? ['condor-poller'] : []),
 ];
 const USER = 'chbench';
-// Store connections per service (CONDORHUB_DATABASE_POOL_MAX); 0: the default.
-const POOL_MAX = numberArg('pool-max', 0);
+// Store connections per service process (CONDORHUB_DATABASE_POOL_MAX); 0: the default (24 for
+// the spawner, 10 for the others). With --replicas 2 the default is 12 for every process: the
+// spawners together keep the one spawner's 24, and the whole stays within PostgreSQL's
+// max_connections (100 here), which 2 × the defaults plus the listeners would exceed.
+const POOL_MAX = numberArg('pool-max', numberArg('replicas', 1) > 1 ? 12 : 0);
 const poolEnv: Record<string, string> = POOL_MAX ? { CONDORHUB_DATABASE_POOL_MAX: String(POOL_MAX) } : {};
 
 const log = (line: string) => console.log(`  ${line}`);
@@ -141,6 +144,8 @@ interface Cost {
   events: number;
   eventBytes: number;
   storeBytes: number;
+  /** The events table with its indexes and TOAST: what is kept for good (inbox rows and fired timers are pruned). */
+  eventTableBytes: number;
   schedCpuMs: number;
 }
 
@@ -150,6 +155,7 @@ interface CostSnapshot {
   events: number;
   eventBytes: number;
   storeBytes: number;
+  eventTableBytes: number;
   schedCpuS: number;
 }
 
@@ -166,6 +172,10 @@ async function costSnapshot(h: TestCondorhub, replicas: Replicas, ioDir: string)
        JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind IN ('r', 'm')`,
     [h.db.schema],
   );
+  const { rows: eventTable } = await h.db.pool.query<{ b: string }>(
+    `SELECT pg_total_relation_size(format('%I.events', $1::text)::regclass)::text AS b`,
+    [h.db.schema],
+  );
   const daemonPid = Number(fs.readFileSync(`${h.sim.home}/daemon.pid`, 'utf8'));
   return {
     cpu: treeCpuSeconds(roots),
@@ -173,6 +183,7 @@ async function costSnapshot(h: TestCondorhub, replicas: Replicas, ioDir: string)
     events: ev[0].n,
     eventBytes: Number(ev[0].b),
     storeBytes: Number(size[0].b),
+    eventTableBytes: Number(eventTable[0].b),
     schedCpuS: treeCpuSeconds([daemonPid]).get(daemonPid)!.total,
   };
 }
@@ -200,6 +211,7 @@ function costBetween(a: CostSnapshot, b: CostSnapshot, replicas: Replicas, spawn
     events: b.events - a.events,
     eventBytes: b.eventBytes - a.eventBytes,
     storeBytes: b.storeBytes - a.storeBytes,
+    eventTableBytes: b.eventTableBytes - a.eventTableBytes,
     schedCpuMs: (b.schedCpuS - a.schedCpuS) * 1000,
   };
 }
@@ -543,6 +555,7 @@ function printCost(c: Cost, hubRequests: number[]) {
   console.log(`cost.events_per_spawn: ${per(c.events, 2)}`);
   console.log(`cost.event_bytes_per_spawn: ${per(c.eventBytes, 0)}`);
   console.log(`cost.store_bytes_per_spawn: ${per(c.storeBytes, 0)}`);
+  console.log(`cost.event_table_bytes_per_spawn: ${per(c.eventTableBytes, 0)}`);
   console.log(`cost.sim_schedd.cpu_ms_per_spawn: ${per(c.schedCpuMs)}`);
   for (const p of c.perProcess) {
     const name = `replica.${p.service}.${p.replica}`;
@@ -570,6 +583,7 @@ async function main() {
   const bin = countingCondorBin(CONDOR_SIM_BIN);
   const cleanup = async () => {
     await services?.stop();
+    await stopAllReplicas();
     services = undefined;
     const home = h?.sim.home;
     await h?.close().catch(() => undefined);

@@ -27,6 +27,14 @@ export interface Replicas {
 
 const COUNT_IO = path.join(__dirname, 'count-io.js');
 
+/** Every replica started and not yet stopped, so a signal during start-up still stops them. */
+const live = new Set<ChildProcess>();
+
+export async function stopAllReplicas(): Promise<void> {
+  await Promise.all([...live].map(stopServiceProcess));
+  live.clear();
+}
+
 /**
  * `replicas` processes of each service, each in its own session as in forkService. Replica 0
  * runs on the config's ports; each further replica k gets ports of its own for its hub, port
@@ -92,6 +100,8 @@ export async function startReplicas(
         const own = perReplica[k];
         const child = await forkService(service, { ...base, ...own });
         children.push(child);
+        live.add(child);
+        child.once('exit', () => live.delete(child));
         const metricsPort = {
           hub: own.CONDORHUB_HUB_PORT,
           'port-registry': own.CONDORHUB_PORT_REGISTRY_PORT,
