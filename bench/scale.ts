@@ -7,22 +7,23 @@ import fs from 'node:fs';
 import { numberArg } from './lib/args';
 import { median } from './lib/stats';
 
-/** Per-spawn costs, 2 replicas of every service, median of session 7's runs (SCALE-DRAFT.md). */
+/** Per-spawn costs, 2 replicas of every service, medians of session 7's three R2 runs (SCALE-DRAFT.md). */
 const MEASURED: Record<string, number> = {
   'cost.events_per_spawn': 10,
-  'cost.event_bytes_per_spawn': 3468,
-  'cost.store_bytes_per_spawn': 31130,
-  'cost.store_round_trips_per_spawn': 225.6,
-  'cost.nats_msgs_per_spawn': 35.4,
-  'cost.nats_msgs_received_per_spawn': 69.3,
-  'cost.projector.cpu_ms_per_spawn': 61,
-  'cost.spawner.cpu_ms_per_spawn': 94,
-  'cost.spawner.condor_tools_cpu_ms_per_spawn': 41.5,
-  'cost.port-registry.cpu_ms_per_spawn': 30,
-  'cost.hub.cpu_ms_per_spawn': 38.5,
-  'cost.proxy.cpu_ms_per_spawn': 23,
+  'cost.event_bytes_per_spawn': 3471,
+  'cost.store_bytes_per_spawn': 18104,
+  'cost.event_table_bytes_per_spawn': 7045,
+  'cost.store_round_trips_per_spawn': 220.0,
+  'cost.nats_msgs_per_spawn': 35.5,
+  'cost.nats_msgs_received_per_spawn': 69.5,
+  'cost.projector.cpu_ms_per_spawn': 49.6,
+  'cost.spawner.cpu_ms_per_spawn': 88.9,
+  'cost.spawner.condor_tools_cpu_ms_per_spawn': 43.4,
+  'cost.port-registry.cpu_ms_per_spawn': 23.4,
+  'cost.hub.cpu_ms_per_spawn': 36.6,
+  'cost.proxy.cpu_ms_per_spawn': 22.4,
   'cost.condor-poller.cpu_ms_per_spawn': 31.5,
-  'cost.condor-poller.condor_tools_cpu_ms_per_spawn': 20.5,
+  'cost.condor-poller.condor_tools_cpu_ms_per_spawn': 21.8,
 };
 const SERVICES = ['projector', 'spawner', 'port-registry', 'hub', 'proxy', 'condor-poller'];
 
@@ -82,8 +83,12 @@ function main() {
   print('scale.spawns_per_day', spawnsDay);
   print('scale.events_per_day', spawnsDay * eventsPerSpawn);
   print('scale.event_mb_per_day', (spawnsDay * eventsPerSpawn * bytesPerEvent) / 1e6, 1);
+  // Before pruning: inbox rows and fired timers go after CONDORHUB_INBOX_RETENTION_S.
   print('scale.store_growth_mb_per_day', (spawnsDay * storePerSpawn) / 1e6, 1);
-  print('scale.store_growth_gb_per_year', (spawnsDay * storePerSpawn * 365) / 1e9, 1);
+  // Kept for good: the events table with its indexes.
+  const keptPerSpawn = c['cost.event_table_bytes_per_spawn'] * (eventsPerSpawn / c['cost.events_per_spawn']);
+  print('scale.events_table_growth_mb_per_day', (spawnsDay * keptPerSpawn) / 1e6, 1);
+  print('scale.events_table_growth_gb_per_year', (spawnsDay * keptPerSpawn * 365) / 1e9, 1);
 
   // Two peaks: the busiest hour, and a class's storm within a minute.
   const peaks = {
