@@ -4,7 +4,9 @@ import type { Pool } from 'pg';
 import { CondorClient } from '@condorhub/condor';
 import { eventSubjectFilter, parseEnvelope } from '@condorhub/contracts';
 import { type Config, condorClientOptions } from '@condorhub/config';
-import { CONFIG, NATS, PG_POOL } from '@condorhub/runtime';
+import { type DatabaseOptions, LeaderLock } from '@condorhub/event-store';
+import { CONFIG, DB_OPTIONS, NATS, PG_POOL } from '@condorhub/runtime';
+import { PollerLeadership } from './leader/poller-leadership';
 import { StrayJobs } from './stray-jobs/stray-jobs';
 import { PollCycle } from './poll-cycle/poll-cycle';
 import { TrackedJobs } from './tracked-jobs/tracked-jobs';
@@ -14,13 +16,19 @@ export const pokeSubject = (prefix: string) => `${prefix}.poke.condor-poller`;
 
 /**
  * Polls HTCondor: every `pendingPollS` (1 s) while any job is pending or starting, every
- * `runningPollS` (30 s) otherwise; a JobSubmitted or a poke wakes it at once.
+ * `runningPollS` (30 s) otherwise; a JobSubmitted or a poke wakes it at once. Of several
+ * replicas only the leader polls (leader/poller-leadership.ts); the others check every
+ * `pendingPollS` whether they lead now.
  */
 @Injectable()
 export class CondorPollerService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = new Logger('condor-poller');
-  private readonly cycle: PollCycle;
+  /** A fresh cycle per term as leader: another leader may have appended meanwhile. */
+  private readonly newCycle: () => PollCycle;
+  private cycle: PollCycle;
+  private queriesBefore = 0;
   private readonly tracked: TrackedJobs;
+  readonly leadership: PollerLeadership;
   private running = false;
   private loop?: Promise<void>;
   private wake?: () => void;
@@ -28,31 +36,35 @@ export class CondorPollerService implements OnApplicationBootstrap, OnApplicatio
   cycles = 0;
   /** condor_q calls made by the poll cycles (the spawner's own lookups are not counted here). */
   get condorQueries(): number {
-    return this.cycle.queries;
+    return this.queriesBefore + this.cycle.queries;
   }
 
   constructor(
     @Inject(CONFIG) private readonly config: Config,
     @Inject(PG_POOL) pool: Pool,
     @Inject(NATS) private readonly nc: NatsConnection,
+    @Inject(DB_OPTIONS) db: DatabaseOptions,
   ) {
     // Not niced: one condor_q per cycle is on every pending spawn's critical path.
     const condor = new CondorClient({ ...condorClientOptions(config), nice: 0 });
     this.tracked = new TrackedJobs(pool);
     const log = (l: string) => this.log.warn(l);
-    this.cycle = new PollCycle(pool, this.tracked, condor, {
-      unknownAfter: config.CONDORHUB_UNKNOWN_AFTER_FAILURES,
-      strays: {
-        jobs: new StrayJobs(
-          pool,
-          // condor_rm runs as the job's owner, niced like the spawner's.
-          new CondorClient(condorClientOptions(config)),
-          { graceMs: config.CONDORHUB_STRAY_JOB_GRACE_S * 1000, log },
-        ),
-        idleQueryMs: config.CONDORHUB_RUNNING_POLL_S * 1000,
-      },
-      log,
-    });
+    this.leadership = new PollerLeadership(new LeaderLock(db, { name: 'condor-poller' }), this.log);
+    this.newCycle = () =>
+      new PollCycle(pool, this.tracked, condor, {
+        unknownAfter: config.CONDORHUB_UNKNOWN_AFTER_FAILURES,
+        strays: {
+          jobs: new StrayJobs(
+            pool,
+            // condor_rm runs as the job's owner, niced like the spawner's.
+            new CondorClient(condorClientOptions(config)),
+            { graceMs: config.CONDORHUB_STRAY_JOB_GRACE_S * 1000, log },
+          ),
+          idleQueryMs: config.CONDORHUB_RUNNING_POLL_S * 1000,
+        },
+        log,
+      });
+    this.cycle = this.newCycle();
   }
 
   onApplicationBootstrap() {
@@ -81,11 +93,22 @@ export class CondorPollerService implements OnApplicationBootstrap, OnApplicatio
     for (const s of this.subs) s.unsubscribe();
     this.wake?.();
     await this.loop;
+    // After the loop: no cycle is in flight when a standby takes over.
+    await this.leadership.close();
   }
 
   private async run() {
     while (this.running) {
       let pending = true;
+      const term = await this.leadership.check();
+      if (term === 'standby') {
+        await this.sleep(this.config.CONDORHUB_PENDING_POLL_S);
+        continue;
+      }
+      if (term === 'new') {
+        this.queriesBefore += this.cycle.queries;
+        this.cycle = this.newCycle();
+      }
       try {
         const result = await this.cycle.run();
         this.cycles++;
@@ -93,14 +116,19 @@ export class CondorPollerService implements OnApplicationBootstrap, OnApplicatio
       } catch (error) {
         this.log.warn(`poll cycle failed: ${String(error)}`);
       }
-      const seconds = pending ? this.config.CONDORHUB_PENDING_POLL_S : this.config.CONDORHUB_RUNNING_POLL_S;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, seconds * 1000);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
+      await this.sleep(pending ? this.config.CONDORHUB_PENDING_POLL_S : this.config.CONDORHUB_RUNNING_POLL_S);
     }
+  }
+
+  /** Until `seconds` pass or something wakes the loop. */
+  private sleep(seconds: number) {
+    return new Promise<void>((resolve) => {
+      if (!this.running) return resolve();
+      const timer = setTimeout(resolve, seconds * 1000);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
   }
 }

@@ -28,6 +28,7 @@ export * from './sql/read-latest-in-category';
 export * from './sql/prune-processed';
 export * from './decide-and-append';
 export * from './processor/wake-up';
+export * from './processor/leader-lock';
 export * from './processor/event-processor';
 export * from './processor/timer-scheduler';
 export * from './processor/retention-pruner';
