@@ -4,6 +4,22 @@ import { lastValueFrom } from 'rxjs';
 import { type CommandReply, ContractError, commandSubject, rejected } from '@condorhub/contracts';
 
 /**
+ * The reason a caller sees for a handler's failure. Nest's exception layer hands RPC errors on
+ * as plain objects (`{ status, message }`), which `String()` would turn into "[object Object]".
+ */
+export function commandErrorText(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (typeof error === 'string') return error;
+  if (error && typeof error === 'object' && typeof (error as { message?: unknown }).message === 'string')
+    return (error as { message: string }).message;
+  try {
+    return JSON.stringify(error) ?? String(error);
+  } catch {
+    return String(error);
+  }
+}
+
+/**
  * A Nest microservice transport for condorhub commands: `@MessagePattern('<service>.<verb>')`
  * handlers answer core NATS requests on `<prefix>.cmd.<service>.<verb>` in plain JSON (the
  * CommandReply contract), in a queue group per service. Nest's own NATS transport wraps
@@ -44,7 +60,7 @@ export class NatsCommandServer extends Server implements CustomTransportStrategy
                 reply =
                   error instanceof ContractError
                     ? rejected('invalid', error.message)
-                    : rejected('failed', error instanceof Error ? error.message : String(error));
+                    : rejected('failed', commandErrorText(error));
               }
               msg.respond(JSON.stringify(reply));
             })();
