@@ -168,12 +168,15 @@ async function main(): Promise<void> {
     const r = await wrk(p.port, cookie, durationS);
     return { ...r, cpuUs: ((cpu() - c0) / Math.max(1, r.total)) * 1e6 };
   };
-  for (const p of proxies) await measure(p, 3);
+  // Every request a proxy served (warm-up included): what its profile covers.
+  const served = new Map<string, number>(proxies.map((p) => [p.name, 0]));
+  for (const p of proxies) served.set(p.name, (await measure(p, 3)).total);
   for (let round = 1; round <= ROUNDS; round++) {
     const order = proxies.map((_, i) => proxies[(i + round - 1) % proxies.length]);
     for (const p of order) {
       const r = await measure(p, DURATION);
       runs.get(p.name)!.push(r);
+      served.set(p.name, served.get(p.name)! + r.total);
       log(
         `round ${round} ${p.name}: ${r.rps.toFixed(0)} req/s, p99 ${r.p99} ms, ${r.cpuUs.toFixed(1)} µs CPU/req, bad ${r.bad}`,
       );
@@ -186,7 +189,8 @@ async function main(): Promise<void> {
       `${p.name}.cpu_us_per_req: ${cpu.map((c) => c.toFixed(1)).join(' / ')} (min / … / max)\n` +
         `${p.name}.rps: ${median(rs.map((r) => r.rps)).toFixed(0)}\n` +
         `${p.name}.p99_ms: ${median(rs.map((r) => r.p99))}\n` +
-        `${p.name}.bad: ${rs.reduce((a, r) => a + r.bad, 0)}\n`,
+        `${p.name}.bad: ${rs.reduce((a, r) => a + r.bad, 0)}\n` +
+        `${p.name}.requests_served: ${served.get(p.name)}\n`,
     );
   }
   // Only the primaries: a cluster worker whose primary is gone exits normally (process.exit),

@@ -4,7 +4,10 @@
  * time, and inclusive time of the functions that matter for the request path). Idle time is
  * left out of the percentages: they are shares of the time the process was busy.
  *
- *   node -r ./tools/register.js bench/proxy/profile/summarize.ts FILE.cpuprofile [--top 40]
+ *   node -r ./tools/register.js bench/proxy/profile/summarize.ts FILE.cpuprofile [--top 40] [--requests N]
+ *
+ * --requests: how many requests the process served while profiled (bench/proxy/ab.ts prints it
+ * as requests_served), for a µs-per-request column comparable between profiles.
  */
 import { readFileSync } from 'node:fs';
 import { numberArg } from '../../lib/args';
@@ -103,10 +106,15 @@ export function summarize(p: Profile): Summary {
   };
 }
 
-function table(rows: [string, number][], total: number, top: number): string {
-  const lines = ['| share of busy time | ms | function / area |', '|---:|---:|---|'];
+function table(rows: [string, number][], total: number, top: number, requests: number): string {
+  const perReq = requests > 0;
+  const lines = [
+    `| share of busy time | ms |${perReq ? ' µs per request |' : ''} function / area |`,
+    `|---:|---:|${perReq ? '---:|' : ''}---|`,
+  ];
   for (const [k, ms] of rows.slice(0, top)) {
-    lines.push(`| ${((ms / total) * 100).toFixed(1)} % | ${ms.toFixed(0)} | \`${k.replace(/\|/g, '\\|')}\` |`);
+    const us = perReq ? ` ${((ms * 1000) / requests).toFixed(1)} |` : '';
+    lines.push(`| ${((ms / total) * 100).toFixed(1)} % | ${ms.toFixed(0)} |${us} \`${k.replace(/\|/g, '\\|')}\` |`);
   }
   return lines.join('\n');
 }
@@ -115,21 +123,22 @@ function main(): void {
   const file = process.argv[2];
   if (!file || file.startsWith('--')) throw new Error('usage: summarize.ts FILE.cpuprofile [--top N]');
   const top = numberArg('top', 40);
+  const requests = numberArg('requests', 0);
   const s = summarize(JSON.parse(readFileSync(file, 'utf8')) as Profile);
   const out = [
-    `Busy ${s.busyMs.toFixed(0)} ms, idle ${s.idleMs.toFixed(0)} ms (${file.split('/').pop()}).`,
+    `Busy ${s.busyMs.toFixed(0)} ms, idle ${s.idleMs.toFixed(0)} ms${requests ? `, ${requests} requests served: ${((s.busyMs * 1000) / requests).toFixed(1)} µs busy per request` : ''} (${file.split('/').pop()}; start-up and warm-up included).`,
     '',
     '### By area (self time)',
     '',
-    table(s.byArea, s.busyMs, top),
+    table(s.byArea, s.busyMs, top, requests),
     '',
     `### Top ${top} functions by self time`,
     '',
-    table(s.selfByFunction, s.busyMs, top),
+    table(s.selfByFunction, s.busyMs, top, requests),
     '',
     `### Top ${top} functions by inclusive time`,
     '',
-    table(s.inclusiveByFunction, s.busyMs, top),
+    table(s.inclusiveByFunction, s.busyMs, top, requests),
     '',
   ];
   process.stdout.write(out.join('\n'));

@@ -10,7 +10,8 @@
  *  - the response's headers go to writeHead as one filtered array of the target's raw headers;
  *  - no closure is created: the listeners are shared functions finding their state on the objects
  *    they are called on;
- *  - a body is piped only when the request has one.
+ *  - a request body is piped only when there is one; the answer is copied chunk by chunk with
+ *    backpressure, without pipe()'s listeners on both streams.
  * The same rules as on the library path: time limits to connect and to the response headers, a
  * browser that leaves closes the notebook's connection (node-http-proxy#1559), errors reported
  * with their kind, and a target that breaks off mid-answer breaks off the browser's answer too.
@@ -50,6 +51,7 @@ interface Forward {
   onError: DirectErrorHandler;
   timer: NodeJS.Timeout | undefined;
   responded: boolean;
+  proxyRes: http.IncomingMessage | undefined;
 }
 
 const FORWARD = Symbol('condorhub.forward');
@@ -202,7 +204,7 @@ export function forwardDirect(
     onError(err as NodeJS.ErrnoException, req, res);
     return;
   }
-  const f: Forward = { req, res, onError, timer: undefined, responded: false };
+  const f: Forward = { req, res, onError, timer: undefined, responded: false, proxyRes: undefined };
   proxyReq[FORWARD] = f;
   (res as TaggedResponse)[UPSTREAM] = proxyReq;
   if (responseTimeoutMs > 0) f.timer = setTimeout(onResponseTimeout, responseTimeoutMs, proxyReq);
@@ -253,8 +255,35 @@ function onUpstreamResponse(this: TaggedClientRequest, proxyRes: http.IncomingMe
     f.onError(err as NodeJS.ErrnoException, f.req, res);
     return;
   }
+  f.proxyRes = proxyRes;
   proxyRes.on('aborted', onUpstreamAborted);
-  proxyRes.pipe(res);
+  // pipe() without its listeners on both streams: the browser's side closing is handled by
+  // onBrowserClose, which takes the notebook's request (and so this response) down with it.
+  proxyRes.on('data', onUpstreamData);
+  proxyRes.on('end', onUpstreamEnd);
+}
+
+function forwardOf(proxyRes: http.IncomingMessage): Forward {
+  return (proxyRes as http.IncomingMessage & { req: TaggedClientRequest }).req[FORWARD];
+}
+
+function onUpstreamData(this: http.IncomingMessage, chunk: Buffer): void {
+  const res = forwardOf(this).res;
+  if (res.destroyed) return;
+  // Backpressure: a slow browser pauses the notebook's answer until its side drains.
+  if (!res.write(chunk)) {
+    this.pause();
+    res.once('drain', resumeUpstream);
+  }
+}
+
+function resumeUpstream(this: TaggedResponse): void {
+  this[UPSTREAM]?.[FORWARD].proxyRes?.resume();
+}
+
+function onUpstreamEnd(this: http.IncomingMessage): void {
+  const res = forwardOf(this).res;
+  if (!res.destroyed) res.end();
 }
 
 /** The target broke off its answer: so does the browser's (a truncated answer must not look whole). */
