@@ -188,7 +188,7 @@ async function main(): Promise<void> {
     process.stdout.write(
       `${p.name}.cpu_us_per_req: ${cpu.map((c) => c.toFixed(1)).join(' / ')} (min / … / max)\n` +
         `${p.name}.rps: ${median(rs.map((r) => r.rps)).toFixed(0)}\n` +
-        `${p.name}.p99_ms: ${median(rs.map((r) => r.p99))}\n` +
+        `${p.name}.p99_ms: ${median(rs.map((r) => r.p99)).toFixed(1)}\n` +
         `${p.name}.bad: ${rs.reduce((a, r) => a + r.bad, 0)}\n` +
         `${p.name}.requests_served: ${served.get(p.name)}\n`,
     );
