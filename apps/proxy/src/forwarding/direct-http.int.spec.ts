@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { ProxyServer } from '../proxy-server';
-import { eventually, sessionCookie, startBackend, TEST_SECRET, type Backend } from '../testing/test-backends';
+import { spawn } from 'node:child_process';
+import { eventually, request, sessionCookie, startBackend, TEST_SECRET, type Backend } from '../testing/test-backends';
 
 /** The proxy's own HTTP path (the default): what http-proxy did for us, checked here. */
 describe('HTTP forwarded on node:http directly', () => {
@@ -137,4 +138,53 @@ describe('HTTP forwarded on node:http directly', () => {
     const errorsAfter = [...proxy.metrics.errors.values()].reduce((a, n) => a + n, 0);
     assert.equal(errorsAfter, errorsBefore);
   });
+});
+
+test('a notebook port that never completes the handshake gets a 503 after the connect timeout', async () => {
+  // A listener whose accept queue is full: the kernel drops further SYNs, so connecting hangs
+  // (a dead host that never answers). Python holds it without accepting.
+  const holder = spawn(
+    'python3',
+    [
+      '-c',
+      [
+        'import socket, time',
+        's = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(0)',
+        'print(s.getsockname()[1], flush=True)',
+        'fill = []',
+        'for i in range(4):',
+        '    c = socket.socket(); c.setblocking(False)',
+        '    try: c.connect(s.getsockname())',
+        '    except BlockingIOError: pass',
+        '    fill.append(c)',
+        'time.sleep(60)',
+      ].join('\n'),
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const hub = await startBackend('hub');
+  const proxy = new ProxyServer({ port: 0, hubUrl: hub.url, cookieSecret: TEST_SECRET, connectTimeoutMs: 300 });
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      holder.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
+      holder.once('error', reject);
+      setTimeout(() => reject(new Error('python3 did not start')), 5000);
+    });
+    await proxy.start();
+    proxy.routes.set({
+      routeSpec: '/user/dora/',
+      target: `http://127.0.0.1:${port}`,
+      spawnId: 'd1',
+      owner: 'dora',
+      serverName: '',
+      generation: 1,
+    });
+    const r = await request(`${proxy.url}/user/dora/api`, { cookie: sessionCookie('dora') });
+    assert.equal(r.status, 503);
+    assert.equal(proxy.metrics.errors.get('target-timeout'), 1);
+  } finally {
+    holder.kill();
+    await proxy.stop();
+    await hub.close();
+  }
 });
