@@ -84,11 +84,17 @@ export class ProxyServer {
   private readonly server: http.Server;
   private readonly startedAt = Date.now();
   private readonly clientSockets = new Set<Socket>();
+  /** One listener for every response's 'finish' (no closure per request): `this` is the response. */
+  private readonly finished: (this: http.ServerResponse) => void;
 
   constructor(private readonly options: ProxyServerOptions) {
     if (!options.cookieSecret || options.cookieSecret.length < 16) {
       throw new Error('cookieSecret must be at least 16 characters (CONDORHUB_COOKIE_SECRET)');
     }
+    const onFinish = this.onFinish.bind(this);
+    this.finished = function (this: http.ServerResponse) {
+      onFinish(this.req as TaggedRequest, this);
+    };
     this.routes = new RouteTable({ onRemoved: options.onRouteRemoved });
     for (const r of staticRoutes({ hubUrl: options.hubUrl, portRegistryUrl: options.portRegistryUrl }))
       this.routes.set(r);
@@ -182,7 +188,7 @@ export class ProxyServer {
 
   private onRequest(req: TaggedRequest, res: http.ServerResponse): void {
     req._chStart = performance.now();
-    res.once('finish', () => this.onFinish(req, res));
+    res.on('finish', this.finished);
     const url = req.url ?? '/';
 
     if (url.charCodeAt(1) === 95 /* '_' */ && (url === '/_condorhub/health' || url.startsWith('/_condorhub/health?'))) {

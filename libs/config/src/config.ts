@@ -67,9 +67,10 @@ export const ConfigSchema = z.object({
   // Proxy processes sharing the port on this host (apps/proxy/src/main.ts), each a full replica.
   // 'auto' (default): one per core this process may use, as one Node process uses one core.
   CONDORHUB_PROXY_WORKERS: perCore(1, 64),
-  // The library HTTP requests are forwarded with (websockets always use http-proxy-3); see
-  // apps/proxy/src/forwarding/forwarder.ts for why http-proxy is the default.
-  CONDORHUB_PROXY_HTTP_LIBRARY: z.enum(['http-proxy', 'http-proxy-3']).default('http-proxy'),
+  // How HTTP requests are forwarded (websockets always use http-proxy-3): 'node-http' is the
+  // proxy's own path on node:http (apps/proxy/src/forwarding/direct-http.ts, the cheapest per
+  // request); the two libraries remain selectable.
+  CONDORHUB_PROXY_HTTP_LIBRARY: z.enum(['node-http', 'http-proxy', 'http-proxy-3']).default('node-http'),
   CONDORHUB_HUB_PORT: port(8081),
   CONDORHUB_PORT_REGISTRY_PORT: port(8082),
   CONDORHUB_BIND_HOST: z.string().default('127.0.0.1'),

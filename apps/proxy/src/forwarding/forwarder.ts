@@ -1,15 +1,15 @@
 /**
- * Forwards HTTP requests and websocket upgrades to a route's target. By default HTTP goes
- * through http-proxy and websockets through http-proxy-3, each path on the library measured
- * best for it (bench/RESULTS.md, "proxy"): with a worker per core, http-proxy's HTTP path costs
- * about a fifth less CPU per request, and its one known HTTP leak on Node ≥ 15.5 (a browser that gives up is never
- * passed on to the notebook, node-http-proxy#1559) is closed here; http-proxy-3 carries the
- * websocket leak fixes http-proxy never merged. Either library can take both paths.
+ * Forwards HTTP requests and websocket upgrades to a route's target. By default HTTP goes the
+ * proxy's own way on node:http (direct-http.ts: about a third less CPU per request than
+ * http-proxy, bench/proxy/profile/) and websockets through http-proxy-3, which carries the
+ * websocket leak fixes http-proxy never merged. http-proxy or http-proxy-3 can still take the
+ * HTTP path (CONDORHUB_PROXY_HTTP_LIBRARY); http-proxy's one known HTTP leak on Node ≥ 15.5 (a
+ * browser that gives up is never passed on to the notebook, node-http-proxy#1559) is closed here.
  *
- * Per request: one options object per route (built once), one error listener for the whole
- * proxy (no closure per request), keep-alive sockets to targets, and two timeouts:
- * connect (dead hosts that never answer SYN) and time-to-response-headers. There is no idle
- * timeout once a response streams, so long downloads, SSE and websockets are never cut.
+ * Per request on the library paths: one options object per route (built once), one error
+ * listener for the whole proxy (no closure per request), keep-alive sockets to targets, and two
+ * timeouts: connect (dead hosts that never answer SYN) and time-to-response-headers. There is no
+ * idle timeout once a response streams, so long downloads, SSE and websockets are never cut.
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
@@ -17,23 +17,27 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import httpProxy from 'http-proxy';
 import * as httpProxy3 from 'http-proxy-3';
-import { SESSION_COOKIE_NAME } from '@condorhub/session-cookie';
 import type { Route } from '../routing/route-table';
+import { withoutSessionCookie } from './hub-cookie';
+import { agentWithConnectTimeout, type DirectErrorHandler, type DirectTarget, forwardDirect } from './direct-http';
+import { connectionOptions, keepNamed, REQUEST_HOP_BY_HOP, RESPONSE_HOP_BY_HOP } from './hop-by-hop';
 
-export type ForwardingLibrary = 'http-proxy-3' | 'http-proxy';
+/** 'node-http': HTTP on node:http alone (direct-http.ts); it has no websocket path (those take the default). */
+export type ForwardingLibrary = 'node-http' | 'http-proxy-3' | 'http-proxy';
+type WebsocketLibrary = Exclude<ForwardingLibrary, 'node-http'>;
 
 export interface ForwardingLibraries {
   http: ForwardingLibrary;
-  websocket: ForwardingLibrary;
+  websocket: WebsocketLibrary;
 }
 
-export const DEFAULT_LIBRARIES: ForwardingLibraries = { http: 'http-proxy', websocket: 'http-proxy-3' };
+export const DEFAULT_LIBRARIES: ForwardingLibraries = { http: 'node-http', websocket: 'http-proxy-3' };
 
 export type ForwardErrorKind = 'refused' | 'timeout' | 'reset' | 'other';
 
 export interface ForwarderOptions {
   /** One library for both paths, or per path; unset parts take DEFAULT_LIBRARIES. */
-  library?: ForwardingLibrary | Partial<ForwardingLibraries>;
+  library?: ForwardingLibrary | Partial<{ http: ForwardingLibrary; websocket: ForwardingLibrary }>;
   /** Time allowed to open the TCP connection to a target. Default 5000 ms. */
   connectTimeoutMs?: number;
   /** Time allowed until the target's response headers arrive. Default 120000 ms; 0 disables. */
@@ -86,8 +90,12 @@ function timeoutError(message: string): NodeJS.ErrnoException {
 
 export class Forwarder {
   readonly libraries: ForwardingLibraries;
-  private readonly webProxy: ProxyLike;
+  /** Undefined when HTTP goes the direct way (node-http). */
+  private readonly webProxy: ProxyLike | undefined;
   private readonly wsProxy: ProxyLike;
+  private readonly directAgents: { http: http.Agent; https: https.Agent } | undefined;
+  private readonly perRouteDirect = new WeakMap<Route, DirectTarget>();
+  private readonly onDirectError: DirectErrorHandler;
   private readonly httpAgent: http.Agent;
   private readonly httpsAgent: https.Agent;
   private readonly perRoute = new WeakMap<Route, RouteOptions>();
@@ -97,9 +105,10 @@ export class Forwarder {
   constructor(private readonly options: ForwarderOptions) {
     const chosen =
       typeof options.library === 'string' ? { http: options.library, websocket: options.library } : options.library;
+    const websocket = chosen?.websocket;
     this.libraries = {
       http: chosen?.http ?? DEFAULT_LIBRARIES.http,
-      websocket: chosen?.websocket ?? DEFAULT_LIBRARIES.websocket,
+      websocket: websocket && websocket !== 'node-http' ? websocket : DEFAULT_LIBRARIES.websocket,
     };
     this.connectTimeoutMs = options.connectTimeoutMs ?? 5000;
     this.responseTimeoutMs = options.responseTimeoutMs ?? 120_000;
@@ -107,13 +116,24 @@ export class Forwarder {
     this.httpAgent = new http.Agent(agentOptions);
     this.httpsAgent = new https.Agent(agentOptions);
 
-    this.webProxy = this.createProxy(this.libraries.http);
-    this.wsProxy =
-      this.libraries.websocket === this.libraries.http ? this.webProxy : this.createProxy(this.libraries.websocket);
+    this.wsProxy = this.createProxy(this.libraries.websocket);
+    const httpLibrary = this.libraries.http;
+    if (httpLibrary === 'node-http') {
+      // The direct path arms the connect timeout once per new connection, in its agents.
+      this.directAgents = {
+        http: agentWithConnectTimeout(new http.Agent(agentOptions), this.connectTimeoutMs),
+        https: agentWithConnectTimeout(new https.Agent(agentOptions), this.connectTimeoutMs),
+      };
+      this.webProxy = undefined;
+    } else {
+      this.webProxy = httpLibrary === this.libraries.websocket ? this.wsProxy : this.createProxy(httpLibrary);
+    }
+    this.onDirectError = (err, req, res) => options.onWebError(err, classifyError(err), req, res);
   }
 
   web(route: Route, req: http.IncomingMessage, res: http.ServerResponse): void {
-    this.webProxy.web(req, res, this.optionsFor(route));
+    if (this.webProxy) this.webProxy.web(req, res, this.optionsFor(route));
+    else forwardDirect(req, res, this.directFor(route), this.responseTimeoutMs, this.onDirectError);
   }
 
   ws(route: Route, req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -123,11 +143,32 @@ export class Forwarder {
   close(): void {
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
-    this.webProxy.close?.();
-    if (this.wsProxy !== this.webProxy) this.wsProxy.close?.();
+    this.directAgents?.http.destroy();
+    this.directAgents?.https.destroy();
+    this.wsProxy.close?.();
+    if (this.webProxy && this.webProxy !== this.wsProxy) this.webProxy.close?.();
   }
 
-  private createProxy(library: ForwardingLibrary): ProxyLike {
+  private directFor(route: Route): DirectTarget {
+    let t = this.perRouteDirect.get(route);
+    if (!t) {
+      const u = route.targetUrl;
+      const secure = u.protocol === 'https:';
+      const hostname = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
+      t = {
+        secure,
+        hostname,
+        port: u.port ? Number(u.port) : secure ? 443 : 80,
+        host: u.host,
+        agent: secure ? this.directAgents!.https : this.directAgents!.http,
+        userRoute: route.kind === 'user',
+      };
+      this.perRouteDirect.set(route, t);
+    }
+    return t;
+  }
+
+  private createProxy(library: WebsocketLibrary): ProxyLike {
     // Both libraries export createProxyServer with the same options.
     const create = (library === 'http-proxy' ? httpProxy.createProxyServer : httpProxy3.createProxyServer) as (
       o: object,
@@ -242,54 +283,15 @@ interface RouteOptions {
   userRoute: boolean;
 }
 
-/**
- * The hub session never reaches a notebook: whoever runs it could act as the visitor at the hub.
- * Decided by the route the request matched, never by the path text (which has other spellings).
- */
+/** The hub session never reaches a notebook (see hub-cookie.ts). */
 function stripSessionCookie(proxyReq: http.ClientRequest): void {
   const cookie = proxyReq.getHeader('cookie');
   if (cookie === undefined) return;
   const text = Array.isArray(cookie) ? cookie.join('; ') : String(cookie);
-  if (!text.includes(SESSION_COOKIE_NAME)) return;
-  const kept = text
-    .split(';')
-    .map((c) => c.trim())
-    .filter((c) => {
-      if (!c) return false;
-      const eq = c.indexOf('=');
-      return (eq < 0 ? c : c.slice(0, eq)).trim() !== SESSION_COOKIE_NAME;
-    });
-  if (kept.length) proxyReq.setHeader('cookie', kept.join('; '));
+  const kept = withoutSessionCookie(text);
+  if (kept === text) return;
+  if (kept) proxyReq.setHeader('cookie', kept);
   else proxyReq.removeHeader('cookie');
-}
-
-/**
- * Hop-by-hop headers (RFC 9110 §7.6.1) describe one connection and end at the proxy: the
- * client's Keep-Alive or Connection options must not steer the proxy's pooled connection to a
- * target, nor the target's steer the browser's. Transfer-Encoding stays on requests: Node frames
- * the outgoing body from it (removing it would send a chunked GET body unframed).
- */
-const REQUEST_HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'te', 'trailer'];
-// Connection itself is overwritten below rather than deleted.
-const RESPONSE_HOP_BY_HOP = [
-  'keep-alive',
-  'proxy-connection',
-  'proxy-authenticate',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-];
-
-/** Headers a Connection header may not remove: the proxy's own. */
-const keepNamed = (name: string): boolean => name === 'host' || name.startsWith('x-forwarded-');
-
-function connectionOptions(value: string | string[] | undefined): string[] | undefined {
-  if (!value) return undefined;
-  const text = Array.isArray(value) ? value.join(',') : value;
-  // The usual values name no other header: nothing to split.
-  if (text === 'keep-alive' || text === 'close' || text === 'Keep-Alive' || text === 'Upgrade') return undefined;
-  return text.split(',').map((t) => t.trim().toLowerCase());
 }
 
 /** `sent`: the client's headers, which the outgoing request copied (a cheap look before each removal). */

@@ -15,8 +15,8 @@ import {
 } from '../testing/test-backends';
 import { type TestProxy, startTestProxy } from '../testing/test-proxy';
 
-// The default (http-proxy for HTTP, http-proxy-3 for websockets), then each library on both paths.
-for (const library of [undefined, 'http-proxy-3', 'http-proxy'] as (ForwardingLibrary | undefined)[]) {
+// The default (node:http directly for HTTP, http-proxy-3 for websockets), then each library on both paths.
+for (const library of [undefined, 'http-proxy', 'http-proxy-3'] as (ForwardingLibrary | undefined)[]) {
   describe(`forwarding through ${library ?? 'the default libraries'}`, () => {
     let proxy: ProxyServer;
     let t: TestProxy;

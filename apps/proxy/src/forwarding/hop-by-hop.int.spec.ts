@@ -34,7 +34,7 @@ function fetchRaw(
   });
 }
 
-for (const library of [undefined, 'http-proxy-3', 'http-proxy'] as (ForwardingLibrary | undefined)[]) {
+for (const library of [undefined, 'http-proxy', 'http-proxy-3'] as (ForwardingLibrary | undefined)[]) {
   describe(`hop-by-hop headers end at the proxy (${library ?? 'default libraries'})`, () => {
     let hub: Backend;
     let target: http.Server;

@@ -16,8 +16,8 @@ const SPELLINGS = [
   '///user/bob/x',
 ];
 
-// The default (http-proxy for HTTP, http-proxy-3 for websockets), then each library on both paths.
-for (const library of [undefined, 'http-proxy-3', 'http-proxy'] as (ForwardingLibrary | undefined)[]) {
+// The default (node:http directly for HTTP, http-proxy-3 for websockets), then each library on both paths.
+for (const library of [undefined, 'http-proxy', 'http-proxy-3'] as (ForwardingLibrary | undefined)[]) {
   describe(`the hub session never reaches a notebook (${library ?? 'default libraries'})`, () => {
     let bob: Backend;
     let proxy: ProxyServer;
