@@ -6,6 +6,7 @@ export * from './diagnose';
 export * from './progress';
 export * from './follow-up';
 export * from './lifecycle-settings';
-export * from './node-health';
+export * from './quarantine';
 export * from './spawn-policy';
 export * from './cull';
+export * from './force-remove';

@@ -1,6 +1,6 @@
 import { type EventEnvelope, type NewEvent, newEvent, serverPrefix } from '@condorhub/contracts';
 import { type FailureDescription, userMessage } from './diagnose';
-import { type NodeStrike, nodeStrike } from './node-health';
+import { type NodeStrike, nodeStrike } from './quarantine';
 import type { ServerState } from './server-state';
 
 export interface LifecycleSettings {
@@ -28,7 +28,7 @@ export interface Reaction {
   cancel: string[];
   submit?: boolean;
   removeJob?: string;
-  /** Evidence that the spawn's node, not the user's setup, failed it: count a strike (node-health.ts). */
+  /** Evidence that the spawn's node, not the user's setup, failed it: count a strike (quarantine.ts). */
   strike?: NodeStrike;
 }
 

@@ -1,29 +1,17 @@
 import type { Pool } from 'pg';
-import { newEvent, serverStreamId } from '@condorhub/contracts';
-import { appendToStream, readStream } from '@condorhub/event-store';
-import { foldServer } from '@condorhub/server-lifecycle';
+import { serverStreamId } from '@condorhub/contracts';
+import { decideAndAppend } from '@condorhub/event-store';
+import { type ServerState, decideForceRemove, foldServer } from '@condorhub/server-lifecycle';
 
-/**
- * The operator's last resort for a server that will not go: the entry ends now
- * (ServerStopped) whatever state it is in; the job is still removed by the spawner
- * (JobRemovalRequested) and the proxy drops the route when it sees ServerStopped.
- */
+/** Ends a server entry now (decideForceRemove); says what it did, as a line for the operator. */
 export async function forceRemove(pool: Pool, user: string, serverName: string, by: string): Promise<string> {
-  const stream = serverStreamId(user, serverName);
-  const events = await readStream(pool, stream);
-  const state = foldServer(events);
-  if (!state.spawnId || state.phase === 'stopped' || state.phase === 'none')
-    return `${user}/${serverName}: not running`;
-  const spawnId = state.spawnId;
-  await appendToStream(
-    pool,
-    stream,
-    [
-      newEvent('StopRequested', { spawnId, by, reason: 'force-removed by an operator' }),
-      ...(state.jobId ? [newEvent('JobRemovalRequested', { spawnId, jobId: state.jobId })] : []),
-      newEvent('ServerStopped', { spawnId, reason: `force-removed by ${by}` }),
-    ],
-    { expectedVersion: state.streamVersion, metadata: { actor: by, correlationId: spawnId } },
-  );
+  let state: ServerState | undefined;
+  const outcome = await decideAndAppend(pool, serverStreamId(user, serverName), (events) => {
+    state = foldServer(events);
+    const decision = decideForceRemove(state, by);
+    return decision.ok ? { events: decision.events, metadata: { actor: by, correlationId: state.spawnId } } : undefined;
+  });
+  if (outcome === 'declined' || !state) return `${user}/${serverName}: not running`;
+  if (outcome === 'conflict') throw new Error(`${user}/${serverName} kept changing; try again`);
   return `${user}/${serverName}: removed (was ${state.phase}${state.jobId ? `, job ${state.jobId} is being removed` : ''})`;
 }

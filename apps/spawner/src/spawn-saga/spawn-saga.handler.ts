@@ -13,7 +13,7 @@ import {
 } from '@condorhub/event-store';
 import { type Reaction, type ServerState, react } from '@condorhub/server-lifecycle';
 import { revokeSpawnTokens } from '@condorhub/tokens';
-import { recordStrike } from '../node-health/record-strike';
+import { recordStrike } from '../quarantine/record-strike';
 import { removeJobOf } from '../removal/remove-job';
 import { recordSpawnMetrics } from '../spawn-metrics/record-spawn-metrics';
 import { loadServerStream } from '../server-stream';
