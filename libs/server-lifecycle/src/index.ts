@@ -10,3 +10,6 @@ export * from './quarantine';
 export * from './spawn-policy';
 export * from './cull';
 export * from './force-remove';
+export * from './timers';
+export * from './stop-timeout';
+export * from './removal';

@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import { type CondorClient } from '@condorhub/condor';
-import { type EventEnvelope, type NewEvent, newEvent, parseServerStreamId } from '@condorhub/contracts';
+import { type EventEnvelope, type NewEvent, parseServerStreamId } from '@condorhub/contracts';
 import {
   type TimerScheduler,
   isWriteConflict,
@@ -8,13 +8,15 @@ import {
   cancelScheduledMessage,
   lockStreamAt,
   markProcessed,
+  readStream,
   scheduleMessage,
+  wasProcessed,
   withTransaction,
 } from '@condorhub/event-store';
-import { type Reaction, type ServerState, react } from '@condorhub/server-lifecycle';
+import { type Reaction, type ServerState, foldServer, react } from '@condorhub/server-lifecycle';
 import { revokeSpawnTokens } from '@condorhub/tokens';
 import { recordStrike } from '../quarantine/record-strike';
-import { removeJobOf } from '../removal/remove-job';
+import { removeJob } from '../removal/remove-job';
 import { recordSpawnMetrics } from '../spawn-metrics/record-spawn-metrics';
 import { loadServerStream } from '../server-stream';
 import type { SpawnerSettings } from '../spawner.settings';
@@ -43,13 +45,13 @@ export class SpawnSagaHandler {
   async handle(event: EventEnvelope): Promise<void> {
     if (!parseServerStreamId(event.streamId)) return;
     // Both reads at once: one round trip less per event on the spawn's critical path.
-    const [seen, loaded] = await Promise.all([
-      this.pool.query('SELECT 1 FROM inbox WHERE consumer = $1 AND event_id = $2', [SPAWNER_CONSUMER, event.eventId]),
-      loadServerStream(this.pool, event.streamId),
+    const [seen, stream] = await Promise.all([
+      wasProcessed(this.pool, SPAWNER_CONSUMER, event.eventId),
+      readStream(this.pool, event.streamId),
     ]);
-    if (seen.rowCount) return;
+    if (seen) return;
 
-    let state = loaded;
+    let state = foldServer(stream);
     let reaction = react(state, event, this.settings.lifecycle);
     // The condor call happens once; its outcome is recorded whatever else changes meanwhile.
     let outcome: NewEvent[] = [];
@@ -57,7 +59,8 @@ export class SpawnSagaHandler {
       outcome.push(await submitSpawn(this.pool, this.condor, this.settings, state));
     }
     if (reaction.removeJob) {
-      outcome.push(...(await this.removeJob(state, event, reaction.removeJob)));
+      const server = { state, stream };
+      outcome.push(...(await removeJob(this.pool, this.condor, this.settings, server, event, reaction.removeJob)));
     }
     for (let attempt = 1; ; attempt++) {
       try {
@@ -108,46 +111,5 @@ export class SpawnSagaHandler {
     for (const stopped of [event, ...toAppend].filter((e) => e.type === 'ServerStopped'))
       await revokeSpawnTokens(tx, (stopped.data as any).spawnId);
     recordSpawnMetrics(state, event);
-  }
-
-  /** condor_rm, then ServerStopped whatever HTCondor said: a stop never waits on the job. */
-  private async removeJob(state: ServerState, event: EventEnvelope, jobId: string): Promise<NewEvent[]> {
-    const spawnId = (event.data as any).spawnId as string;
-    const user = parseServerStreamId(event.streamId)!.user;
-    const result = await removeJobOf(this.condor, { jobId, owner: user, reason: 'stopped by condorhub' });
-    const events: NewEvent[] = [];
-    const stopping = state.spawnId === spawnId && state.phase === 'stopping';
-    if (!result.ok) {
-      const attempt =
-        (
-          await this.pool.query(
-            `SELECT count(*)::int AS n FROM events WHERE stream_id = $1 AND type = 'JobRemovalFailed' AND data->>'jobId' = $2`,
-            [event.streamId, jobId],
-          )
-        ).rows[0].n + 1;
-      events.push(newEvent('JobRemovalFailed', { spawnId, jobId, error: result.error, attempt }));
-      if (attempt < this.settings.removalAttempts) {
-        await scheduleMessage(
-          this.pool,
-          `rm:${spawnId}:${jobId}:${attempt}`,
-          event.streamId,
-          newEvent('JobRemovalRequested', { spawnId, jobId }),
-          new Date(Date.now() + Math.min(300, 5 * 2 ** attempt) * 1000),
-        );
-      }
-    }
-    if (stopping) {
-      events.push(
-        newEvent('ServerStopped', {
-          spawnId,
-          reason: result.ok
-            ? state.failure
-              ? 'spawn failed'
-              : 'stopped'
-            : 'stopped; job removal is retried in the background',
-        }),
-      );
-    }
-    return events;
   }
 }
