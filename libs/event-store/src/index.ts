@@ -23,6 +23,7 @@ export * from './sql/lock-stream-at';
 export * from './sql/fire-due-messages';
 export * from './sql/mark-processed';
 export * from './sql/was-processed';
+export * from './sql/advisory-lock';
 export * from './sql/dead-letters';
 export * from './sql/prune-processed';
 export * from './decide-and-append';

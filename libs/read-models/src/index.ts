@@ -5,3 +5,7 @@ export * from './entities/spawn-attempt.entity';
 export * from './entities/user.entity';
 export * from './migrations';
 export * from './data-source';
+export * from './sql/quarantined-hosts';
+export * from './sql/list-nodes';
+export * from './sql/ready-servers';
+export * from './sql/last-server-activity';
