@@ -27,6 +27,7 @@ export * from './sql/advisory-lock';
 export * from './sql/dead-letters';
 export * from './sql/prune-processed';
 export * from './decide-and-append';
+export * from './decide-and-append-in-transaction';
 export * from './processor/wake-up';
 export * from './processor/event-processor';
 export * from './processor/timer-scheduler';
