@@ -15,16 +15,19 @@ export async function recordStrike(
 ): Promise<boolean> {
   const stream = nodeStreamId(strike.host);
   let quarantined = false;
+  let decidedAt = 0;
   const outcome = await decideAndAppend(
     tx,
     stream,
     (node) => {
+      decidedAt = node.length ? node[node.length - 1].streamVersion : 0;
       const events = decideStrike(node, strike, now, settings);
       quarantined = events.some((e) => e.type === 'NodeQuarantined');
       return { events };
     },
     { attempts: 1 },
   );
-  if (outcome === 'conflict') throw new WrongExpectedVersionError(stream, 'any', -1);
+  // The transaction is aborted: the node's version now is not to be read in it (-1: unknown).
+  if (outcome === 'conflict') throw new WrongExpectedVersionError(stream, decidedAt, -1);
   return quarantined;
 }
