@@ -73,13 +73,13 @@ export class SpawnSagaHandler {
         // The poller or port-registry appended meanwhile: decide again on the new state, without
         // calling condor again. A stop that finished meanwhile (its deadline, say, while condor_rm
         // hung) is not stored twice.
-        const now = foldServer(current);
-        const again = { ...react(now, event, this.settings.lifecycle), submit: false, removeJob: undefined };
+        const latest = foldServer(current);
+        const again = { ...react(latest, event, this.settings.lifecycle), submit: false, removeJob: undefined };
         armed = again.arm.length > 0;
-        const stillStopping = now.phase === 'stopping';
+        const stillStopping = latest.phase === 'stopping';
         return this.decision(
           event,
-          now,
+          latest,
           again,
           outcome.filter((e) => e.type !== 'ServerStopped' || stillStopping),
         );
