@@ -4,7 +4,7 @@ import { loadConfig, databaseOptions, natsOptions } from '@condorhub/config';
 import { ServerName, UserName, serverStreamId } from '@condorhub/contracts';
 import { createPool, readStream } from '@condorhub/event-store';
 import { connectNats, sendCommand } from '@condorhub/messaging';
-import { rebuildReadModels } from '@condorhub/read-models';
+import { listNodes, rebuildReadModels } from '@condorhub/read-models';
 import { describeDeadLetters, replayDeadLetters } from './dead-letters/dead-letters';
 import { explainSpawn, spawnEvents } from './explain/explain-spawn';
 import { withSideStreams } from './explain/with-side-streams';
@@ -93,15 +93,13 @@ export async function run(argv: string[], out: (s: string) => void = (s) => proc
         return result.differences.length ? 1 : 0;
       }
       case 'nodes': {
-        const { rows } = await pool.query(
-          `SELECT host, state, jsonb_array_length(strikes) AS strikes, spawns_started, quarantine_reason FROM nodes ORDER BY host`,
-        );
-        for (const r of rows) {
+        const nodes = await listNodes(pool);
+        for (const n of nodes) {
           out(
-            `${r.host.padEnd(16)} ${r.state.padEnd(12)} spawns ${r.spawns_started}  strikes ${r.strikes}${r.quarantine_reason ? `  (${r.quarantine_reason})` : ''}\n`,
+            `${n.host.padEnd(16)} ${n.state.padEnd(12)} spawns ${n.spawnsStarted}  strikes ${n.strikes}${n.quarantineReason ? `  (${n.quarantineReason})` : ''}\n`,
           );
         }
-        if (!rows.length) out('no nodes have run a spawn yet\n');
+        if (!nodes.length) out('no nodes have run a spawn yet\n');
         return 0;
       }
       case 'release-node': {

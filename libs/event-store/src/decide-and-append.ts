@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Pool } from 'pg';
 import type { EventEnvelope, EventMetadata, NewEvent } from '@condorhub/contracts';
+import type { Sql } from './db';
 import { DuplicateEventError, isWriteConflict } from './errors';
 import { appendToStream } from './sql/append-to-stream';
 import { readStream } from './sql/read-stream';
@@ -11,15 +11,19 @@ export interface StreamDecision {
   cancelTimers?: string[];
   /** Fixed ids, so writers that decide the same thing store it once. */
   eventIds?: string[];
+  /** Metadata known only once decided (the spawn the events correlate with); else the options'. */
+  metadata?: EventMetadata;
 }
 
 /**
  * Reads a stream, lets `decide` choose what to record on it (undefined: nothing), and appends
  * that at the version it was decided on, with the timer cancellations, in one statement (stream
  * lock before timer rows, as every writer). Another writer first: read and decide again.
+ * In the caller's transaction (`sql` a client inside BEGIN), pass `attempts: 1`: a conflict
+ * aborts the transaction, so the caller retries it whole on 'conflict'.
  */
 export async function decideAndAppend(
-  pool: Pool,
+  sql: Sql,
   streamId: string,
   decide: (stream: EventEnvelope[]) => StreamDecision | undefined,
   options: {
@@ -39,7 +43,7 @@ export async function decideAndAppend(
   let conflicts = 0;
   for (;;) {
     const fromKnown = known !== undefined;
-    const stream = known ?? (await readStream(pool, streamId));
+    const stream = known ?? (await readStream(sql, streamId));
     known = undefined;
     const decision = decide(stream);
     // Declined on what the caller knew: what is stored may say otherwise, so read and decide.
@@ -49,10 +53,10 @@ export async function decideAndAppend(
     }
     const eventIds = decision.eventIds ?? decision.events.map(() => randomUUID());
     try {
-      const result = await appendToStream(pool, streamId, decision.events, {
+      const result = await appendToStream(sql, streamId, decision.events, {
         expectedVersion: stream.length ? stream[stream.length - 1].streamVersion : 0,
         eventIds,
-        metadata: options.metadata,
+        metadata: decision.metadata ?? options.metadata,
         cancelTimers: decision.cancelTimers,
       });
       options.onAppended?.(result.last);

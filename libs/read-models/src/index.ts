@@ -7,3 +7,7 @@ export * from './migrations';
 export * from './data-source';
 export * from './projections/read-models.processor';
 export * from './rebuild-read-models';
+export * from './sql/quarantined-hosts';
+export * from './sql/list-nodes';
+export * from './sql/ready-servers';
+export * from './sql/last-server-activity';

@@ -22,8 +22,9 @@ export interface FollowUp {
  * Pure. Anything with another effect (a condor call, a node strike) is left to the spawner:
  * then nothing is returned for that event. Timers to arm are left to the spawner too (it arms
  * them when it sees the event, the stream then in the phase they guard); the events are not.
+ * `now`: when the events are recorded (the caller's clock; the core reads none).
  */
-export function followUp(state: ServerState, events: NewEvent[], settings: LifecycleSettings): FollowUp {
+export function followUp(state: ServerState, events: NewEvent[], settings: LifecycleSettings, now: Date): FollowUp {
   const out: FollowUp = { append: [], cancel: [] };
   let s = state;
   for (const e of events) {
@@ -36,7 +37,7 @@ export function followUp(state: ServerState, events: NewEvent[], settings: Lifec
       streamVersion: s.streamVersion + 1,
       globalPosition: '0',
       transactionId: '0',
-      recordedAt: new Date().toISOString(),
+      recordedAt: now.toISOString(),
       data: e.data,
       metadata: {},
     } as EventEnvelope;

@@ -1,39 +1,36 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { decideForceRemove } from './force-remove';
-import { initialServerState } from './server-state';
+import { type ServerState, decideForceRemove, initialServerState } from './index';
 
-const spawnId = '7a0c3f5e-1111-4222-8333-944455556666';
+const spawnId = '11111111-2222-3333-4444-555555555555';
+const at = (phase: ServerState['phase'], jobId?: string): ServerState => ({
+  ...initialServerState(),
+  spawnId,
+  phase,
+  ...(jobId ? { jobId } : {}),
+});
 
-describe('decideForceRemove', () => {
-  it('ends a stopping server with a job: stop, job removal, stopped, naming who', () => {
-    const d = decideForceRemove({ ...initialServerState(), spawnId, phase: 'stopping', jobId: '12.0' }, 'admin:root');
-    assert.equal(d.removed, true);
-    if (!d.removed) return;
-    assert.deepEqual(
-      d.events.map((e) => e.type),
-      ['StopRequested', 'JobRemovalRequested', 'ServerStopped'],
-    );
-    assert.deepEqual(d.events[0].data, { spawnId, by: 'admin:root', reason: 'force-removed by an operator' });
-    assert.deepEqual(d.events[2].data, { spawnId, reason: 'force-removed by admin:root' });
-    assert.equal(d.summary, 'removed (was stopping, job 12.0 is being removed)');
-  });
-
-  it('a server without a job yet needs no job removal', () => {
-    const d = decideForceRemove({ ...initialServerState(), spawnId, phase: 'requested' }, 'operator:me');
-    assert.ok(d.removed);
-    if (d.removed)
+describe('decideForceRemove: the entry ends now, the job is still removed', () => {
+  const cases: [string, ServerState, string[] | string][] = [
+    ['never started', initialServerState(), 'not-running'],
+    ['stopped', at('stopped', '1.0'), 'not-running'],
+    ['stuck stopping with a job', at('stopping', '1.0'), ['StopRequested', 'JobRemovalRequested', 'ServerStopped']],
+    ['ready with a job', at('ready', '1.0'), ['StopRequested', 'JobRemovalRequested', 'ServerStopped']],
+    ['requested, nothing submitted', at('requested'), ['StopRequested', 'ServerStopped']],
+  ];
+  for (const [name, state, expected] of cases) {
+    it(name, () => {
+      const d = decideForceRemove(state, 'operator:ops');
+      if (typeof expected === 'string')
+        return assert.deepEqual(d, { ok: false, code: expected, reason: 'not running' });
+      assert.ok(d.ok);
       assert.deepEqual(
         d.events.map((e) => e.type),
-        ['StopRequested', 'ServerStopped'],
+        expected,
       );
-  });
-
-  it('a server that is not running is left alone', () => {
-    assert.deepEqual(decideForceRemove(initialServerState(), 'admin:root'), { removed: false, why: 'not running' });
-    assert.deepEqual(decideForceRemove({ ...initialServerState(), spawnId, phase: 'stopped' }, 'admin:root'), {
-      removed: false,
-      why: 'not running',
+      for (const e of d.events) assert.equal((e.data as any).spawnId, spawnId);
+      assert.equal((d.events.at(-1)!.data as any).reason, 'force-removed by operator:ops');
+      if (state.jobId) assert.equal((d.events[1].data as any).jobId, state.jobId);
     });
-  });
+  }
 });

@@ -1,7 +1,10 @@
 import { type EventEnvelope, type NewEvent, newEvent, serverPrefix } from '@condorhub/contracts';
 import { type FailureDescription, userMessage } from './diagnose';
-import { type NodeStrike, nodeStrike } from './node-health';
+import { type NodeStrike, nodeStrike } from './quarantine';
+import { startRemoval } from './removal';
 import type { ServerState } from './server-state';
+import { decideStopTimedOut, stopDeadline } from './stop-timeout';
+import { type TimerSpec, allTimerKeys, timerKeys } from './timers';
 
 export interface LifecycleSettings {
   idleTimeoutS: number;
@@ -15,12 +18,6 @@ export interface LifecycleSettings {
   stopAttempts: number;
 }
 
-export interface TimerSpec {
-  key: string;
-  dueInS: number;
-  event: NewEvent;
-}
-
 /** What the spawner does after an event: append, arm/cancel timers, and at most one condor call. */
 export interface Reaction {
   append: NewEvent[];
@@ -28,37 +25,16 @@ export interface Reaction {
   cancel: string[];
   submit?: boolean;
   removeJob?: string;
-  /** Evidence that the spawn's node, not the user's setup, failed it: count a strike (node-health.ts). */
+  /** Evidence that the spawn's node, not the user's setup, failed it: count a strike (quarantine.ts). */
   strike?: NodeStrike;
 }
 
 const none = (): Reaction => ({ append: [], arm: [], cancel: [] });
-export const timerKeys = (spawnId: string) => ({
-  idle: `idle:${spawnId}`,
-  port: `port:${spawnId}`,
-  handshake: `handshake:${spawnId}`,
-  submit: `submit:${spawnId}`,
-  route: `route:${spawnId}`,
-  stop: (attempt: number) => `stop:${spawnId}:${attempt}`,
-});
-
-/** Every timer of a spawn: what a stopped server must not leave behind. */
-function allTimerKeys(spawnId: string, settings: LifecycleSettings): string[] {
-  const keys = timerKeys(spawnId);
-  const stops = Array.from({ length: settings.stopAttempts }, (_, i) => keys.stop(i + 1));
-  return [keys.idle, keys.port, keys.handshake, keys.submit, keys.route, ...stops];
-}
 
 const submitDeadline = (spawnId: string, settings: LifecycleSettings): TimerSpec => ({
   key: timerKeys(spawnId).submit,
   dueInS: settings.submitDeadlineS,
   event: newEvent('SubmitTimedOut', { spawnId, waitedS: settings.submitDeadlineS }),
-});
-
-const stopDeadline = (spawnId: string, attempt: number, settings: LifecycleSettings): TimerSpec => ({
-  key: timerKeys(spawnId).stop(attempt),
-  dueInS: settings.stopTimeoutS,
-  event: newEvent('StopTimedOut', { spawnId, waitedS: settings.stopTimeoutS * attempt, attempt }),
 });
 
 /**
@@ -202,24 +178,12 @@ export function react(state: ServerState, event: EventEnvelope, settings: Lifecy
         });
       }
       break;
-    case 'StopTimedOut':
-      if (state.phase === 'stopping') {
-        if (d.attempt < settings.stopAttempts) {
-          // Whatever got lost (a dead-lettered removal, a condor_rm that never ran): do it again.
-          redriveRemoval(state, r, false);
-          r.arm.push(stopDeadline(spawnId, d.attempt + 1, settings));
-        } else {
-          // As designed: the entry is gone when ServerStopped is stored, whatever the proxy or
-          // HTCondor answered. A job left behind is removed by the poller as a stray.
-          r.append.push(
-            newEvent('ServerStopped', {
-              spawnId,
-              reason: `stopped after ${d.waitedS} s without the removal finishing; a job left behind is removed as a stray`,
-            }),
-          );
-        }
-      }
+    case 'StopTimedOut': {
+      const next = decideStopTimedOut(state, d, settings);
+      r.append.push(...next.append);
+      r.arm.push(...next.arm);
       break;
+    }
     case 'IdleTimedOut':
       if (state.phase === 'submitted' || state.phase === 'queued') {
         fail({
@@ -295,7 +259,9 @@ export function react(state: ServerState, event: EventEnvelope, settings: Lifecy
     case 'StopRequested':
       // A second StopRequested on a stopping server drives the removal again (it may be stuck).
       if (state.phase === 'stopping') {
-        startRemoval(state, r);
+        const removal = startRemoval(state);
+        r.cancel.push(...removal.cancel);
+        r.append.push(...removal.append);
         r.arm.push(stopDeadline(spawnId, 1, settings));
       }
       break;
@@ -319,36 +285,6 @@ export function react(state: ServerState, event: EventEnvelope, settings: Lifecy
       break;
   }
   return r;
-}
-
-function startRemoval(state: ServerState, r: Reaction) {
-  const keys = timerKeys(state.spawnId!);
-  r.cancel.push(keys.idle, keys.port, keys.handshake, keys.submit, keys.route);
-  redriveRemoval(state, r, true);
-}
-
-/**
- * The removal's steps not known to be done (on a deadline, a route the proxy already removed is
- * left alone). Repeating one is safe: the proxy drops a route once, condor_rm of a gone job counts
- * as done, and only the first ServerStopped of a spawn counts.
- */
-function redriveRemoval(state: ServerState, r: Reaction, first: boolean) {
-  const spawnId = state.spawnId!;
-  if (state.routeRequested && state.routeSpec && (first || state.routeAdded)) {
-    r.append.push(
-      newEvent('RouteRemovalRequested', {
-        spawnId,
-        routeSpec: state.routeSpec,
-        reason: state.failure ? 'spawn-failed' : 'stopped',
-      }),
-    );
-  }
-  if (state.jobId) {
-    r.append.push(newEvent('JobRemovalRequested', { spawnId, jobId: state.jobId }));
-  } else {
-    // Nothing was submitted (or the submit is still running; then JobSubmitted removes it).
-    r.append.push(newEvent('ServerStopped', { spawnId, reason: state.failure ? 'spawn failed' : 'stopped' }));
-  }
 }
 
 /** A deterministic id for the retry, so a redelivered ServerStopped cannot start two. */

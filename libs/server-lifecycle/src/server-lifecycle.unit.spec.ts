@@ -28,6 +28,7 @@ const settings = {
   stopAttempts: 3,
 };
 const stream = serverStreamId('alice', '');
+const NOW = new Date(Date.UTC(2026, 10, 25, 13, 0, 0));
 
 function envelopes(events: NewEvent[], from = 1): EventEnvelope[] {
   return events.map((e, i) => ({
@@ -429,7 +430,7 @@ describe('server lifecycle: decide/evolve/react', () => {
       version: '6.4.12',
       status: 200,
     });
-    const first = followUp(atPort, [answered], settings);
+    const first = followUp(atPort, [answered], settings, NOW);
     assert.deepEqual(first.cancel, [`idle:${spawnId}`, `port:${spawnId}`, `handshake:${spawnId}`]);
     assert.deepEqual(
       first.append.map((e) => [e.type, e.data]),
@@ -448,7 +449,7 @@ describe('server lifecycle: decide/evolve/react', () => {
     assert.deepEqual(latePort.cancel, [`idle:${spawnId}`, `port:${spawnId}`]);
 
     const added = newEvent('RouteAdded', { spawnId, routeSpec: '/user/alice/', target: 'http://127.0.0.2:41000' });
-    const second = followUp(routing.state, [added], settings);
+    const second = followUp(routing.state, [added], settings, NOW);
     assert.deepEqual(
       second.append.map((e) => e.type),
       ['ServerReady'],
@@ -457,14 +458,14 @@ describe('server lifecycle: decide/evolve/react', () => {
 
     // Nothing for another spawn's events, a stopping server, or events whose reaction has other effects.
     assert.deepEqual(
-      followUp(routing.state, [{ ...added, data: { ...added.data, spawnId: randomUUID() } }], settings),
+      followUp(routing.state, [{ ...added, data: { ...added.data, spawnId: randomUUID() } }], settings, NOW),
       {
         append: [],
         cancel: [],
       },
     );
     const stopping = run([newEvent('StopRequested', { spawnId, by: 'alice', reason: 'user' })], routing.state).state;
-    assert.deepEqual(followUp(stopping, [added], settings).append, []);
-    assert.deepEqual(followUp(atPort, [jobRunning], settings), { append: [], cancel: [] });
+    assert.deepEqual(followUp(stopping, [added], settings, NOW).append, []);
+    assert.deepEqual(followUp(atPort, [jobRunning], settings, NOW), { append: [], cancel: [] });
   });
 });

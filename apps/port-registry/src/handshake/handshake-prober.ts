@@ -165,7 +165,7 @@ export class HandshakeProber {
         if (!isWaiting(state, t)) return undefined;
         const answered = newEvent('NotebookResponded', { spawnId: t.spawnId, ...answer });
         // The route request goes with the answer, in one transaction (see followUp).
-        const next = followUp(state, [answered], this.opts.lifecycle);
+        const next = followUp(state, [answered], this.opts.lifecycle, new Date());
         return { events: [answered, ...next.append], cancelTimers: next.cancel };
       },
       {

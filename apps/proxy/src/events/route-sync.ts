@@ -200,7 +200,7 @@ export class RouteSync {
         if (state.spawnId === r.spawnId && state.routeTarget && state.routeTarget !== new URL(r.target).origin)
           return undefined;
         // The server is ready once its route is live: ServerReady goes with RouteAdded (see followUp).
-        const next = followUp(state, [added], this.opts.lifecycle);
+        const next = followUp(state, [added], this.opts.lifecycle, new Date());
         const all = [added, ...next.append];
         // Fixed ids: two replicas confirming the same route store it once.
         return { events: all, cancelTimers: next.cancel, eventIds: all.map((_, i) => this.eventId(key, i)) };

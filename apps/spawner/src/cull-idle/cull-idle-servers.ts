@@ -1,6 +1,7 @@
-import type { PoolClient } from 'pg';
 import { accepted, rejected } from '@condorhub/contracts';
+import { tryAdvisoryXactLock } from '@condorhub/event-store';
 import { serversCulled } from '@condorhub/metrics';
+import { lastServerActivity, readyServers, serverActivityKnown } from '@condorhub/read-models';
 import { type CullLimits, decideCull } from '@condorhub/server-lifecycle';
 import { type CommandStore, appendDecision } from '../append-decision';
 
@@ -49,19 +50,14 @@ export class CullIdleServers {
     const lock = await this.store.pool.connect();
     try {
       await lock.query('BEGIN');
-      const { rows } = await lock.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS ok', [
-        this.lockKey,
-      ]);
-      if (!rows[0].ok) return 'not-leader';
-      const candidates = await lock.query<{ user_name: string; server_name: string }>(
-        "SELECT user_name, server_name FROM servers WHERE phase = 'ready' ORDER BY ready_at",
-      );
+      if (!(await tryAdvisoryXactLock(lock, this.lockKey))) return 'not-leader';
+      const candidates = await readyServers(lock);
       // The hub owns the activity table; without it (no hub migrated yet) idleness is unknown,
       // so only the maximum age applies.
-      const { rows: table } = await lock.query<{ t: string | null }>("SELECT to_regclass('server_activity') AS t");
-      const limits = table[0].t ? this.limits : { ...this.limits, idleS: 0 };
+      const activityKnown = await serverActivityKnown(lock);
+      const limits = activityKnown ? this.limits : { ...this.limits, idleS: 0 };
       const out: CullOutcome[] = [];
-      for (const { user_name: user, server_name: serverName } of candidates.rows) {
+      for (const { user, serverName } of candidates) {
         // One server that cannot be decided now (a stream busy beyond the retries) waits for
         // the next pass; the others are still decided in this one.
         let reason: string | undefined;
@@ -76,7 +72,7 @@ export class CullIdleServers {
             reason = culled?.type === 'ServerCulled' ? culled.data.reason : undefined;
             return { decision, metadata: { correlationId: state.spawnId, actor: 'culler' }, reply: () => accepted() };
           },
-          (tx) => lastActivityOf(tx, user, serverName, Boolean(table[0].t)),
+          (tx) => (activityKnown ? lastServerActivity(tx, user, serverName) : Promise.resolve(null)),
         ).catch((error) => rejected('error', String(error)));
         if (reply.accepted && reason) serversCulled.inc({ reason });
         out.push({ user, serverName, culled: reply.accepted, ...(!reply.accepted ? { code: reply.code } : {}) });
@@ -87,13 +83,4 @@ export class CullIdleServers {
       lock.release();
     }
   }
-}
-
-async function lastActivityOf(tx: PoolClient, user: string, serverName: string, hasTable: boolean) {
-  if (!hasTable) return null;
-  const { rows } = await tx.query<{ last_activity: Date }>(
-    'SELECT last_activity FROM server_activity WHERE user_name = $1 AND server_name = $2',
-    [user, serverName],
-  );
-  return rows[0]?.last_activity ?? null;
 }

@@ -1,22 +1,22 @@
-import type { Pool, PoolClient } from 'pg';
+import type { Pool } from 'pg';
 import { type CondorClient } from '@condorhub/condor';
-import { type EventEnvelope, type NewEvent, newEvent, parseServerStreamId } from '@condorhub/contracts';
+import { type EventEnvelope, type NewEvent, parseServerStreamId } from '@condorhub/contracts';
 import {
   type TimerScheduler,
-  isWriteConflict,
-  appendToStream,
+  type TransactionDecision,
   cancelScheduledMessage,
+  decideAndAppendInTransaction,
   lockStreamAt,
   markProcessed,
+  readStream,
   scheduleMessage,
-  withTransaction,
+  wasProcessed,
 } from '@condorhub/event-store';
-import { type Reaction, type ServerState, react } from '@condorhub/server-lifecycle';
+import { type Reaction, type ServerState, foldServer, react } from '@condorhub/server-lifecycle';
 import { revokeSpawnTokens } from '@condorhub/tokens';
-import { recordStrike } from '../node-health/record-strike';
-import { removeJobOf } from '../removal/remove-job';
+import { recordStrike } from '../quarantine/record-strike';
+import { removeJob } from '../removal/remove-job';
 import { recordSpawnMetrics } from '../spawn-metrics/record-spawn-metrics';
-import { loadServerStream } from '../server-stream';
 import type { SpawnerSettings } from '../spawner.settings';
 import { submitSpawn } from '../submit/submit-spawn';
 
@@ -43,111 +43,92 @@ export class SpawnSagaHandler {
   async handle(event: EventEnvelope): Promise<void> {
     if (!parseServerStreamId(event.streamId)) return;
     // Both reads at once: one round trip less per event on the spawn's critical path.
-    const [seen, loaded] = await Promise.all([
-      this.pool.query('SELECT 1 FROM inbox WHERE consumer = $1 AND event_id = $2', [SPAWNER_CONSUMER, event.eventId]),
-      loadServerStream(this.pool, event.streamId),
+    const [seen, stream] = await Promise.all([
+      wasProcessed(this.pool, SPAWNER_CONSUMER, event.eventId),
+      readStream(this.pool, event.streamId),
     ]);
-    if (seen.rowCount) return;
+    if (seen) return;
 
-    let state = loaded;
-    let reaction = react(state, event, this.settings.lifecycle);
+    const state = foldServer(stream);
+    const reaction = react(state, event, this.settings.lifecycle);
     // The condor call happens once; its outcome is recorded whatever else changes meanwhile.
-    let outcome: NewEvent[] = [];
+    const outcome: NewEvent[] = [];
     if (reaction.submit) {
       outcome.push(await submitSpawn(this.pool, this.condor, this.settings, state));
     }
     if (reaction.removeJob) {
-      outcome.push(...(await this.removeJob(state, event, reaction.removeJob)));
+      const server = { state, stream };
+      outcome.push(...(await removeJob(this.pool, this.condor, this.settings, server, event, reaction.removeJob)));
     }
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await withTransaction(this.pool, async (tx) => {
-          if (!(await markProcessed(tx, SPAWNER_CONSUMER, event.eventId))) return;
-          await this.apply(tx, event, state, reaction, outcome);
-        });
-        break;
-      } catch (error) {
-        // The poller or port-registry appended meanwhile: decide again on the new state.
-        if (!isWriteConflict(error) || attempt >= 5) throw error;
-        state = await loadServerStream(this.pool, event.streamId);
-        reaction = { ...react(state, event, this.settings.lifecycle), submit: false, removeJob: undefined };
-        // A stop that finished meanwhile (its deadline, say, while condor_rm hung) is not stored twice.
-        const stillStopping = state.phase === 'stopping';
-        outcome = outcome.filter((e) => e.type !== 'ServerStopped' || stillStopping);
-      }
-    }
-    if (reaction.arm.length) this.timers?.poke();
+    let armed = false;
+    await decideAndAppendInTransaction(
+      this.pool,
+      event.streamId,
+      (current, fresh: boolean, retry) => {
+        if (!fresh) return { events: [], result: undefined };
+        if (!retry) {
+          armed = reaction.arm.length > 0;
+          return this.decision(event, state, reaction, outcome);
+        }
+        // The poller or port-registry appended meanwhile: decide again on the new state, without
+        // calling condor again. A stop that finished meanwhile (its deadline, say, while condor_rm
+        // hung) is not stored twice.
+        const latest = foldServer(current);
+        const again = { ...react(latest, event, this.settings.lifecycle), submit: false, removeJob: undefined };
+        armed = again.arm.length > 0;
+        const stillStopping = latest.phase === 'stopping';
+        return this.decision(
+          event,
+          latest,
+          again,
+          outcome.filter((e) => e.type !== 'ServerStopped' || stillStopping),
+        );
+      },
+      // The stream as read above, before the condor call; the inbox row commits with the effects.
+      { known: stream, attempts: 5, prepare: (tx) => markProcessed(tx, SPAWNER_CONSUMER, event.eventId) },
+    );
+    if (armed) this.timers?.poke();
   }
 
-  private async apply(tx: PoolClient, event: EventEnvelope, state: ServerState, r: Reaction, outcome: NewEvent[]) {
+  /** What the saga stores for `event`: the reaction's events and the condor call's, with their effects. */
+  private decision(
+    event: EventEnvelope,
+    state: ServerState,
+    r: Reaction,
+    outcome: NewEvent[],
+  ): TransactionDecision<undefined> {
     const meta = {
       correlationId: state.spawnId ?? (event.data as any).spawnId,
       causationId: event.eventId,
       actor: 'spawner',
     };
     const toAppend = [...r.append, ...outcome];
-    // Timers decided on this state must not outlive it: hold the stream at that version first
-    // (a port registry recording an answer meanwhile either came first and is seen, or waits
-    // and then cancels what we armed). Stream before timer rows, as every writer here.
-    if (r.arm.length || r.cancel.length) await lockStreamAt(tx, event.streamId, state.streamVersion);
-    for (const key of r.cancel) await cancelScheduledMessage(tx, key);
-    for (const t of r.arm) {
-      await scheduleMessage(tx, t.key, event.streamId, t.event, new Date(Date.now() + t.dueInS * 1000), meta);
-    }
-    if (toAppend.length) {
-      // Expected version: the state we decided on. A concurrent change rolls this back and the
-      // event is redelivered, to be decided again on the new state.
-      await appendToStream(tx, event.streamId, toAppend, { expectedVersion: state.streamVersion, metadata: meta });
-    }
-    if (r.strike && state.spawnId) {
-      const quarantined = await recordStrike(tx, { ...r.strike, spawnId: state.spawnId }, this.settings);
-      if (quarantined) this.log(`node ${r.strike.host} quarantined`);
-    }
-    // Revoked in the transaction that records the stop, so no reader sees a stopped server whose
-    // token still works; a ServerStopped recorded elsewhere revokes when it arrives here.
-    for (const stopped of [event, ...toAppend].filter((e) => e.type === 'ServerStopped'))
-      await revokeSpawnTokens(tx, (stopped.data as any).spawnId);
-    recordSpawnMetrics(state, event);
-  }
-
-  /** condor_rm, then ServerStopped whatever HTCondor said: a stop never waits on the job. */
-  private async removeJob(state: ServerState, event: EventEnvelope, jobId: string): Promise<NewEvent[]> {
-    const spawnId = (event.data as any).spawnId as string;
-    const user = parseServerStreamId(event.streamId)!.user;
-    const result = await removeJobOf(this.condor, { jobId, owner: user, reason: 'stopped by condorhub' });
-    const events: NewEvent[] = [];
-    const stopping = state.spawnId === spawnId && state.phase === 'stopping';
-    if (!result.ok) {
-      const attempt =
-        (
-          await this.pool.query(
-            `SELECT count(*)::int AS n FROM events WHERE stream_id = $1 AND type = 'JobRemovalFailed' AND data->>'jobId' = $2`,
-            [event.streamId, jobId],
-          )
-        ).rows[0].n + 1;
-      events.push(newEvent('JobRemovalFailed', { spawnId, jobId, error: result.error, attempt }));
-      if (attempt < this.settings.removalAttempts) {
-        await scheduleMessage(
-          this.pool,
-          `rm:${spawnId}:${jobId}:${attempt}`,
-          event.streamId,
-          newEvent('JobRemovalRequested', { spawnId, jobId }),
-          new Date(Date.now() + Math.min(300, 5 * 2 ** attempt) * 1000),
-        );
-      }
-    }
-    if (stopping) {
-      events.push(
-        newEvent('ServerStopped', {
-          spawnId,
-          reason: result.ok
-            ? state.failure
-              ? 'spawn failed'
-              : 'stopped'
-            : 'stopped; job removal is retried in the background',
-        }),
-      );
-    }
-    return events;
+    return {
+      // Expected version: the state decided on. A concurrent change rolls all of this back.
+      events: toAppend,
+      metadata: meta,
+      before: async (tx) => {
+        // Timers decided on this state must not outlive it: hold the stream at that version first
+        // (a port registry recording an answer meanwhile either came first and is seen, or waits
+        // and then cancels what we armed). Stream before timer rows, as every writer here.
+        if (r.arm.length || r.cancel.length) await lockStreamAt(tx, event.streamId, state.streamVersion);
+        for (const key of r.cancel) await cancelScheduledMessage(tx, key);
+        for (const t of r.arm) {
+          await scheduleMessage(tx, t.key, event.streamId, t.event, new Date(Date.now() + t.dueInS * 1000), meta);
+        }
+      },
+      after: async (tx) => {
+        if (r.strike && state.spawnId) {
+          const quarantined = await recordStrike(tx, { ...r.strike, spawnId: state.spawnId }, this.settings);
+          if (quarantined) this.log(`node ${r.strike.host} quarantined`);
+        }
+        // Revoked in the transaction that records the stop, so no reader sees a stopped server whose
+        // token still works; a ServerStopped recorded elsewhere revokes when it arrives here.
+        for (const stopped of [event, ...toAppend].filter((e) => e.type === 'ServerStopped'))
+          await revokeSpawnTokens(tx, (stopped.data as any).spawnId);
+        recordSpawnMetrics(state, event);
+      },
+      result: undefined,
+    };
   }
 }

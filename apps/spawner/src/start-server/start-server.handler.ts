@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type CommandReply, type SpawnerCommandData, accepted } from '@condorhub/contracts';
+import { advisoryXactLock } from '@condorhub/event-store';
 import { type SiteLimits, decideStart } from '@condorhub/server-lifecycle';
 import { type CommandStore, appendDecision } from '../append-decision';
 import { otherActiveNamedServers } from './active-named-servers';
@@ -36,7 +37,7 @@ export class StartServerHandler {
       // decides and appends.
       async (tx) => {
         if (cmd.serverName === '') return 0;
-        await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`condorhub:start-named:${cmd.user}`]);
+        await advisoryXactLock(tx, `condorhub:start-named:${cmd.user}`);
         return otherActiveNamedServers(tx, cmd.user, cmd.serverName);
       },
     );

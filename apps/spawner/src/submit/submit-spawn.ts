@@ -1,11 +1,13 @@
 import type { Pool } from 'pg';
 import { type CondorClient, CondorSubmitRejectedError, type SubmitJobRequest } from '@condorhub/condor';
 import { type NewEvent, newEvent } from '@condorhub/contracts';
+import { quarantinedHosts } from '@condorhub/read-models';
 import { revokeSpawnTokens } from '@condorhub/tokens';
 import { type ServerState, userMessage } from '@condorhub/server-lifecycle';
 import type { SpawnerSettings } from '../spawner.settings';
 import { jobEnvironment } from './job-environment';
 import { issueLauncherBootstrap } from './launcher-bootstrap';
+import { recordSubmittedJob, startSubmission } from './submissions';
 
 /**
  * condor_submit for the current spawn; returns the event that records the outcome.
@@ -23,18 +25,12 @@ export async function submitSpawn(
   const spawnId = state.spawnId!;
   const user = state.user!;
   const serverName = state.serverName ?? '';
-  const { rowCount: fresh } = await pool.query(
-    'INSERT INTO spawner_submissions (spawn_id) VALUES ($1) ON CONFLICT DO NOTHING',
-    [spawnId],
-  );
-  if (!fresh) {
+  if (!(await startSubmission(pool, spawnId))) {
     const existing = await findSubmitted(condor, spawnId);
     if (existing) return existing;
     await revokeSpawnTokens(pool, spawnId);
   }
-  const quarantined = (
-    await pool.query<{ host: string }>(`SELECT host FROM nodes WHERE state = 'quarantined'`)
-  ).rows.map((r) => r.host);
+  const quarantined = await quarantinedHosts(pool);
   // Not the API token: the job ad is public to the pool. The launcher trades this for it.
   const bootstrap = await issueLauncherBootstrap(pool, {
     spawnId,
@@ -67,7 +63,7 @@ export async function submitSpawn(
   for (let attempt = 1; ; attempt++) {
     try {
       const result = await condor.submit(request);
-      await pool.query('UPDATE spawner_submissions SET job_id = $2 WHERE spawn_id = $1', [spawnId, result.jobId]);
+      await recordSubmittedJob(pool, spawnId, result.jobId);
       return newEvent('JobSubmitted', {
         spawnId,
         jobId: result.jobId,

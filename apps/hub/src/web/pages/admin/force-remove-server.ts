@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import { ServerName, UserName, serverStreamId } from '@condorhub/contracts';
-import { WrongExpectedVersionError, appendToStream, readStream } from '@condorhub/event-store';
-import { decideForceRemove, foldServer } from '@condorhub/server-lifecycle';
+import { decideAndAppend } from '@condorhub/event-store';
+import { type ServerState, decideForceRemove, foldServer } from '@condorhub/server-lifecycle';
 import { HubError, badRequest } from '../../../http/hub-error';
 import { type AdminAudit, adminActor } from './admin-audit';
 
@@ -21,21 +21,16 @@ export async function forceRemoveServer(
   if (typeof server !== 'string' || !ServerName.safeParse(server).success)
     throw badRequest('Which server? (not a server name)');
   const label = `${user}/${server}`;
-  const stream = serverStreamId(user, server);
-  const state = foldServer(await readStream(pool, stream));
   const by = adminActor(admin);
-  const decision = decideForceRemove(state, by);
-  if (!decision.removed) throw new HubError(409, `${label} is ${decision.why}: there is nothing to remove.`);
-  try {
-    await appendToStream(pool, stream, decision.events, {
-      expectedVersion: state.streamVersion,
-      metadata: { actor: by, correlationId: state.spawnId },
-    });
-  } catch (error) {
-    if (error instanceof WrongExpectedVersionError)
-      throw new HubError(409, `${label} changed meanwhile; look again and retry.`);
-    throw error;
-  }
-  await audit.record(admin, 'server-force-removed', label, decision.summary);
+  let state: ServerState | undefined;
+  const outcome = await decideAndAppend(pool, serverStreamId(user, server), (events) => {
+    state = foldServer(events);
+    const decision = decideForceRemove(state, by);
+    return decision.ok ? { events: decision.events, metadata: { actor: by, correlationId: state.spawnId } } : undefined;
+  });
+  if (outcome === 'declined' || !state) throw new HubError(409, `${label} is not running: there is nothing to remove.`);
+  if (outcome === 'conflict') throw new HubError(409, `${label} changed meanwhile; look again and retry.`);
+  const summary = `removed (was ${state.phase}${state.jobId ? `, job ${state.jobId} is being removed` : ''})`;
+  await audit.record(admin, 'server-force-removed', label, summary);
   return label;
 }

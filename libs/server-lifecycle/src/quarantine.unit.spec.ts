@@ -6,6 +6,8 @@ import { newEvent, serverStreamId } from '@condorhub/contracts';
 import {
   type NodeStrike,
   type ServerState,
+  decideRelease,
+  decideStrike,
   evolve,
   foldNode,
   initialServerState,
@@ -186,4 +188,73 @@ describe('quarantine: several strikes from several users within the window', () 
       assert.equal(Boolean(reason), quarantined, reason);
     });
   }
+});
+
+describe('decideStrike: the strike, and the quarantine it tips the node into', () => {
+  const at = (min: number) => new Date(Date.UTC(2026, 11, 4, 12, min)).toISOString();
+  const recorded = (user: string, min: number) => ({
+    type: 'NodeStrikeRecorded' as const,
+    recordedAt: at(min),
+    data: { host: HOST, spawnId: randomUUID(), reason: 'r', user },
+  });
+  const q = { quarantineStrikes: 2, quarantineWindowS: 1800, quarantineMinUsers: 2 };
+  const strike = (user: string) => ({ host: HOST, user, reason: 'hung', spawnId: randomUUID() });
+  const cases: [string, ReturnType<typeof recorded>[], string, string[], number?][] = [
+    ['a first strike is only recorded', [], 'alice', ['NodeStrikeRecorded']],
+    [
+      'a second user within the window quarantines',
+      [recorded('alice', 30)],
+      'bob',
+      ['NodeStrikeRecorded', 'NodeQuarantined'],
+      2,
+    ],
+    ['the same user again does not', [recorded('alice', 30)], 'alice', ['NodeStrikeRecorded']],
+    ['an old strike outside the window does not count', [recorded('alice', 1)], 'bob', ['NodeStrikeRecorded']],
+    [
+      'a quarantined node is not quarantined twice',
+      [recorded('alice', 30), recorded('bob', 31), { type: 'NodeQuarantined', recordedAt: at(31), data: {} } as never],
+      'carol',
+      ['NodeStrikeRecorded'],
+    ],
+    [
+      'strikes before a release do not count',
+      [recorded('alice', 30), { type: 'NodeReleased', recordedAt: at(31), data: { host: HOST, by: 'ops' } } as never],
+      'bob',
+      ['NodeStrikeRecorded'],
+    ],
+  ];
+  for (const [name, node, user, types, strikes] of cases) {
+    it(name, () => {
+      const s = strike(user);
+      const events = decideStrike(node, s, new Date(at(40)), q);
+      assert.deepEqual(
+        events.map((e) => e.type),
+        types,
+      );
+      assert.deepEqual(events[0].data, s);
+      if (strikes !== undefined) {
+        const quarantined = events[1].data as any;
+        assert.equal(quarantined.strikes, strikes);
+        assert.equal(quarantined.host, HOST);
+        assert.match(quarantined.reason, /2 spawns of 2 users failed on this node within 30 min/);
+      }
+    });
+  }
+});
+
+describe('decideRelease', () => {
+  const quarantined = { quarantined: true, strikes: [] };
+  it('releases a quarantined node, naming who did', () => {
+    assert.deepEqual(decideRelease(quarantined, { host: HOST, by: 'ops' }), {
+      ok: true,
+      events: [newEvent('NodeReleased', { host: HOST, by: 'ops' })],
+    });
+  });
+  it('refuses a node in service', () => {
+    assert.deepEqual(decideRelease({ quarantined: false, strikes: [] }, { host: HOST, by: 'ops' }), {
+      ok: false,
+      code: 'not-quarantined',
+      reason: `${HOST} is not quarantined`,
+    });
+  });
 });

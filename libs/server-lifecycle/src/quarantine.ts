@@ -1,8 +1,9 @@
-import type { EventEnvelope } from '@condorhub/contracts';
+import { type EventEnvelope, type NewEvent, newEvent } from '@condorhub/contracts';
+import type { Decision } from './decide';
 import type { ServerState } from './server-state';
 
 /**
- * Node health, pure. A strike is evidence against a worker node, never the user's own doing:
+ * Node health and quarantine, pure. A strike is evidence against a worker node, never the user's own doing:
  * - the launcher ran its preflight there and the node's file systems hung (`node-unresponsive`
  *   at preflight);
  * - the job ran there and the launcher never said a word (no port, no diagnosis) before the
@@ -73,4 +74,27 @@ export function quarantineReason(state: NodeState, now: Date, s: QuarantineSetti
   const users = new Set(recent.map((x) => x.user ?? `spawn:${x.spawnId}`));
   if (recent.length < s.quarantineStrikes || users.size < s.quarantineMinUsers) return undefined;
   return `${recent.length} spawns of ${users.size} users failed on this node within ${Math.round(s.quarantineWindowS / 60)} min`;
+}
+
+/**
+ * Counting a strike against a node: the strike, and NodeQuarantined when it tips the node over
+ * the threshold, to be appended to the node's stream (`node`: its events so far) in one append.
+ */
+export function decideStrike(
+  node: Pick<EventEnvelope, 'type' | 'recordedAt' | 'data'>[],
+  strike: NodeStrike & { spawnId: string },
+  now: Date,
+  settings: QuarantineSettings,
+): NewEvent[] {
+  const recorded = newEvent('NodeStrikeRecorded', strike);
+  const after = foldNode([...node, { type: recorded.type, recordedAt: now.toISOString(), data: recorded.data }]);
+  const reason = quarantineReason(after, now, settings);
+  if (!reason) return [recorded];
+  return [recorded, newEvent('NodeQuarantined', { host: strike.host, strikes: after.strikes.length, reason })];
+}
+
+/** An operator puts a quarantined node back into service; a node in service is refused. */
+export function decideRelease(node: NodeState, cmd: { host: string; by: string }): Decision {
+  if (!node.quarantined) return { ok: false, code: 'not-quarantined', reason: `${cmd.host} is not quarantined` };
+  return { ok: true, events: [newEvent('NodeReleased', { host: cmd.host, by: cmd.by })] };
 }
