@@ -7,6 +7,7 @@ import { type Checkpoint, readCheckpoint, readStream, streamVersion } from '@con
 import { READ_MODELS_PROCESSOR, ServerRow, UserRow } from '@condorhub/read-models';
 import { CONFIG, PG_POOL, READ_MODELS } from '@condorhub/runtime';
 import { type ServerState, foldServer, initialServerState } from '@condorhub/server-lifecycle';
+import { type UserState, foldUser } from '@condorhub/users';
 
 export interface HubUser {
   name: string;
@@ -16,12 +17,7 @@ export interface HubUser {
 }
 
 /** A user's own record from their stream: created, deleted, or never seen there. */
-export interface UserStreamState {
-  version: number;
-  exists: boolean;
-  admin: boolean;
-  createdAt?: Date;
-}
+export type UserStreamState = UserState;
 
 /**
  * The hub's reads. What a request just changed must be visible to the next request (start,
@@ -41,23 +37,12 @@ export class HubStore {
   }
 
   async userStream(name: string): Promise<UserStreamState> {
-    const events = await readStream(this.pool, userStreamId(name));
-    const state: UserStreamState = { version: 0, exists: false, admin: false };
-    for (const e of events) {
-      state.version = e.streamVersion;
-      if (e.type === 'UserCreated') {
-        state.exists = true;
-        state.admin = (e.data as any).admin === true;
-        state.createdAt = new Date(e.recordedAt);
-      } else if (e.type === 'UserAdminChanged' && state.exists) {
-        state.admin = (e.data as any).admin === true;
-      } else if (e.type === 'UserDeleted') {
-        state.exists = false;
-        state.admin = false;
-        state.createdAt = undefined;
-      }
-    }
-    return state;
+    return foldUser(await readStream(this.pool, userStreamId(name)));
+  }
+
+  /** Whether the read model knows the user: a user who only ever spawned has no stream of their own. */
+  async knownFromSpawns(name: string): Promise<boolean> {
+    return (await this.ds.getRepository(UserRow).findOne({ where: { name } })) !== null;
   }
 
   /** The user, if they exist: their stream decides; users known only from a spawn come from the read model. */
