@@ -9,3 +9,4 @@ export * from './lifecycle-settings';
 export * from './node-health';
 export * from './spawn-policy';
 export * from './cull';
+export * from './port-report';
