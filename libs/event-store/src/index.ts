@@ -19,6 +19,7 @@ export * from './sql/list-stream-versions';
 export * from './sql/read-types-after';
 export * from './sql/find-event-version';
 export * from './sql/list-correlated-streams';
+export * from './sql/stored-route-events';
 export * from './sql/read-checkpoint';
 export * from './sql/store-checkpoint';
 export * from './sql/schedule-message';

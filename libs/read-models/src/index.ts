@@ -15,3 +15,4 @@ export * from './queries/list-nodes';
 export * from './queries/list-routes';
 export * from './queries/count-spawn-failures';
 export * from './queries/count-spawn-attempts';
+export * from './queries/list-desired-routes';
