@@ -10,3 +10,5 @@ export * from './node-health';
 export * from './spawn-policy';
 export * from './cull';
 export * from './port-report';
+export * from './launcher-credential';
+export * from './token-exchange';
