@@ -12,3 +12,4 @@ export * from './cull';
 export * from './port-report';
 export * from './launcher-credential';
 export * from './token-exchange';
+export * from './launcher-report';
