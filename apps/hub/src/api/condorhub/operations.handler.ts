@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { countSpawnAttempts, countSpawnFailures, listNodes } from '@condorhub/read-models';
+import { countSpawnAttempts, countSpawnFailures, listNodeRows } from '@condorhub/read-models';
 import { READ_MODELS } from '@condorhub/runtime';
 import { AuthService } from '../../auth/auth.service';
 import { badRequest } from '../../http/hub-error';
@@ -18,7 +18,7 @@ export class OperationsHandler {
 
   async nodes(req: IncomingMessage) {
     await this.auth.require(req, ['admin:servers']);
-    const rows = await listNodes(this.ds);
+    const rows = await listNodeRows(this.ds);
     return rows.map((n) => ({
       host: n.host,
       state: n.state,
