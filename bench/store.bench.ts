@@ -1,12 +1,26 @@
 // Event store: appends with version checks (4 writers) against plain INSERTs (the peer
 // baseline, same writers, same payload), catch-up read through readAllForward, and the relay's
-// lag from committed append to a durable JetStream consumer at a steady 500 events/s.
-// usage: npm run bench:store [-- --events 20000 --rounds 2 --rate 500 --lag-seconds 20 --batch 500]
+// lag from committed append to a durable JetStream consumer at a steady 500 events/s; the same
+// appends again under a spawn-storm-like background load (see startStorm).
+// usage: npm run bench:store [-- --events 20000 --rounds 2 --rate 500 --lag-seconds 20 --batch 500
+//   --storm-rate 1000]
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import type { Pool } from 'pg';
 import { newEvent, serverStreamId } from '@condorhub/contracts';
-import { BEGINNING, type Checkpoint, appendToStream, checkpointOf, readAllForward } from '@condorhub/event-store';
+import {
+  BEGINNING,
+  type Checkpoint,
+  EventProcessor,
+  appendToStream,
+  checkpointOf,
+  createPool,
+  noAppendApplicationName,
+  readAllForward,
+  readStream,
+  scheduleMessage,
+  withTransaction,
+} from '@condorhub/event-store';
 import { DurableConsumer, createRelay } from '@condorhub/messaging';
 import { type TestDatabase, type TestNats, createTestDatabase, createTestNats } from '@condorhub/testing';
 import { numberArg } from './lib/args';
@@ -20,6 +34,7 @@ const STREAMS_PER_WRITER = numberArg('streams', 50);
 const RATE = numberArg('rate', 500);
 const LAG_SECONDS = numberArg('lag-seconds', 20);
 const READ_BATCH = numberArg('batch', 500);
+const STORM_RATE = numberArg('storm-rate', 1_000);
 // Hard stop: a stuck phase must not keep the bench (and its schema) around.
 const DEADLINE_MS = numberArg('timeout-s', 600) * 1000;
 
@@ -181,6 +196,145 @@ async function benchAppends(db: TestDatabase): Promise<{ store: number; baseline
   return { store: totals.store / totals.storeS, baseline: totals.baseline / totals.baselineS };
 }
 
+/**
+ * A spawn storm's load on the store, in this process but on its own pools (so the writers'
+ * figures and backends stay apart): STORM_RATE events/s, each a spawner-like decision over 200
+ * server streams (a transaction that reads the stream, appends one event at its version,
+ * disarms the previous timer and arms the next), followed live by a projector-like reader (a
+ * transaction per batch upserting one read-model row per event, as a no-append session) and a
+ * relay-like reader (after-commit mode, nothing published). 1,000/s is 200 spawns' ~10 events
+ * each within 2 s, about the start of bench:spawn's 200-spawn burst.
+ */
+function startStorm(db: TestDatabase): { stop(): Promise<string> } {
+  const writers = createPool({ ...db.db, max: 8, applicationName: 'bench-storm' });
+  const readerDb = { ...db.db, max: 4, applicationName: noAppendApplicationName('bench-storm-reader') };
+  const readers = createPool(readerDb);
+  const streams = 200;
+  const versions = new Array<number>(streams).fill(0);
+  const busy = new Array<boolean>(streams).fill(false);
+  let appended = 0;
+  let failures = 0;
+  let projected = 0;
+  const errors: unknown[] = [];
+  const decide = async (s: number) => {
+    busy[s] = true;
+    const stream = serverStreamId('chstorm', `s${s}`);
+    try {
+      await withTransaction(writers, async (tx) => {
+        const events = await readStream(tx, stream);
+        const v = versions[s];
+        await appendToStream(tx, stream, [jobIdle()], {
+          expectedVersion: events.length === 0 ? 'no_stream' : events.length,
+          metadata: { actor: 'storm', correlationId: `storm-${s}` },
+          cancelTimers: v ? [`storm:${s}:${v}`] : [],
+        });
+        await scheduleMessage(tx, `storm:${s}:${v + 1}`, stream, jobIdle(), new Date(Date.now() + 3_600_000));
+      });
+      versions[s]++;
+      appended++;
+    } catch (e) {
+      failures++;
+      errors.push(e);
+    } finally {
+      busy[s] = false;
+    }
+  };
+  const processors = [
+    new EventProcessor({
+      name: 'storm-projector',
+      pool: readers,
+      db: readerDb,
+      mode: 'transaction',
+      handle: async (events, tx) => {
+        for (const e of events) {
+          await tx!.query(
+            `INSERT INTO storm_servers (stream_id, version, last_type) VALUES ($1, $2, $3)
+             ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, last_type = excluded.last_type`,
+            [e.streamId, e.streamVersion, e.type],
+          );
+        }
+        projected += events.length;
+      },
+      onError: (e) => errors.push(e),
+    }),
+    new EventProcessor({
+      name: 'storm-relay',
+      pool: readers,
+      db: readerDb,
+      mode: 'after',
+      checkpointEveryMs: 100,
+      handle: async () => undefined,
+      onError: (e) => errors.push(e),
+    }),
+  ];
+  let running = true;
+  const loop = (async () => {
+    await db.pool.query(
+      'CREATE TABLE IF NOT EXISTS storm_servers (stream_id text PRIMARY KEY, version bigint, last_type text)',
+    );
+    for (const p of processors) p.start();
+    const t0 = performance.now();
+    let issued = 0;
+    const inFlight = new Set<Promise<void>>();
+    while (running) {
+      const due = Math.floor(((performance.now() - t0) / 1000) * STORM_RATE);
+      while (issued < due) {
+        let s = issued % streams;
+        for (let k = 0; busy[s] && k < streams; k++) s = (s + 1) % streams;
+        issued++;
+        if (busy[s]) continue; // every stream busy: the storm is saturated, drop this one
+        const p = decide(s).finally(() => inFlight.delete(p));
+        inFlight.add(p);
+      }
+      await sleep(2);
+    }
+    await Promise.all(inFlight);
+    return (performance.now() - t0) / 1000;
+  })();
+  return {
+    async stop() {
+      running = false;
+      const seconds = await loop;
+      for (const p of processors) await p.stop();
+      await writers.end();
+      await readers.end();
+      if (errors.length) console.error('storm errors (first):', errors[0]);
+      return `${appended} storm appends (${(appended / seconds).toFixed(0)}/s, ${failures} failed), ${projected} projected`;
+    },
+  };
+}
+
+/** The append figure again, 4 writers as in benchAppends, while startStorm's load runs. */
+async function benchAppendsUnderStorm(db: TestDatabase): Promise<number> {
+  const app = db.db.applicationName!;
+  const versions = new Map<string, number>();
+  const streamOf = (w: number, n: number) => serverStreamId('chbench', `storm-w${w}-s${n % STREAMS_PER_WRITER}`);
+  const storm = startStorm(db);
+  try {
+    // The storm's readers catch up on the log written so far before the load is steady.
+    await sleep(3_000);
+    const count = Math.ceil(EVENTS / ROUNDS);
+    const cpu = await cpuStart(db.pool, app);
+    const rate = await timedWriters('appends under storm', count, async (w, n) => {
+      const id = streamOf(w, n);
+      const v = versions.get(id) ?? 0;
+      const r = await appendToStream(db.pool, id, [jobIdle()], {
+        expectedVersion: v === 0 ? 'no_stream' : v,
+        metadata: { actor: 'bench' },
+      });
+      versions.set(id, r.nextVersion);
+    });
+    const used = cpuSince(cpu);
+    log(
+      `appends under storm: ${rate.toFixed(0)}/s; CPU per op (storm included): node ${((used.node / count) * 1e6).toFixed(0)} µs, ` +
+        `writers' postgres backends ${((used.pg / count) * 1e6).toFixed(0)} µs`,
+    );
+    return rate;
+  } finally {
+    log(`storm: ${await storm.stop()}`);
+  }
+}
+
 async function benchRead(db: TestDatabase): Promise<{ rate: number; events: number }> {
   const { rows } = await db.pool.query<{ n: string }>('SELECT count(*)::text AS n FROM events');
   const total = Number(rows[0].n);
@@ -258,8 +412,8 @@ async function benchRelayLag(db: TestDatabase, nats: TestNats): Promise<{ p50: n
       });
       committedAt.set(id, performance.now());
       versions[s] = r.nextVersion;
-    } catch {
-      failures++;
+    } catch (e) {
+      if (!failures++) log(`relay lag: first failed append: ${String(e)}`);
     } finally {
       busy[s] = false;
       inFlight--;
@@ -336,7 +490,8 @@ async function benchRelayLag(db: TestDatabase, nats: TestNats): Promise<{ p50: n
 async function main() {
   const [l1, l5] = os.loadavg();
   console.log(
-    `store bench: ${EVENTS} appends over ${WRITERS} writers (${ROUNDS} rounds), relay at ${RATE}/s for ${LAG_SECONDS} s; ` +
+    `store bench: ${EVENTS} appends over ${WRITERS} writers (${ROUNDS} rounds), relay at ${RATE}/s for ${LAG_SECONDS} s, ` +
+      `storm at ${STORM_RATE}/s; ` +
       `${os.cpus().length} cpus, node ${process.version}, load ${l1.toFixed(2)}/${l5.toFixed(2)}`,
   );
   let db: TestDatabase | undefined;
@@ -351,9 +506,11 @@ async function main() {
     const appends = await benchAppends(db);
     const read = await benchRead(db);
     const lag = await benchRelayLag(db, nats);
+    const underStorm = await benchAppendsUnderStorm(db);
     log(`relay lag p50 ${lag.p50.toFixed(1)} ms, max ${lag.max.toFixed(1)} ms`);
     console.log(`store.append_per_s: ${appends.store.toFixed(0)}`);
     console.log(`baseline.insert_per_s: ${appends.baseline.toFixed(0)}`);
+    console.log(`store.append_per_s_under_storm: ${underStorm.toFixed(0)}`);
     console.log(`store.read_per_s: ${read.rate.toFixed(0)}`);
     console.log(`store.relay_lag_p99_ms: ${lag.p99.toFixed(1)}`);
     const [e1] = os.loadavg();

@@ -3,9 +3,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { newEvent, launcherStreamId, removalStreamId, serverStreamId } from '@condorhub/contracts';
 import { appendToStream, readStream } from '@condorhub/event-store';
-import { openReadModels, readModelMigrations } from '@condorhub/read-models';
+import { createReadModelsProcessor, openReadModels, readModelMigrations } from '@condorhub/read-models';
 import { type TestDatabase, createTestDatabase } from '@condorhub/testing';
-import { createReadModelsProcessor } from '../../projector/src/projections/read-models.processor';
 import { run } from './main';
 
 describe('condorhub CLI (real PostgreSQL)', () => {
@@ -77,6 +76,8 @@ describe('condorhub CLI (real PostgreSQL)', () => {
     assert.match(text, /alice\/: removed \(was stopping, job 41\.0 is being removed\)/);
     const types = (await readStream(t.pool, serverStreamId('alice', ''))).map((e) => e.type as string);
     assert.deepEqual(types.slice(-3), ['StopRequested', 'JobRemovalRequested', 'ServerStopped']);
+    // explain names who asked (an operator here; `admin:<name>` from the admin page).
+    assert.match((await capture(['explain', 'alice'])).text, /StopRequested .*Stop requested by operator:/);
     assert.match((await capture(['force-remove', 'alice'])).text, /not running/);
   });
 

@@ -4,7 +4,7 @@ import { loadConfig, databaseOptions, natsOptions } from '@condorhub/config';
 import { ServerName, UserName, serverStreamId } from '@condorhub/contracts';
 import { createPool, readStream } from '@condorhub/event-store';
 import { connectNats, sendCommand } from '@condorhub/messaging';
-import { rebuildReadModels } from '../../projector/src/rebuild/rebuild-read-models';
+import { rebuildReadModels } from '@condorhub/read-models';
 import { describeDeadLetters, replayDeadLetters } from './dead-letters/dead-letters';
 import { explainSpawn, spawnEvents } from './explain/explain-spawn';
 import { withSideStreams } from './explain/with-side-streams';

@@ -7,7 +7,7 @@ import type { DatabaseOptions, EventProcessor } from '@condorhub/event-store';
 import { RELAY_PROCESSOR, createRelay } from '@condorhub/messaging';
 import { registerReadinessCheck, watchStoreGauges } from '@condorhub/metrics';
 import { CONFIG, DB_OPTIONS, NATS, PG_POOL, READ_MODELS } from '@condorhub/runtime';
-import { READ_MODELS_PROCESSOR, createReadModelsProcessor } from './projections/read-models.processor';
+import { READ_MODELS_PROCESSOR, createReadModelsProcessor } from '@condorhub/read-models';
 
 /** Runs the relay (store → JetStream) and the read-model projections. */
 @Injectable()

@@ -2,12 +2,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { sendCommand } from '@condorhub/messaging';
 import { ensureUser } from '../../../tools/condor-sim/harness';
-import { bootstrapCondorPoller } from '../../condor-poller/src/bootstrap';
-import { bootstrapPortRegistry } from '../../port-registry/src/bootstrap';
-import { bootstrapProjector } from '../../projector/src/bootstrap';
 import { type TestCondorhub, createTestCondorhub } from '../../all-in-one/src/testing/test-condorhub';
-import { bootstrapSpawner } from './bootstrap';
-import { bootstrapHub } from '../../hub/src/bootstrap';
+import { bootPipeline } from '../../all-in-one/src/testing/boot-pipeline';
 
 const users = { first: 'chbigfirst', second: 'chbigsecond', small: 'chqsmall' };
 
@@ -21,17 +17,7 @@ describe('queue insight on condor-sim: why a job is still idle, through the hub 
       // Two hosts of 4 CPUs: no slot can ever give 64.
       sim: { hosts: 2, slots: 4 },
       env: { CONDORHUB_MAX_CPUS: '64', CONDORHUB_PENDING_POLL_S: '0.3', CONDORHUB_IDLE_TIMEOUT_S: '120' },
-      boot: async (config) => {
-        const registry = await bootstrapPortRegistry(config);
-        (config as any).CONDORHUB_PUBLIC_URL = `http://127.0.0.1:${config.CONDORHUB_PORT_REGISTRY_PORT}`;
-        return [
-          registry,
-          await bootstrapProjector(config),
-          await bootstrapSpawner(config),
-          await bootstrapCondorPoller(config),
-          await bootstrapHub(config),
-        ];
-      },
+      boot: (config) => bootPipeline(config, { hub: true }),
     });
   });
   after(async () => {

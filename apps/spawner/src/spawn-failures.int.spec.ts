@@ -7,16 +7,12 @@ import path from 'node:path';
 import type { EventEnvelope } from '@condorhub/contracts';
 import { sendCommand } from '@condorhub/messaging';
 import { ensureUser } from '../../../tools/condor-sim/harness';
-import { bootstrapCondorPoller } from '../../condor-poller/src/bootstrap';
-import { bootstrapPortRegistry } from '../../port-registry/src/bootstrap';
-import { bootstrapProjector } from '../../projector/src/bootstrap';
 import {
   STAND_IN_NOTEBOOK,
   type TestCondorhub,
   createTestCondorhub,
 } from '../../all-in-one/src/testing/test-condorhub';
-import { bootstrapSpawner } from './bootstrap';
-import { bootstrapHub } from '../../hub/src/bootstrap';
+import { bootPipeline } from '../../all-in-one/src/testing/boot-pipeline';
 
 // Each case has its own user, so faults can select it by owner and cases cannot collide.
 const users = {
@@ -56,17 +52,7 @@ describe('spawn failures on condor-sim: each with its stage, diagnosis and user 
         CONDORHUB_UNKNOWN_AFTER_FAILURES: '3',
         CONDORHUB_NOTEBOOK_CMD: `python3 ${STAND_IN_NOTEBOOK} --behaviour ${behaviourFile}`,
       },
-      boot: async (config) => {
-        const registry = await bootstrapPortRegistry(config);
-        (config as any).CONDORHUB_PUBLIC_URL = `http://127.0.0.1:${config.CONDORHUB_PORT_REGISTRY_PORT}`;
-        return [
-          registry,
-          await bootstrapProjector(config),
-          await bootstrapSpawner(config),
-          await bootstrapCondorPoller(config),
-          await bootstrapHub(config),
-        ];
-      },
+      boot: (config) => bootPipeline(config, { hub: true }),
     });
   });
   after(async () => {

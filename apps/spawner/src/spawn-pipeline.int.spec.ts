@@ -2,11 +2,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { sendCommand } from '@condorhub/messaging';
 import { ensureUser } from '../../../tools/condor-sim/harness';
-import { bootstrapCondorPoller } from '../../condor-poller/src/bootstrap';
-import { bootstrapPortRegistry } from '../../port-registry/src/bootstrap';
-import { bootstrapProjector } from '../../projector/src/bootstrap';
 import { type TestCondorhub, createTestCondorhub } from '../../all-in-one/src/testing/test-condorhub';
-import { bootstrapSpawner } from './bootstrap';
+import { bootPipeline } from '../../all-in-one/src/testing/boot-pipeline';
 
 const USER = 'chpipe';
 
@@ -17,18 +14,7 @@ describe('spawn pipeline on condor-sim: spawner, condor-poller, port-registry, p
     h = await createTestCondorhub({
       label: 'pipeline',
       env: { CONDORHUB_PENDING_POLL_S: '0.3' },
-      boot: async (config) => {
-        // Without a proxy in this test, the hub API the job calls is the port registry itself.
-        const registry = await bootstrapPortRegistry(config);
-        const url = `http://127.0.0.1:${config.CONDORHUB_PORT_REGISTRY_PORT}`;
-        (config as any).CONDORHUB_PUBLIC_URL = url;
-        return [
-          registry,
-          await bootstrapProjector(config),
-          await bootstrapSpawner(config),
-          await bootstrapCondorPoller(config),
-        ];
-      },
+      boot: (config) => bootPipeline(config),
     });
   });
   after(async () => h?.close());

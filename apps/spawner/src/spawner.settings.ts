@@ -5,8 +5,10 @@ import { type LifecycleSettings, lifecycleSettings } from '@condorhub/server-lif
 
 export interface SpawnerSettings {
   lifecycle: LifecycleSettings;
-  /** What browsers and notebooks use: the proxy's public URL. */
+  /** What browsers use: the proxy's public URL. */
   publicUrl: string;
+  /** Where jobs on the workers reach the proxy (CONDORHUB_JOB_HUB_URL, default publicUrl). */
+  jobHubUrl?: string;
   /** The job's executable on the worker. */
   launcher: string;
   notebookCommand: string[];
@@ -27,6 +29,7 @@ export function spawnerSettings(config: Config): SpawnerSettings {
   return {
     lifecycle: lifecycleSettings(config),
     publicUrl: config.CONDORHUB_PUBLIC_URL.replace(/\/$/, ''),
+    jobHubUrl: (config.CONDORHUB_JOB_HUB_URL ?? config.CONDORHUB_PUBLIC_URL).replace(/\/$/, ''),
     launcher: config.CONDORHUB_LAUNCHER ?? path.join(repoRoot, 'apps/launcher/condorhub_launcher.py'),
     notebookCommand: config.CONDORHUB_NOTEBOOK_CMD.split(/\s+/).filter(Boolean),
     jupyterhubVersion: config.CONDORHUB_JUPYTERHUB_VERSION,

@@ -54,6 +54,14 @@ export const ConfigSchema = z.object({
     .regex(/^[A-Za-z0-9_-]+$/)
     .default('CONDORHUB'),
   CONDORHUB_PUBLIC_URL: url('http://127.0.0.1:8000'),
+  // The proxy as jobs on the workers reach it (the hub API, activity, the port report), when
+  // that differs from the browsers' address: a worker in another container or behind NAT
+  // (docker-compose.yml: http://proxy:8000). Unset: CONDORHUB_PUBLIC_URL.
+  CONDORHUB_JOB_HUB_URL: z
+    .string()
+    .url()
+    .regex(/^https?:\/\/[^/]/, 'must be an http(s) URL')
+    .optional(),
   CONDORHUB_PROXY_PORT: port(8000),
   CONDORHUB_PROXY_HOST: z.string().default('127.0.0.1'),
   // Proxy processes sharing the port on this host (apps/proxy/src/main.ts), each a full replica.

@@ -18,6 +18,7 @@ describe('contracts', () => {
   it('registers every event named in the design, each with a category and version', () => {
     for (const type of [
       'SpawnRequested',
+      'AdminActionRecorded',
       'JobSubmitted',
       'JobIdle',
       'JobRunning',

@@ -10,5 +10,6 @@ export * from './events/removal.events';
 export * from './events/launcher.events';
 export * from './events/user.events';
 export * from './events/group.events';
+export * from './events/admin.events';
 export * from './commands/spawner.commands';
 export * from './commands/command-reply';

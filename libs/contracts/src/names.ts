@@ -34,6 +34,8 @@ export const removalStreamId = (spawnId: string) => `removal-${spawnId}`;
 export const launcherStreamId = (spawnId: string) => `launcher-${spawnId}`;
 export const userStreamId = (user: string) => `user-${user}`;
 export const groupStreamId = (group: string) => `group-${group}`;
+/** The audit trail of one admin's actions on the admin page. */
+export const adminStreamId = (admin: string) => `admin-${admin}`;
 /**
  * Streams beside the server's own that belong to one spawn's story (a stray job removed; how its
  * launcher got the API token): explain, replay and the timeline merge them in log order.

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { adminEvents } from './events/admin.events';
 import { ContractError, parseWith } from './contract-error';
 import { groupEvents } from './events/group.events';
 import { launcherEvents } from './events/launcher.events';
@@ -16,6 +17,7 @@ const categories = {
   launcher: launcherEvents,
   user: userEvents,
   group: groupEvents,
+  admin: adminEvents,
 } as const;
 
 type Categories = typeof categories;

@@ -1,5 +1,4 @@
 import { Pool, type PoolClient, type PoolConfig } from 'pg';
-import { notifyAppended } from './sql/notify-appended';
 
 /** What every store function needs: a pool, a pooled client or a transaction. */
 export interface Sql {
@@ -47,37 +46,39 @@ export function createPool(opts: DatabaseOptions): Pool {
   return pool;
 }
 
-/** Clients inside withTransaction, and those of them that appended events. */
-const inTransaction = new WeakSet<object>();
-const appendedIn = new WeakSet<object>();
+/** Clients inside withTransaction, with what to run after their commit. */
+const afterCommitOf = new WeakMap<object, ((pool: Pool) => void)[]>();
 
 /**
- * Called by appendToStream: true when `sql` is a withTransaction client, which then wakes the
- * readers after its commit; false when the caller must do it (the append has committed).
+ * When `sql` is a withTransaction client: runs `fn` with the pool after the commit (not after a
+ * rollback) and returns true. Otherwise returns false: there is no transaction to wait for.
+ * (appendToStream wakes the readers this way; db.ts knows nothing of wake-ups.)
  */
-export function deferNotifyToCommit(sql: Sql): boolean {
-  if (!inTransaction.has(sql)) return false;
-  appendedIn.add(sql);
+export function afterCommit(sql: Sql, fn: (pool: Pool) => void): boolean {
+  const callbacks = afterCommitOf.get(sql);
+  if (!callbacks) return false;
+  callbacks.push(fn);
   return true;
 }
 
-/** Runs fn in one transaction; rolls back on any error; wakes event readers after a commit that appended. */
+/** Runs fn in one transaction; rolls back on any error; then runs the afterCommit callbacks. */
 export async function withTransaction<T>(pool: Pool, fn: (tx: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
-  inTransaction.add(client);
+  const callbacks: ((pool: Pool) => void)[] = [];
+  afterCommitOf.set(client, callbacks);
+  let result: T;
   try {
     await client.query('BEGIN');
-    const result = await fn(client);
+    result = await fn(client);
     await client.query('COMMIT');
-    // After the commit (see notify-appended.ts); readers poll if this is lost.
-    if (appendedIn.has(client)) await notifyAppended(client).catch(() => undefined);
-    return result;
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   } finally {
-    inTransaction.delete(client);
-    appendedIn.delete(client);
+    afterCommitOf.delete(client);
     client.release();
   }
+  // On the pool, after the release: the client may be someone else's by the time they run.
+  for (const cb of callbacks) cb(pool);
+  return result;
 }

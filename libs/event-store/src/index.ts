@@ -9,6 +9,7 @@ export * from './migrations/003-notify-after-commit';
 export * from './migrations/004-append-and-cancel-timers';
 export * from './migrations/005-timer-attempts';
 export * from './migrations/006-dead-letters-and-retention';
+export * from './migrations/007-append-events';
 export * from './sql/notify-appended';
 export * from './no-append';
 export * from './sql/append-to-stream';
@@ -28,6 +29,7 @@ export * from './sql/lock-stream-at';
 export * from './sql/fire-due-messages';
 export * from './sql/mark-processed';
 export * from './sql/dead-letters';
+export * from './sql/read-latest-in-category';
 export * from './sql/prune-processed';
 export * from './decide-and-append';
 export * from './processor/wake-up';
@@ -41,6 +43,7 @@ import { notifyAfterCommit } from './migrations/003-notify-after-commit';
 import { appendAndCancelTimers } from './migrations/004-append-and-cancel-timers';
 import { timerAttempts } from './migrations/005-timer-attempts';
 import { deadLettersAndRetention } from './migrations/006-dead-letters-and-retention';
+import { appendEvents } from './migrations/007-append-events';
 export const eventStoreMigrations = [
   eventStoreSchema,
   noAppendSessions,
@@ -48,4 +51,5 @@ export const eventStoreMigrations = [
   appendAndCancelTimers,
   timerAttempts,
   deadLettersAndRetention,
+  appendEvents,
 ];

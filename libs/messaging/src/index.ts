@@ -5,3 +5,4 @@ export * from './durable-consumer';
 export * from './idempotent-handler';
 export * from './command-bus';
 export * from './nest-command-server';
+export * from './dead-letter-replay';

@@ -51,6 +51,12 @@ export const consumerDeadLetters = new Counter({
   labelNames: ['consumer'] as const,
 });
 
+export const serversCulled = new Counter({
+  name: 'condorhub_servers_culled_total',
+  help: 'Servers the idle culler stopped (ServerCulled appended), by reason (idle, max-age).',
+  labelNames: ['reason'] as const,
+});
+
 /** The outcome label of a condor tool run: from its exit status, or the error that left none. */
 export function condorOutcome(result: { exitCode: number | null } | undefined, error?: unknown): string {
   if (result) return result.exitCode === 0 ? 'ok' : 'exit-nonzero';

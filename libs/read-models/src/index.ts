@@ -5,6 +5,8 @@ export * from './entities/spawn-attempt.entity';
 export * from './entities/user.entity';
 export * from './migrations';
 export * from './data-source';
+export * from './projections/read-models.processor';
+export * from './rebuild-read-models';
 export * from './sql/find-user';
 export * from './sql/list-users';
 export * from './sql/find-server';

@@ -9,6 +9,7 @@ export * from './lifecycle-settings';
 export * from './node-health';
 export * from './spawn-policy';
 export * from './cull';
+export * from './force-remove';
 export * from './port-report';
 export * from './launcher-credential';
 export * from './token-exchange';

@@ -3,13 +3,16 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
-const { simHome, files, DEFAULT_CONFIG } = require('./paths');
+const { simHome, files, parseWorkerAddresses, DEFAULT_CONFIG } = require('./paths');
 const { request } = require('./client');
 
 const USAGE = `usage: condor-sim <command>   (home: $CONDOR_SIM_HOME, default <repo>/.condor-sim)
   start [--hosts N] [--slots N] [--static] [--delay-ms MS] [--first-host N] [--root-owner USER]
-        [--schedd NAME] [--port-base P] [--no-submit-hint]
+        [--schedd NAME] [--port-base P] [--no-submit-hint] [--worker-addresses A,B] [--create-owners]
         start the daemon (options are written to config.json; without options config.json is kept)
+  run [same options as start]
+                         run the daemon in the foreground (a container's command), log on stdout
+  ping                   exit 0 when the daemon answers (a health check), 1 otherwise
   stop [--kill-jobs]     stop the daemon; running jobs keep running and are adopted on the next
                          start, unless --kill-jobs
   status                 hosts, slots, job counts and faults as JSON
@@ -27,7 +30,8 @@ function parseFlags(args) {
     const a = args[i];
     if (a.startsWith('--')) {
       const key = a.slice(2);
-      if (['static', 'kill-jobs', 'idle', 'no-reuse', 'no-submit-hint'].includes(key)) flags[key] = true;
+      if (['static', 'kill-jobs', 'idle', 'no-reuse', 'no-submit-hint', 'create-owners'].includes(key))
+        flags[key] = true;
       else flags[key] = args[++i];
     } else rest.push(a);
   }
@@ -44,13 +48,9 @@ async function ping(socket) {
   }
 }
 
-async function start(home, flags) {
+/** Writes the start options into config.json (kept as is without options); throws when invalid. */
+function writeConfig(home, flags) {
   const F = files(home);
-  fs.mkdirSync(home, { recursive: true });
-  if (await ping(F.socket)) {
-    console.log(`condor-sim already running (home ${home})`);
-    return 0;
-  }
   const cfg = fs.existsSync(F.config) ? JSON.parse(fs.readFileSync(F.config, 'utf8')) : {};
   const num = (k) => (flags[k] === undefined ? undefined : Number(flags[k]));
   const updates = {
@@ -65,9 +65,22 @@ async function start(home, flags) {
       flags['extra-schedds'] === undefined ? undefined : String(flags['extra-schedds']).split(',').filter(Boolean),
     portBase: num('port-base'),
     submitHint: flags['no-submit-hint'] ? false : undefined,
+    workerAddresses:
+      flags['worker-addresses'] === undefined ? undefined : parseWorkerAddresses(flags['worker-addresses']),
+    createOwners: flags['create-owners'] ? true : undefined,
   };
   for (const [k, v] of Object.entries(updates)) if (v !== undefined) cfg[k] = v;
   fs.writeFileSync(F.config, `${JSON.stringify({ ...DEFAULT_CONFIG, ...cfg }, null, 2)}\n`);
+}
+
+async function start(home, flags) {
+  const F = files(home);
+  fs.mkdirSync(home, { recursive: true });
+  if (await ping(F.socket)) {
+    console.log(`condor-sim already running (home ${home})`);
+    return 0;
+  }
+  writeConfig(home, flags);
   const logFd = fs.openSync(F.log, 'a');
   const child = spawn(process.execPath, [path.join(__dirname, 'daemon.js')], {
     detached: true,
@@ -130,7 +143,19 @@ async function main(argv) {
   try {
     if (cmd === 'start') code = await start(home, flags);
     else if (cmd === 'stop') code = await stop(home, flags);
-    else if (cmd === 'env') {
+    else if (cmd === 'run') {
+      fs.mkdirSync(home, { recursive: true });
+      if (await ping(F.socket)) throw new Error(`condor-sim already running (home ${home})`);
+      writeConfig(home, flags);
+      process.env.CONDOR_SIM_HOME = home;
+      // The daemon in this process: it serves until SIGTERM/SIGINT or a `stop`.
+      require('./daemon');
+      return;
+    } else if (cmd === 'ping') {
+      const p = await ping(F.socket);
+      if (!p) console.error(`condor-sim is not running (home ${home})`);
+      code = p ? 0 : 1;
+    } else if (cmd === 'env') {
       console.log(
         `export CONDOR_SIM_HOME=${home}\nexport PATH=${path.join(__dirname, '..', 'bin')}:$PATH\nexport CONDORHUB_CONDOR_BIN=${path.join(__dirname, '..', 'bin')}`,
       );

@@ -20,6 +20,13 @@ const DEFAULT_CONFIG = {
   // 127.0.0.<firstHost> … 127.0.0.<firstHost + hosts - 1>
   hosts: 3,
   firstHost: 2,
+  // Names or addresses of the worker hosts instead (one host each; `hosts`/`firstHost` then
+  // unused): the sim in its own container, where 127.0.0.x is unreachable from the others,
+  // uses names that resolve to its address (docker-compose.yml). Also CONDOR_SIM_WORKER_ADDRESSES.
+  workerAddresses: null,
+  // Create a job's owner (useradd -m) when this machine has no such account, as a pool whose
+  // accounts come from a directory service would have it; the daemon must run as root.
+  createOwners: false,
   slotsPerHost: 4,
   // 'partitionable' (jobs get slot1_N@host) or 'static' (slotN@host)
   slotType: 'partitionable',
@@ -42,11 +49,32 @@ const DEFAULT_CONFIG = {
   faults: [],
 };
 
-function loadConfig(home) {
+/** "a,b" (or an array) as a list of worker host names; throws with the reason when invalid. */
+function parseWorkerAddresses(value) {
+  const list = (Array.isArray(value) ? value : String(value).split(',')).map((a) => String(a).trim());
+  if (!list.length || list.some((a) => a === ''))
+    throw new Error(`worker addresses must be a comma-separated list of host names: "${value}"`);
+  for (const a of list)
+    if (!/^[A-Za-z0-9]([A-Za-z0-9.:-]{0,252})$/.test(a))
+      throw new Error(`worker address "${a}" is not a host name or address`);
+  if (new Set(list).size !== list.length) throw new Error(`worker addresses repeat a name: "${value}"`);
+  return list;
+}
+
+function loadConfig(home, env = process.env) {
   const f = files(home).config;
   let user = {};
   if (fs.existsSync(f)) user = JSON.parse(fs.readFileSync(f, 'utf8'));
-  return { ...DEFAULT_CONFIG, ...user };
+  const cfg = { ...DEFAULT_CONFIG, ...user };
+  if (env.CONDOR_SIM_WORKER_ADDRESSES) cfg.workerAddresses = env.CONDOR_SIM_WORKER_ADDRESSES;
+  if (cfg.workerAddresses) cfg.workerAddresses = parseWorkerAddresses(cfg.workerAddresses);
+  return cfg;
 }
 
-module.exports = { simHome, files, loadConfig, DEFAULT_CONFIG };
+/** The worker hosts' names: workerAddresses, else 127.0.0.<firstHost> onwards. */
+function workerHosts(cfg) {
+  if (cfg.workerAddresses) return cfg.workerAddresses;
+  return Array.from({ length: cfg.hosts }, (_, i) => `127.0.0.${cfg.firstHost + i}`);
+}
+
+module.exports = { simHome, files, loadConfig, parseWorkerAddresses, workerHosts, DEFAULT_CONFIG };

@@ -11,6 +11,7 @@ import {
   type SpawnerCommandData,
   accepted,
   newEvent,
+  nodeStreamId,
   rejected,
   serverPrefix,
   serverStreamId,
@@ -18,23 +19,37 @@ import {
 } from '@condorhub/contracts';
 import { type EventProcessor, appendToStream, readStream } from '@condorhub/event-store';
 import { createRelay, serveCommands } from '@condorhub/messaging';
-import { openReadModels, readModelMigrations } from '@condorhub/read-models';
+import { createReadModelsProcessor, openReadModels, readModelMigrations } from '@condorhub/read-models';
 import { CONFIG, DB_OPTIONS, NATS, PG_POOL, READ_MODELS } from '@condorhub/runtime';
-import { foldServer, isActive } from '@condorhub/server-lifecycle';
+import {
+  type LifecycleSettings,
+  decideStart,
+  decideStop,
+  foldNode,
+  foldServer,
+  lifecycleSettings,
+  react,
+} from '@condorhub/server-lifecycle';
 import { type TestDatabase, type TestNats, createTestDatabase, createTestNats } from '@condorhub/testing';
 import { tokenMigrations } from '@condorhub/tokens';
-import { createReadModelsProcessor } from '../../../projector/src/projections/read-models.processor';
 import { configureHubApp } from '../configure-hub-app';
 import { HubModule, type HubModuleOptions } from '../hub.module';
 import { hubMigrations } from '../migrations';
 
 export const ADMIN_TOKEN = 'admin-token-for-tests-0123456789';
 
-/** How the stand-in spawner answers a start for a user: what it appends, and how fast. */
+/**
+ * How the stand-in spawner answers a start for a user: what the world reports, and how fast
+ * ('pending': condor_submit has not returned yet; see `jobQueued`).
+ */
 export type StartScript = 'pending' | 'happy' | 'happy-slow' | 'fail' | 'fail-fast' | 'reject-unavailable';
 export type StopScript = 'fast' | 'slow';
 
-export const happyPath = (spawnId: string, user: string, serverName: string, port = 41000): NewEvent[] => {
+// What the world reports during a spawn (condor, the launcher, the notebook, the proxy). What
+// the lifecycle appends in answer (RouteRequested, ServerReady, SpawnFailed, the removal) is
+// the real `react`'s, run by the stand-in spawner below: these tests show the hub on the
+// lifecycle's own events, not on a hand-written copy of them.
+export const happyFacts = (spawnId: string, user: string, serverName: string, port = 41000): NewEvent[] => {
   const prefix = serverPrefix(user, serverName);
   const target = `http://127.0.0.2:${port}`;
   return [
@@ -43,33 +58,25 @@ export const happyPath = (spawnId: string, user: string, serverName: string, por
     newEvent('JobRunning', { spawnId, jobId: `${port}.0`, host: '127.0.0.2', slot: 'slot1@127.0.0.2' }),
     newEvent('PortReported', { spawnId, host: '127.0.0.2', port }),
     newEvent('NotebookResponded', { spawnId, url: `${target}${prefix}api`, version: '2.14.0', status: 200 }),
-    newEvent('RouteRequested', { spawnId, routeSpec: prefix, target, owner: user }),
     newEvent('RouteAdded', { spawnId, routeSpec: prefix, target }),
-    newEvent('ServerReady', { spawnId, url: prefix }),
   ];
 };
 
-export const failPath = (spawnId: string): NewEvent[] => [
+export const failFacts = (spawnId: string): NewEvent[] => [
   newEvent('JobSubmitted', { spawnId, jobId: '77.0', submitHost: 'sim' }),
   newEvent('JobRunning', { spawnId, jobId: '77.0', host: '127.0.0.3', slot: 'slot1@127.0.0.3' }),
   newEvent('LauncherReported', {
     spawnId,
     stage: 'preflight',
     diagnosis: 'home-over-quota',
-    message: 'home directory full',
+    message: 'Home directory full',
     exitCode: 1,
     stderrTail: 'OSError: [Errno 122] Disk quota exceeded',
   }),
-  newEvent('SpawnFailed', {
-    spawnId,
-    stage: 'start',
-    diagnosis: 'home-over-quota',
-    userMessage: 'Your home directory is full.',
-    stderrTail: 'OSError: [Errno 122] Disk quota exceeded',
-  }),
-  newEvent('JobRemovalRequested', { spawnId, jobId: '77.0' }),
-  newEvent('ServerStopped', { spawnId, reason: 'spawn failed' }),
 ];
+
+// The stand-in spawner refuses only what the lifecycle refuses; site limits are the hub's own tests'.
+const NO_SITE_LIMITS = { maxCpus: Infinity, maxMemoryMb: Infinity, namedServerLimit: Infinity };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -87,6 +94,10 @@ export class HubHarness {
   private processors: EventProcessor[] = [];
   private subs: Subscription[] = [];
   private background: Promise<unknown>[] = [];
+  private lifecycle!: LifecycleSettings;
+  /** Per stream: the work queued on it, and how many of its events have had their reaction. */
+  private lanes = new Map<string, Promise<unknown>>();
+  private reacted = new Map<string, number>();
   startScripts = new Map<string, StartScript>();
   stopScripts = new Map<string, StopScript>();
   /** The notebook port (and job cluster) a user's scripted spawns report; 41000 unless set. */
@@ -109,6 +120,7 @@ export class HubHarness {
       CONDORHUB_AUTH_RATE_PER_ADDRESS: '0',
       ...opts.env,
     });
+    this.lifecycle = lifecycleSettings(config);
     const values = [
       { provide: CONFIG, useValue: config },
       { provide: DB_OPTIONS, useValue: this.t.db },
@@ -180,8 +192,52 @@ export class HubHarness {
     await this.processors[0].caughtUp();
   }
 
+  /** The pending spawn's condor_submit returns: its job is in the queue, idle. */
+  async jobQueued(user: string, serverName = '') {
+    const streamId = serverStreamId(user, serverName);
+    const { spawnId } = foldServer(await readStream(this.t.pool, streamId));
+    for (const e of happyFacts(spawnId!, user, serverName, this.ports.get(user)).slice(0, 2))
+      await this.record(streamId, user, [e]);
+  }
+
   async streamEvents(user: string, serverName = '') {
     return readStream(this.t.pool, serverStreamId(user, serverName));
+  }
+
+  /** Runs `work` after the stream's earlier work: one writer per stream, as the real saga's expected version ensures. */
+  private inLane<T>(streamId: string, work: () => Promise<T>): Promise<T> {
+    const run = (this.lanes.get(streamId) ?? Promise.resolve()).catch(() => undefined).then(work);
+    this.lanes.set(streamId, run);
+    return run;
+  }
+
+  /**
+   * Appends `events`, then what the real lifecycle (`react`) appends in answer to each event not
+   * answered yet, until the stream is quiet. A removal's condor_rm succeeds at once, as the
+   * spawner then records ServerStopped, unless the user's stop script is 'slow'. Timers are
+   * not run: no test here waits for a deadline.
+   */
+  private record(streamId: string, user: string, events: NewEvent[]): Promise<void> {
+    return this.inLane(streamId, async () => {
+      if (events.length) await appendToStream(this.t.pool, streamId, events);
+      for (;;) {
+        const stored = await readStream(this.t.pool, streamId);
+        const next = this.reacted.get(streamId) ?? 0;
+        if (next >= stored.length) return;
+        this.reacted.set(streamId, next + 1);
+        const event = stored[next];
+        const state = foldServer(stored.slice(0, next + 1));
+        const r = react(state, event, this.lifecycle);
+        const answer = [...r.append];
+        const removal = r.removeJob && state.phase === 'stopping' && (event.data as any).spawnId === state.spawnId;
+        if (removal && (this.stopScripts.get(user) ?? 'fast') === 'fast') {
+          answer.push(
+            newEvent('ServerStopped', { spawnId: state.spawnId!, reason: state.failure ? 'spawn failed' : 'stopped' }),
+          );
+        }
+        if (answer.length) await appendToStream(this.t.pool, streamId, answer);
+      }
+    });
   }
 
   private serveSpawner() {
@@ -195,33 +251,29 @@ export class HubHarness {
           const script = this.startScripts.get(cmd.user) ?? 'pending';
           if (script === 'reject-unavailable') return rejected('unavailable', 'no condor');
           const streamId = serverStreamId(cmd.user, cmd.serverName);
-          const state = foldServer(await readStream(pool(), streamId));
-          if (state.phase === 'stopping') return rejected('stopping', 'server is stopping');
-          if (isActive(state)) return rejected('already-active', 'server is active');
           const spawnId = randomUUID();
-          await appendToStream(pool(), streamId, [
-            newEvent('SpawnRequested', {
-              spawnId,
-              user: cmd.user,
-              serverName: cmd.serverName,
-              options: cmd.options,
-              requestedBy: cmd.by,
-            }),
-          ]);
-          const rest =
+          const decision = decideStart(
+            foldServer(await readStream(pool(), streamId)),
+            { spawnId, user: cmd.user, serverName: cmd.serverName, options: cmd.options, by: cmd.by },
+            { limits: NO_SITE_LIMITS, otherActiveNamedServers: 0 },
+          );
+          if (!decision.ok) return rejected(decision.code, decision.reason);
+          await this.record(streamId, cmd.user, decision.events);
+          const facts =
             script === 'happy' || script === 'happy-slow'
-              ? happyPath(spawnId, cmd.user, cmd.serverName, this.ports.get(cmd.user))
+              ? happyFacts(spawnId, cmd.user, cmd.serverName, this.ports.get(cmd.user))
               : script === 'fail' || script === 'fail-fast'
-                ? failPath(spawnId)
+                ? failFacts(spawnId)
                 : [];
-          if (script === 'happy' || script === 'fail-fast') await appendToStream(pool(), streamId, rest);
-          else if (rest.length) {
-            // One event at a time, as a real spawn would: a progress reader sees them live.
+          if (script === 'happy' || script === 'fail-fast') {
+            for (const e of facts) await this.record(streamId, cmd.user, [e]);
+          } else if (facts.length) {
+            // One fact at a time, as a real spawn would: a progress reader sees them live.
             this.background.push(
               (async () => {
-                for (const e of rest) {
+                for (const e of facts) {
                   await sleep(script === 'fail' ? 120 : 60);
-                  await appendToStream(pool(), streamId, [e]);
+                  await this.record(streamId, cmd.user, [e]);
                 }
               })(),
             );
@@ -235,15 +287,29 @@ export class HubHarness {
           const cmd = raw as SpawnerCommandData<'stop'>;
           this.commands.push({ verb: 'stop', payload: cmd });
           const streamId = serverStreamId(cmd.user, cmd.serverName);
-          const state = foldServer(await readStream(pool(), streamId));
-          if (!isActive(state) || !state.spawnId) return rejected('not-running', 'not running');
-          const spawnId = state.spawnId;
-          const events: NewEvent[] = [newEvent('StopRequested', { spawnId, by: cmd.by, reason: cmd.reason })];
-          if ((this.stopScripts.get(cmd.user) ?? 'fast') === 'fast') {
-            events.push(newEvent('ServerStopped', { spawnId, reason: cmd.reason }));
-          }
-          await appendToStream(pool(), streamId, events);
+          const decision = decideStop(foldServer(await readStream(pool(), streamId)), cmd);
+          if (!decision.ok) return rejected(decision.code, decision.reason);
+          await this.record(streamId, cmd.user, decision.events);
           return accepted({});
+        },
+      },
+      // As the spawner's ReleaseNodeHandler: only a quarantined node is released.
+      releaseNode: {
+        schema: spawnerCommands.releaseNode,
+        handle: async (raw) => {
+          const cmd = raw as SpawnerCommandData<'releaseNode'>;
+          this.commands.push({ verb: 'releaseNode', payload: cmd });
+          const events = await readStream(pool(), nodeStreamId(cmd.host));
+          if (!foldNode(events).quarantined) return rejected('not-quarantined', `${cmd.host} is not quarantined`);
+          await appendToStream(
+            pool(),
+            nodeStreamId(cmd.host),
+            [newEvent('NodeReleased', { host: cmd.host, by: cmd.by })],
+            {
+              expectedVersion: events.length,
+            },
+          );
+          return accepted({ host: cmd.host });
         },
       },
     });

@@ -7,6 +7,7 @@ import { OAuthService } from '../oauth/oauth.service';
 import { OAuthStore } from '../oauth/oauth-store';
 import { LoginController } from './login/login.controller';
 import { AdminController } from './pages/admin.controller';
+import { AdminAudit } from './pages/admin/admin-audit';
 import { PageAccess } from './pages/page-access';
 import { PagesController } from './pages/pages.controller';
 import { TimelineController } from './pages/timeline.controller';
@@ -35,6 +36,7 @@ export function webProviders(overrides: WebOverrides = {}): Provider[] {
     OAuthStore,
     OAuthService,
     PageAccess,
+    AdminAudit,
   ];
 }
 

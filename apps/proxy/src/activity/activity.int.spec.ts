@@ -1,56 +1,30 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ProxyServer } from '../proxy-server';
+import type { ProxyServer } from '../proxy-server';
 import { ActivityTracker, type ActivityRecord } from './activity-tracker';
-import {
-  closeWs,
-  nextMessage,
-  openWs,
-  request,
-  sessionCookie,
-  startBackend,
-  TEST_SECRET,
-  type Backend,
-} from '../testing/test-backends';
+import { closeWs, nextMessage, openWs, request, sessionCookie, type Backend } from '../testing/test-backends';
+import { type TestProxy, startTestProxy } from '../testing/test-proxy';
 
 describe('activity, metrics, health and the routes API', () => {
-  let hub: Backend, alice: Backend, bob: Backend;
+  let alice: Backend;
   let proxy: ProxyServer;
   const batches: ActivityRecord[][] = [];
 
+  let t: TestProxy;
+
   before(async () => {
-    [hub, alice, bob] = await Promise.all(['hub', 'alice', 'bob'].map((n) => startBackend(n)));
-    // A flush interval far beyond the test: flushes happen only when the test asks.
-    proxy = new ProxyServer({
-      port: 0,
-      hubUrl: hub.url,
-      cookieSecret: TEST_SECRET,
-      adminToken: 'admin-token-xyz',
-      activityFlushMs: 3_600_000,
-      onActivity: (b) => void batches.push(b),
+    t = await startTestProxy({
+      routes: [
+        { server: 'alice', spawnId: 'a1' },
+        { server: 'bob', spawnId: 'b1' },
+      ],
+      // A flush interval far beyond the test: flushes happen only when the test asks.
+      options: { adminToken: 'admin-token-xyz', activityFlushMs: 3_600_000, onActivity: (b) => void batches.push(b) },
     });
-    await proxy.start();
-    proxy.routes.set({
-      routeSpec: '/user/alice/',
-      target: alice.url,
-      spawnId: 'a1',
-      owner: 'alice',
-      serverName: '',
-      generation: 1,
-    });
-    proxy.routes.set({
-      routeSpec: '/user/bob/',
-      target: bob.url,
-      spawnId: 'b1',
-      owner: 'bob',
-      serverName: '',
-      generation: 2,
-    });
+    ({ proxy } = t);
+    ({ alice } = t.backends);
   });
-  after(async () => {
-    await proxy?.stop();
-    await Promise.all([hub, alice, bob].filter(Boolean).map((b) => b.close()));
-  });
+  after(async () => t?.close());
 
   test('activity is batched: many requests, one record per route per flush, nothing before the flush', async () => {
     const t0 = Date.now();

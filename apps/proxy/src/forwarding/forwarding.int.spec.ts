@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ProxyServer } from '../proxy-server';
+import type { ProxyServer } from '../proxy-server';
 import type { ForwardingLibrary } from './forwarder';
 import {
   closeWs,
@@ -12,50 +12,21 @@ import {
   request,
   sessionCookie,
   startBackend,
-  TEST_SECRET,
-  type Backend,
 } from '../testing/test-backends';
+import { type TestProxy, startTestProxy } from '../testing/test-proxy';
 
 // The default (http-proxy for HTTP, http-proxy-3 for websockets), then each library on both paths.
 for (const library of [undefined, 'http-proxy-3', 'http-proxy'] as (ForwardingLibrary | undefined)[]) {
   describe(`forwarding through ${library ?? 'the default libraries'}`, () => {
-    let hub: Backend, registry: Backend, alice: Backend, aliceGpu: Backend;
     let proxy: ProxyServer;
+    let t: TestProxy;
     const cookie = sessionCookie('alice');
 
     before(async () => {
-      [hub, registry, alice, aliceGpu] = await Promise.all(
-        ['hub', 'registry', 'alice', 'alice-gpu'].map((n) => startBackend(n)),
-      );
-      proxy = new ProxyServer({
-        port: 0,
-        hubUrl: hub.url,
-        portRegistryUrl: registry.url,
-        cookieSecret: TEST_SECRET,
-        library,
-      });
-      await proxy.start();
-      proxy.routes.set({
-        routeSpec: '/user/alice/',
-        target: alice.url,
-        spawnId: 's1',
-        owner: 'alice',
-        serverName: '',
-        generation: 1,
-      });
-      proxy.routes.set({
-        routeSpec: '/user/alice/gpu/',
-        target: aliceGpu.url,
-        spawnId: 's2',
-        owner: 'alice',
-        serverName: 'gpu',
-        generation: 2,
-      });
+      t = await startTestProxy({ registry: true, routes: ['alice', 'alice/gpu'], options: { library } });
+      ({ proxy } = t);
     });
-    after(async () => {
-      await proxy?.stop();
-      await Promise.all([hub, registry, alice, aliceGpu].filter(Boolean).map((b) => b.close()));
-    });
+    after(async () => t?.close());
 
     test('HTTP reaches the owner’s backend with the path kept and X-Forwarded-* set', async () => {
       const r = await request(`${proxy.url}/user/alice/api/contents?x=1`, { cookie, host: 'hub.example.org' });

@@ -1,17 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ForwardingLibrary } from '../forwarding/forwarder';
-import { ProxyServer } from '../proxy-server';
-import {
-  closeWs,
-  nextMessage,
-  openWs,
-  request,
-  sessionCookie,
-  startBackend,
-  TEST_SECRET,
-  type Backend,
-} from '../testing/test-backends';
+import type { ProxyServer } from '../proxy-server';
+import { closeWs, nextMessage, openWs, request, sessionCookie, type Backend } from '../testing/test-backends';
+import { type TestProxy, startTestProxy } from '../testing/test-proxy';
 
 // Other spellings of /user/bob/x: the route table decodes segments and skips empty ones, so each
 // of these matched bob's route while a check on the path text saw no /user/ prefix.
@@ -27,28 +19,18 @@ const SPELLINGS = [
 // The default (http-proxy for HTTP, http-proxy-3 for websockets), then each library on both paths.
 for (const library of [undefined, 'http-proxy-3', 'http-proxy'] as (ForwardingLibrary | undefined)[]) {
   describe(`the hub session never reaches a notebook (${library ?? 'default libraries'})`, () => {
-    let hub: Backend, bob: Backend;
+    let bob: Backend;
     let proxy: ProxyServer;
     const admin = `theme=dark; ${sessionCookie('alice', true)}; lang=en`;
     const alice = sessionCookie('alice');
 
+    let t: TestProxy;
     before(async () => {
-      [hub, bob] = await Promise.all([startBackend('hub'), startBackend('bob')]);
-      proxy = new ProxyServer({ port: 0, hubUrl: hub.url, cookieSecret: TEST_SECRET, library });
-      await proxy.start();
-      proxy.routes.set({
-        routeSpec: '/user/bob/',
-        target: bob.url,
-        spawnId: 's-bob',
-        owner: 'bob',
-        serverName: '',
-        generation: 1,
-      });
+      t = await startTestProxy({ routes: [{ server: 'bob', spawnId: 's-bob' }], options: { library } });
+      ({ proxy } = t);
+      ({ bob } = t.backends);
     });
-    after(async () => {
-      await proxy?.stop();
-      await Promise.all([hub, bob].filter(Boolean).map((b) => b.close()));
-    });
+    after(async () => t?.close());
 
     test('an admin reaches bob’s notebook by every spelling; the notebook sees the canonical path and no hub session', async () => {
       for (const path of SPELLINGS) {

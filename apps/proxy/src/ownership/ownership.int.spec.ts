@@ -1,31 +1,22 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ProxyServer } from '../proxy-server';
+import type { ProxyServer } from '../proxy-server';
 import { SESSION_COOKIE_NAME, signSession } from '@condorhub/session-cookie';
-import { openWs, request, sessionCookie, startBackend, TEST_SECRET, type Backend } from '../testing/test-backends';
+import { openWs, request, sessionCookie, TEST_SECRET, type Backend } from '../testing/test-backends';
+import { type TestProxy, startTestProxy } from '../testing/test-proxy';
 
 describe('ownership of /user/<name>/', () => {
-  let hub: Backend, alice: Backend;
+  let alice: Backend;
   let proxy: ProxyServer;
+  let t: TestProxy;
   const html = { accept: 'text/html,application/xhtml+xml' };
 
   before(async () => {
-    [hub, alice] = await Promise.all([startBackend('hub'), startBackend('alice')]);
-    proxy = new ProxyServer({ port: 0, hubUrl: hub.url, cookieSecret: TEST_SECRET });
-    await proxy.start();
-    proxy.routes.set({
-      routeSpec: '/user/alice/',
-      target: alice.url,
-      spawnId: 's1',
-      owner: 'alice',
-      serverName: '',
-      generation: 1,
-    });
+    t = await startTestProxy({ routes: ['alice'] });
+    ({ proxy } = t);
+    ({ alice } = t.backends);
   });
-  after(async () => {
-    await proxy?.stop();
-    await Promise.all([hub, alice].filter(Boolean).map((b) => b.close()));
-  });
+  after(async () => t?.close());
 
   test('no cookie: a browser is redirected to the hub login with the original path', async () => {
     const r = await request(`${proxy.url}/user/alice/lab?file=a b`.replace(' ', '%20'), html);

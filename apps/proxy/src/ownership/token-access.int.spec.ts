@@ -12,10 +12,10 @@ import {
   nextMessage,
   openWs,
   request as get,
-  startBackend,
   TEST_SECRET,
   type Backend,
 } from '../testing/test-backends';
+import { type TestProxy, startTestProxy } from '../testing/test-proxy';
 
 // The real hub answers what a token may do (GET /hub/api/user); the proxy lets a token through
 // only with access:servers on the server it asks for.
@@ -23,8 +23,9 @@ describe('API tokens at the proxy are checked with the real hub', () => {
   const h = new HubHarness();
   const admin = { Authorization: `token ${ADMIN_TOKEN}` };
   const tokens: Record<string, string> = {};
-  let alice: Backend, aliceGpu: Backend;
+  let alice: Backend;
   let proxy: ProxyServer;
+  let t: TestProxy;
 
   before(async () => {
     await h.start('proxy_tokens');
@@ -47,34 +48,15 @@ describe('API tokens at the proxy are checked with the real hub', () => {
       scopes: serverTokenScopes('alice', 'gpu'),
     });
     await new Promise<void>((r) => h.server.listen(0, '127.0.0.1', () => r()));
-    [alice, aliceGpu] = await Promise.all([startBackend('alice'), startBackend('alice-gpu')]);
-    proxy = new ProxyServer({
-      port: 0,
-      hubUrl: `http://127.0.0.1:${(h.server.address() as AddressInfo).port}`,
-      cookieSecret: TEST_SECRET,
-      adminToken: ADMIN_TOKEN,
+    t = await startTestProxy({
+      routes: ['alice', 'alice/gpu'],
+      options: { hubUrl: `http://127.0.0.1:${(h.server.address() as AddressInfo).port}`, adminToken: ADMIN_TOKEN },
     });
-    await proxy.start();
-    proxy.routes.set({
-      routeSpec: '/user/alice/',
-      target: alice.url,
-      spawnId: 's1',
-      owner: 'alice',
-      serverName: '',
-      generation: 1,
-    });
-    proxy.routes.set({
-      routeSpec: '/user/alice/gpu/',
-      target: aliceGpu.url,
-      spawnId: 's2',
-      owner: 'alice',
-      serverName: 'gpu',
-      generation: 2,
-    });
+    ({ proxy } = t);
+    ({ alice } = t.backends);
   });
   after(async () => {
-    await proxy?.stop();
-    await Promise.all([alice, aliceGpu].filter(Boolean).map((b) => b.close()));
+    await t?.close();
     await h.stop();
   });
 

@@ -1,5 +1,6 @@
 import type { PoolClient } from 'pg';
 import { accepted, rejected } from '@condorhub/contracts';
+import { serversCulled } from '@condorhub/metrics';
 import { type CullLimits, decideCull } from '@condorhub/server-lifecycle';
 import { type CommandStore, appendDecision } from '../append-decision';
 
@@ -63,17 +64,21 @@ export class CullIdleServers {
       for (const { user_name: user, server_name: serverName } of candidates.rows) {
         // One server that cannot be decided now (a stream busy beyond the retries) waits for
         // the next pass; the others are still decided in this one.
+        let reason: string | undefined;
         const reply = await appendDecision(
           this.store,
           user,
           serverName,
-          (state, lastActivity: Date | null) => ({
-            decision: decideCull(state, now(), limits, lastActivity),
-            metadata: { correlationId: state.spawnId, actor: 'culler' },
-            reply: () => accepted(),
-          }),
+          (state, lastActivity: Date | null) => {
+            const decision = decideCull(state, now(), limits, lastActivity);
+            // The last decision is the one appended (a retry decides again).
+            const culled = decision.ok ? decision.events.find((e) => e.type === 'ServerCulled') : undefined;
+            reason = culled?.type === 'ServerCulled' ? culled.data.reason : undefined;
+            return { decision, metadata: { correlationId: state.spawnId, actor: 'culler' }, reply: () => accepted() };
+          },
           (tx) => lastActivityOf(tx, user, serverName, Boolean(table[0].t)),
         ).catch((error) => rejected('error', String(error)));
+        if (reply.accepted && reason) serversCulled.inc({ reason });
         out.push({ user, serverName, culled: reply.accepted, ...(!reply.accepted ? { code: reply.code } : {}) });
       }
       return out;

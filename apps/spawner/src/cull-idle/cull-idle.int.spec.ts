@@ -6,6 +6,7 @@ import { ensureUser } from '../../../../tools/condor-sim/harness';
 import { bootAll } from '../../../all-in-one/src/boot-all';
 import { type TestCondorhub, createTestCondorhub } from '../../../all-in-one/src/testing/test-condorhub';
 import { lifecycleSettings } from '@condorhub/server-lifecycle';
+import { freePort } from '@condorhub/testing';
 import { explainSpawn, spawnEvents } from '../../../cli/src/explain/explain-spawn';
 import { CullIdleServers, cullerLockKey } from './cull-idle-servers';
 
@@ -19,9 +20,11 @@ const MAX_AGE_S = 30;
 describe('the idle culler stops idle and too old servers, recording why', () => {
   let h: TestCondorhub;
   let pinging: NodeJS.Timeout | undefined;
+  let metricsPort = 0;
   before(async () => {
     ensureUser(IDLE);
     ensureUser(BUSY);
+    metricsPort = await freePort();
     h = await createTestCondorhub({
       label: 'culler',
       env: {
@@ -29,6 +32,7 @@ describe('the idle culler stops idle and too old servers, recording why', () => 
         CONDORHUB_CULL_IDLE_S: '2',
         CONDORHUB_CULL_MAX_AGE_S: String(MAX_AGE_S),
         CONDORHUB_CULL_EVERY_S: '0.5',
+        CONDORHUB_SPAWNER_METRICS_PORT: String(metricsPort),
       },
       boot: (config) => bootAll(config),
     });
@@ -48,6 +52,12 @@ describe('the idle culler stops idle and too old servers, recording why', () => 
       signal: AbortSignal.timeout(5_000),
     }).then((r) => assert.equal(r.status, 200, `activity POST: ${r.status}`));
   const find = (events: EventEnvelope[], type: string) => events.find((e) => e.type === type);
+  /** condorhub_servers_culled_total{reason} as the spawner's /metrics says (0 when absent). */
+  const culledMetric = async (reason: string) => {
+    const res = await fetch(`http://127.0.0.1:${metricsPort}/metrics`, { signal: AbortSignal.timeout(10_000) });
+    const m = new RegExp(`^condorhub_servers_culled_total\\{reason="${reason}"\\} (\\d+)$`, 'm').exec(await res.text());
+    return m ? Number(m[1]) : 0;
+  };
 
   it('culls the idle server, keeps the busy one until its maximum age; the events tell the story', async () => {
     assert.equal((await start(IDLE)).accepted, true);
@@ -74,6 +84,7 @@ describe('the idle culler stops idle and too old servers, recording why', () => 
       explainSpawn(spawnEvents(idle)),
       /ServerCulled .*Stopped by the idle culler after \d+ s without activity/,
     );
+    assert.ok((await culledMetric('idle')) >= 1, 'the spawner counts the idle cull');
 
     // The busy server, ready longer than the idle limit, was kept while its notebook reported.
     await h.waitForEvent(BUSY, '', 'ServerStopped', (MAX_AGE_S + 60) * 1000);
@@ -85,6 +96,7 @@ describe('the idle culler stops idle and too old servers, recording why', () => 
     const readyFor = (Date.parse(reason.recordedAt) - Date.parse(find(busy, 'ServerReady')!.recordedAt)) / 1000;
     assert.ok(readyFor > 4, `ready ${readyFor} s before the maximum age: not enough to tell it from idleness`);
     assert.match(explainSpawn(spawnEvents(busy)), /past the site's maximum age/);
+    assert.ok((await culledMetric('max-age')) >= 1, 'the spawner counts the max-age cull');
   });
 
   it('one culler passes at a time: another replica skips its pass while one holds the lock', async () => {

@@ -9,10 +9,7 @@ import type { EventEnvelope } from '@condorhub/contracts';
 import { sendCommand } from '@condorhub/messaging';
 import { CONDOR_SIM_BIN, ensureUser, waitFor } from '../../../../tools/condor-sim/harness';
 import { type TestCondorhub, createTestCondorhub } from '../../../all-in-one/src/testing/test-condorhub';
-import { bootstrapCondorPoller } from '../../../condor-poller/src/bootstrap';
-import { bootstrapPortRegistry } from '../../../port-registry/src/bootstrap';
-import { bootstrapProjector } from '../../../projector/src/bootstrap';
-import { bootstrapSpawner } from '../bootstrap';
+import { bootPipeline } from '../../../all-in-one/src/testing/boot-pipeline';
 
 const users = { submit: 'chdlsub', route: 'chdlroute', stop: 'chdlstop' };
 
@@ -46,16 +43,7 @@ describe('phase deadlines through the real spawner on condor-sim (short deadline
         CONDORHUB_STOP_ATTEMPTS: '2',
       },
       // No proxy: a requested route is never added.
-      boot: async (config) => {
-        const registry = await bootstrapPortRegistry(config);
-        (config as any).CONDORHUB_PUBLIC_URL = `http://127.0.0.1:${config.CONDORHUB_PORT_REGISTRY_PORT}`;
-        return [
-          registry,
-          await bootstrapProjector(config),
-          await bootstrapSpawner(config),
-          await bootstrapCondorPoller(config),
-        ];
-      },
+      boot: (config) => bootPipeline(config),
     });
   });
   after(async () => {

@@ -12,11 +12,8 @@ import { readStream } from '@condorhub/event-store';
 import { sendCommand } from '@condorhub/messaging';
 import { verifyToken } from '@condorhub/tokens';
 import { ensureUser } from '../../../../tools/condor-sim/harness';
-import { bootstrapCondorPoller } from '../../../condor-poller/src/bootstrap';
-import { bootstrapPortRegistry } from '../../../port-registry/src/bootstrap';
-import { bootstrapProjector } from '../../../projector/src/bootstrap';
 import { type TestCondorhub, createTestCondorhub } from '../../../all-in-one/src/testing/test-condorhub';
-import { bootstrapSpawner } from '../bootstrap';
+import { bootPipeline } from '../../../all-in-one/src/testing/boot-pipeline';
 
 const USER = 'chadsecret';
 const OIDC_SECRET = 'oidc-client-secret-for-tests-0123456789';
@@ -58,17 +55,7 @@ describe('the job ad holds no secret (condor-sim, condor_q -l)', () => {
           'universe = vanilla\ngetenv = true',
         ),
       },
-      boot: async (config) => {
-        // No proxy here: the hub API the job calls is the port registry itself.
-        const registry = await bootstrapPortRegistry(config);
-        (config as any).CONDORHUB_PUBLIC_URL = `http://127.0.0.1:${config.CONDORHUB_PORT_REGISTRY_PORT}`;
-        return [
-          registry,
-          await bootstrapProjector(config),
-          await bootstrapSpawner(config),
-          await bootstrapCondorPoller(config),
-        ];
-      },
+      boot: (config) => bootPipeline(config),
     });
   });
   after(async () => {

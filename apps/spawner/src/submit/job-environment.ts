@@ -6,7 +6,10 @@ export interface JobEnvironmentInput {
   serverName: string;
   /** The launcher's one-time credential (launcher-bootstrap.ts); never the API token itself. */
   bootstrap: string;
+  /** What browsers use (JUPYTERHUB_PUBLIC_URL). */
   publicUrl: string;
+  /** Where the job reaches the proxy for the hub API; default publicUrl. */
+  hubUrl?: string;
   cpus?: number;
   memoryMb?: number;
 }
@@ -15,11 +18,12 @@ export interface JobEnvironmentInput {
  * The notebook's environment, as JupyterHub's Spawner.get_env builds it (less the API token,
  * which the launcher fetches and adds), so a stock
  * jupyterhub-singleuser (3.x–5.x) talks to condorhub unchanged. The hub's API is reached
- * through the proxy's public URL: the only address a worker needs.
+ * through the proxy (its public URL unless the workers reach it elsewhere): the only address
+ * a worker needs.
  */
 export function jobEnvironment(i: JobEnvironmentInput): Record<string, string> {
   const prefix = serverPrefix(i.user, i.serverName);
-  const apiUrl = `${i.publicUrl}/hub/api`;
+  const apiUrl = `${i.hubUrl ?? i.publicUrl}/hub/api`;
   const scopes = JSON.stringify([`access:servers!server=${i.user}/${i.serverName}`, `access:servers!user=${i.user}`]);
   const env: Record<string, string> = {
     // No JUPYTERHUB_API_TOKEN: the environment is stored in the job ad, which every pool user

@@ -52,6 +52,7 @@ export async function submitSpawn(
       serverName,
       bootstrap,
       publicUrl: settings.publicUrl,
+      hubUrl: settings.jobHubUrl,
       cpus: opts.cpus,
       memoryMb: opts.memoryMb,
     }),

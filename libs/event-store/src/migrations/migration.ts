@@ -13,10 +13,16 @@ export interface Migration {
  */
 export async function migrate(pool: Pool, schema: string, migrations: Migration[]): Promise<string[]> {
   const applied: string[] = [];
-  await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-  await pool.query(
-    `CREATE TABLE IF NOT EXISTS schema_migrations (id text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
-  );
+  await withTransaction(pool, async (tx) => {
+    // Under the migrators' lock too: two concurrent CREATE … IF NOT EXISTS may both find
+    // nothing and one then fails on a catalog's unique index (every service of a fresh
+    // deployment starts at once on an empty database).
+    await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`migrate:${schema}`]);
+    await tx.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    await tx.query(
+      `CREATE TABLE IF NOT EXISTS schema_migrations (id text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
+    );
+  });
   for (const migration of [...migrations].sort((a, b) => a.id.localeCompare(b.id))) {
     await withTransaction(pool, async (tx) => {
       // One migrator per schema at a time; the others wait, then see the row and skip.

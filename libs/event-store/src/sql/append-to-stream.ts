@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
+import { Client, Pool } from 'pg';
 import {
   type EventEnvelope,
   type EventMetadata,
   type NewEvent,
   eventDefinition,
-  parseEventData,
   parseWith,
   EventMetadata as EventMetadataSchema,
   streamCategory,
 } from '@condorhub/contracts';
-import { type Sql, deferNotifyToCommit } from '../db';
-import { notifyAppended } from './notify-appended';
+import { type Sql, afterCommit } from '../db';
+import { notifyAppended, wakeReaders } from './notify-appended';
 import { DuplicateEventError, type ExpectedVersion, WrongExpectedVersionError } from '../errors';
 
 export interface AppendOptions {
@@ -33,6 +33,14 @@ export interface AppendResult {
   last: EventEnvelope;
 }
 
+interface AppendRow {
+  next_version: string;
+  last_position: string;
+  tx_id: string;
+}
+const APPEND_SQL = `SELECT next_version, last_position::text AS last_position, tx_id::text AS tx_id
+  FROM append_events($1, $2, $3, $4::jsonb, $5::jsonb, $6::text[])`;
+
 const expectedCode = (v: ExpectedVersion): number =>
   v === 'any' ? -1 : v === 'no_stream' ? -2 : v === 'stream_exists' ? -3 : v;
 
@@ -52,48 +60,48 @@ export async function appendToStream(
   if (typeof expected === 'number' && (!Number.isInteger(expected) || expected < 0)) {
     throw new Error(`appendToStream: invalid expected version ${expected}`);
   }
-  const metadata = parseWith(EventMetadataSchema, options.metadata ?? {}, 'event metadata');
-  const parsed = events.map((e) => ({
-    type: e.type,
-    data: parseEventData(e.type, e.data),
-    schemaVersion: eventDefinition(e.type).schemaVersion,
-  }));
-  const ids = options.eventIds ?? parsed.map(() => randomUUID());
-  if (ids.length !== parsed.length) throw new Error('appendToStream: one event id per event');
-  const cancel = options.cancelTimers ?? [];
+  // Metadata is usually absent: skip its parse and encoding then.
+  const metadata: EventMetadata = options.metadata
+    ? parseWith(EventMetadataSchema, options.metadata, 'event metadata')
+    : {};
+  const ids = options.eventIds ?? events.map(() => randomUUID());
+  if (ids.length !== events.length) throw new Error('appendToStream: one event id per event');
+  // Each payload parsed once through its contract, and all of them encoded in one JSON text.
+  const parsed = events.map((e, i) => {
+    const def = eventDefinition(e.type);
+    return { id: ids[i], type: e.type, v: def.schemaVersion, data: parseWith(def.schema, e.data, `${e.type} event`) };
+  });
+  const values = [
+    streamId,
+    streamCategory(streamId),
+    expectedCode(expected),
+    JSON.stringify(parsed),
+    options.metadata ? JSON.stringify(metadata) : '{}',
+    options.cancelTimers ?? null,
+  ];
   try {
-    const { rows } = await sql.query<{ next_version: string; last_position: string; tx_id: string }>(
-      cancel.length
-        ? `SELECT next_version, last_position::text AS last_position, tx_id::text AS tx_id
-             FROM append_and_cancel_timers($1, $2, $3, $4::uuid[], $5::text[], $6::int[], $7::jsonb[], $8::jsonb[], $9::text[])`
-        : `SELECT next_version, last_position::text AS last_position, tx_id::text AS tx_id
-             FROM append_to_stream($1, $2, $3, $4::uuid[], $5::text[], $6::int[], $7::jsonb[], $8::jsonb[])`,
-      [
-        streamId,
-        streamCategory(streamId),
-        expectedCode(expected),
-        ids,
-        parsed.map((e) => e.type),
-        parsed.map((e) => e.schemaVersion),
-        parsed.map((e) => JSON.stringify(e.data)),
-        parsed.map(() => JSON.stringify(metadata)),
-        ...(cancel.length ? [cancel] : []),
-      ],
-    );
+    // A named statement where the client supports it: parsed and planned once per connection.
+    const { rows } = await (sql instanceof Pool || sql instanceof Client
+      ? sql.query<AppendRow>({ name: 'ch_append_events', text: APPEND_SQL, values })
+      : sql.query<AppendRow>(APPEND_SQL, values));
     const row = rows[0];
-    // Outside withTransaction the append has committed (inside, the transaction wakes the readers
-    // at its commit). The wake-up is sent, not awaited: the caller need not wait a round trip for
-    // it, and a lost one costs readers a poll interval, never an event.
-    if (!deferNotifyToCommit(sql)) void notifyAppended(sql).catch(() => undefined);
+    // Inside withTransaction, wake the readers after its commit; from a pool, the append has
+    // committed. The wake-up is sent, not awaited, and coalesced per pool (see wakeReaders): a
+    // lost one costs readers a poll interval, never an event. A client the caller manages gets
+    // its NOTIFY at once, queued behind the append, before the caller can hand it on.
+    if (!afterCommit(sql, wakeReaders)) {
+      if (sql instanceof Pool) wakeReaders(sql);
+      else void notifyAppended(sql).catch(() => undefined);
+    }
     const last = parsed[parsed.length - 1];
     return {
       nextVersion: Number(row.next_version),
       lastPosition: row.last_position,
       transactionId: row.tx_id,
       last: {
-        eventId: ids[ids.length - 1],
+        eventId: last.id,
         type: last.type,
-        schemaVersion: last.schemaVersion,
+        schemaVersion: last.v,
         streamId,
         streamVersion: Number(row.next_version),
         globalPosition: row.last_position,

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import request from 'supertest';
 import { groupStreamId } from '@condorhub/contracts';
 import { readStream } from '@condorhub/event-store';
-import { rebuildReadModels } from '../../../../projector/src/rebuild/rebuild-read-models';
+import { rebuildReadModels } from '@condorhub/read-models';
 import { foldGroup } from '../../store/groups';
 import { ADMIN_TOKEN, HubHarness } from '../../testing/hub-harness';
 

@@ -26,6 +26,10 @@ after(() => h.stop());
 const progress = (user: string, path = 'server/progress') =>
   request(h.server).get(`/hub/api/users/${user}/${path}`).set(as(user)).buffer(true).parse(sseParser).timeout(20_000);
 
+// What the real lifecycle tells the user for the launcher's report in the harness's failing spawn.
+const FAILED_MESSAGE =
+  'Spawn failed: Home directory full. Your home directory is full or over quota: free some space, then try again.';
+
 describe('start and stop', () => {
   it('start answers 202 while pending and the user model shows it; a second start is 202 again', async () => {
     h.startScripts.set('alice', 'pending');
@@ -53,6 +57,8 @@ describe('start and stop', () => {
   it('stop answers 202 while stopping, then 204 once gone', async () => {
     const aliceStops = () => h.commands.filter((c) => c.verb === 'stop' && (c.payload as any).user === 'alice').length;
     const before = aliceStops();
+    // A job to remove (without one, the lifecycle stops the server at once), whose removal hangs.
+    await h.jobQueued('alice');
     h.stopScripts.set('alice', 'slow');
     await request(h.server).delete('/hub/api/users/alice/server').set(as('alice')).expect(202);
     const res = await request(h.server).post('/hub/api/users/alice/server').set(as('alice')).expect(400);
@@ -131,7 +137,7 @@ describe('start and stop', () => {
   it('a spawn that fails before the answer is a 500 with the reason, as in JupyterHub', async () => {
     h.startScripts.set('gina', 'fail-fast');
     const res = await request(h.server).post('/hub/api/users/gina/server').set(as('gina')).expect(500);
-    assert.equal(res.body.message, 'Spawn failed: Your home directory is full.');
+    assert.equal(res.body.message, FAILED_MESSAGE);
   });
 
   it('a spawner that does not answer is a 503, not a hang', async () => {
@@ -189,7 +195,7 @@ describe('progress (Server-Sent Events)', () => {
     const last = events.at(-1);
     assert.equal(last.failed, true);
     assert.equal(last.progress, 100);
-    assert.equal(last.message, 'Spawn failed: Your home directory is full.');
+    assert.equal(last.message, FAILED_MESSAGE);
     assert.equal(last.condorhub.diagnosis, 'home-over-quota');
     assert.match(last.condorhub.stderrTail, /Disk quota exceeded/);
     assert.equal(events.filter((e) => e.failed).length, 1);

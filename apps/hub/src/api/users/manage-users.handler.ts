@@ -113,16 +113,22 @@ export class ManageUsersHandler {
     const invalid = usernames.filter((n) => typeof n !== 'string' || !UserName.safeParse(n).success);
     if (invalid.length) throw badRequest(`Invalid usernames: ${invalid.map(String).join(', ')}`);
     const names = [...new Set(usernames as string[])];
-    const by = p.user ?? 'admin-token';
+    const added = await this.createUsers(names, admin, p.user ?? 'admin-token');
+    if (!added.length) throw new HubError(409, `All ${names.length} users already exist`);
     const created: Record<string, unknown>[] = [];
+    for (const name of added) created.push(await this.model(name, admin, p.scopes));
+    return created;
+  }
+
+  /** Creates those of `names` (valid already) that do not exist yet; returns the ones created. */
+  async createUsers(names: string[], admin: boolean, by: string): Promise<string[]> {
+    const created: string[] = [];
     for (const name of names) {
       const knownFromSpawns = await this.store.knownFromSpawns(name);
       const outcome = await changeUser(this.store.pool, { kind: 'create', name, admin, by, knownFromSpawns }, by);
       // Existing (or being changed by others this very moment): not created by this request.
-      if (outcome !== 'recorded') continue;
-      created.push(await this.model(name, admin, p.scopes));
+      if (outcome === 'recorded') created.push(name);
     }
-    if (!created.length) throw new HubError(409, `All ${names.length} users already exist`);
     return created;
   }
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import request from 'supertest';
 import { userStreamId } from '@condorhub/contracts';
 import { readStream } from '@condorhub/event-store';
-import { rebuildReadModels } from '../../../../projector/src/rebuild/rebuild-read-models';
+import { rebuildReadModels } from '@condorhub/read-models';
 import { ADMIN_TOKEN, HubHarness, sseEvents, sseParser } from '../../testing/hub-harness';
 
 const h = new HubHarness();

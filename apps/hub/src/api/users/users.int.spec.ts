@@ -176,7 +176,9 @@ describe('users', () => {
     await request(h.server).post('/hub/api/users/erin/server').set(admin).expect(201);
     await request(h.server).delete('/hub/api/users/erin').set(admin).expect(204);
     const types = (await h.streamEvents('erin')).map((e) => e.type);
-    assert.deepEqual(types.slice(-2), ['StopRequested', 'ServerStopped']);
+    // The stop, the removal the lifecycle asks for, and the server stopped last.
+    assert.ok(types.includes('StopRequested'), types.join());
+    assert.equal(types.at(-1), 'ServerStopped');
     await request(h.server).get('/hub/api/users/erin').set(admin).expect(404);
   });
 });

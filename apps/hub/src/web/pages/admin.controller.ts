@@ -4,9 +4,12 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { DataSource } from 'typeorm';
 import type { Config } from '@condorhub/config';
 import { sendCommand } from '@condorhub/messaging';
+import { nodeStreamId } from '@condorhub/contracts';
+import { listDeadLetters, readStream } from '@condorhub/event-store';
 import { NodeRow, SpawnAttemptRow } from '@condorhub/read-models';
 import { CONFIG, NATS, READ_MODELS } from '@condorhub/runtime';
 import { isActive } from '@condorhub/server-lifecycle';
+import { ManageUsersHandler } from '../../api/users/manage-users.handler';
 import { HUB_OPTIONS, type HubOptions } from '../../hub-options';
 import { HubError } from '../../http/hub-error';
 import { allServers } from '../../store/all-servers';
@@ -16,8 +19,30 @@ import type { LoggedIn } from '../session/sessions';
 import { WebExceptionFilter } from '../web-exception.filter';
 import { type AdminServer, type AdminView, adminPage, adminServersTable } from './admin.view';
 import { PageAccess } from './page-access';
+import { addUsers } from './admin/add-users';
+import { AdminAudit, adminActor } from './admin/admin-audit';
+import { deleteUser } from './admin/delete-user';
+import { forceRemoveServer } from './admin/force-remove-server';
+import { replayFromAdminPage } from './admin/replay-dead-letters';
 
-/** /hub/admin: every server with stop, worker nodes with release, failures by cause. */
+/** What a finished action says on the page it returns to (`?done=<key>&what=<target>`). */
+const DONE: Record<string, (what: string) => string> = {
+  released: (w) => `Released ${w}.`,
+  added: (w) => `Added ${w}.`,
+  deleted: (w) => `Deleted ${w}.`,
+  removed: (w) => `Force-removed ${w}; its job is being removed.`,
+  replayed: (w) => `Replayed ${w} dead letter${w === '1' ? '' : 's'}.`,
+  'nothing-replayed': () => 'No dead letters were waiting to be replayed.',
+};
+
+const form = (body: unknown): Record<string, unknown> =>
+  body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+
+/**
+ * /hub/admin: servers (stop, force-remove), users (add, delete), worker nodes (release), dead
+ * letters (replay), failures by cause, and the admins' recent actions. Every POST is admin-only,
+ * needs the page's CSRF token, and records AdminActionRecorded naming the admin.
+ */
 @Controller('hub/admin')
 @UseFilters(WebExceptionFilter)
 export class AdminController {
@@ -28,7 +53,16 @@ export class AdminController {
     @Inject(NATS) private readonly nc: NatsConnection,
     @Inject(CONFIG) private readonly config: Config,
     @Inject(HUB_OPTIONS) private readonly options: HubOptions,
+    @Inject(ManageUsersHandler) private readonly users: ManageUsersHandler,
+    @Inject(AdminAudit) private readonly audit: AdminAudit,
   ) {}
+
+  /** The admin behind a state-changing form: logged in, an admin, and the form's CSRF token right. */
+  private async adminPost(req: IncomingMessage, res: ServerResponse): Promise<LoggedIn | undefined> {
+    const login = await this.admin(req, res);
+    if (login) this.access.csrfOrFail(req);
+    return login;
+  }
 
   private async admin(req: IncomingMessage, res: ServerResponse): Promise<LoggedIn | undefined> {
     const login = await this.access.login(req, res);
@@ -47,11 +81,32 @@ export class AdminController {
     return out.sort((a, b) => a.user.localeCompare(b.user) || a.name.localeCompare(b.name));
   }
 
+  /**
+   * The nodes of the read model, with a release the projector has not applied yet applied as it
+   * will (state ok, strikes cleared): the page an admin returns to after Release says so.
+   */
+  private async nodes(): Promise<NodeRow[]> {
+    const rows = await this.ds.getRepository(NodeRow).find({ order: { host: 'ASC' } });
+    for (const node of rows.filter((r) => r.state === 'quarantined')) {
+      const events = await readStream(this.store.pool, nodeStreamId(node.host));
+      const last = events.at(-1);
+      if (last?.type === 'NodeReleased') {
+        Object.assign(node, {
+          state: 'ok',
+          strikes: [],
+          releasedAt: new Date(last.recordedAt),
+          releasedBy: (last.data as { by: string }).by,
+        });
+      }
+    }
+    return rows;
+  }
+
   private async view(login: LoggedIn, csrf: string, notice?: string, error?: string): Promise<AdminView> {
     const since = new Date(Date.now() - 86_400_000);
-    const [servers, nodes, grouped, total, recent] = await Promise.all([
+    const [servers, nodes, grouped, total, recent, users, letters, actions] = await Promise.all([
       this.servers(),
-      this.ds.getRepository(NodeRow).find({ order: { host: 'ASC' } }),
+      this.nodes(),
       this.ds.query(
         `SELECT coalesce(diagnosis, 'unknown') AS diagnosis, count(*)::int AS count FROM spawn_attempts
           WHERE outcome = 'failed' AND requested_at >= $1 GROUP BY 1 ORDER BY 2 DESC, 1`,
@@ -63,7 +118,12 @@ export class AdminController {
       this.ds
         .getRepository(SpawnAttemptRow)
         .find({ where: { outcome: 'failed' }, order: { requestedAt: 'DESC' }, take: 15 }),
+      this.store.listUsers(),
+      listDeadLetters(this.store.pool),
+      this.audit.recent(20),
     ]);
+    const activeByUser = new Map<string, number>();
+    for (const s of servers) activeByUser.set(s.user, (activeByUser.get(s.user) ?? 0) + 1);
     return {
       user: login.user,
       csrf,
@@ -72,6 +132,18 @@ export class AdminController {
       byDiagnosis: grouped,
       spawns24h: total[0]?.n ?? 0,
       recent,
+      users: users
+        .map((u) => ({
+          name: u.name,
+          admin: u.admin,
+          lastActivity: u.lastActivity,
+          active: activeByUser.get(u.name) ?? 0,
+        }))
+        .sort((a, b) => a.name.localeCompare(b.name)),
+      // Newest first; the oldest beyond 100 are still in `condorhub dead-letters`.
+      deadLetters: letters.slice(-100).reverse(),
+      deadLettersTotal: letters.length,
+      actions,
       notice,
       error,
     };
@@ -82,9 +154,13 @@ export class AdminController {
     const login = await this.admin(req, res);
     if (!login) return;
     const q = new URLSearchParams((req.url ?? '').split('?')[1] ?? '');
-    const released = q.get('released');
+    const done = DONE[q.get('done') ?? ''];
     const csrf = this.access.sessions.csrfToken(req, res);
-    sendHtml(res, 200, adminPage(await this.view(login, csrf, released ? `Released ${released}.` : undefined)));
+    sendHtml(
+      res,
+      200,
+      adminPage(await this.view(login, csrf, done ? done((q.get('what') ?? '').slice(0, 300)) : undefined)),
+    );
   }
 
   @Get('servers')
@@ -103,10 +179,9 @@ export class AdminController {
 
   @Post('nodes/release')
   async release(@Req() req: IncomingMessage, @Res() res: ServerResponse, @Body() body: unknown) {
-    const login = await this.admin(req, res);
+    const login = await this.adminPost(req, res);
     if (!login) return;
-    this.access.csrfOrFail(req);
-    const host = (body as Record<string, unknown> | undefined)?.host;
+    const host = form(body).host;
     if (typeof host !== 'string' || !host || host.length > 255)
       throw new HubError(400, 'Which node? (host is missing)');
     const reply = await sendCommand(
@@ -114,7 +189,7 @@ export class AdminController {
       this.config.CONDORHUB_NATS_PREFIX,
       'spawner',
       'releaseNode',
-      { host, by: login.user.name },
+      { host, by: adminActor(login.user.name) },
       this.options.commandTimeoutMs,
     );
     if (!reply.accepted) {
@@ -127,6 +202,51 @@ export class AdminController {
       );
       return;
     }
-    redirect(res, `/hub/admin?released=${encodeURIComponent(host)}`);
+    await this.audit.record(login.user.name, 'node-released', host);
+    done(res, 'released', host, '#nodes');
   }
+
+  @Post('users')
+  async addUsers(@Req() req: IncomingMessage, @Res() res: ServerResponse, @Body() body: unknown) {
+    const login = await this.adminPost(req, res);
+    if (!login) return;
+    const created = await addUsers(this.users, this.audit, login.user.name, form(body));
+    done(res, 'added', created.join(', '), '#users');
+  }
+
+  @Post('users/delete')
+  async deleteUser(@Req() req: IncomingMessage, @Res() res: ServerResponse, @Body() body: unknown) {
+    const login = await this.adminPost(req, res);
+    if (!login) return;
+    const name = await deleteUser(this.users, this.store, this.audit, login.user.name, form(body));
+    done(res, 'deleted', name, '#users');
+  }
+
+  @Post('servers/force-remove')
+  async forceRemove(@Req() req: IncomingMessage, @Res() res: ServerResponse, @Body() body: unknown) {
+    const login = await this.adminPost(req, res);
+    if (!login) return;
+    const label = await forceRemoveServer(this.store.pool, this.audit, login.user.name, form(body));
+    done(res, 'removed', label, '#admin-servers');
+  }
+
+  @Post('dead-letters/replay')
+  async replay(@Req() req: IncomingMessage, @Res() res: ServerResponse, @Body() body: unknown) {
+    const login = await this.adminPost(req, res);
+    if (!login) return;
+    const n = await replayFromAdminPage(
+      this.store.pool,
+      this.nc,
+      this.config.CONDORHUB_NATS_PREFIX,
+      this.audit,
+      login.user.name,
+      form(body),
+    );
+    if (n) done(res, 'replayed', String(n), '#dead-letters');
+    else done(res, 'nothing-replayed', '', '#dead-letters');
+  }
+}
+
+function done(res: ServerResponse, key: string, what: string, anchor: string) {
+  redirect(res, `/hub/admin?done=${key}&what=${encodeURIComponent(what.slice(0, 300))}${anchor}`);
 }

@@ -18,6 +18,15 @@
     }
   }
   humanize(document);
+  // Forms that cannot be undone (delete a user, force-remove a server) ask first.
+  document.addEventListener(
+    'submit',
+    function (e) {
+      var question = e.target.getAttribute && e.target.getAttribute('data-confirm');
+      if (question && !window.confirm(question)) e.preventDefault();
+    },
+    true,
+  );
   // A page about something that is finishing (a failed spawn being cleaned up) looks again soon.
   if (document.querySelector('[data-reload-soon]'))
     setTimeout(function () {

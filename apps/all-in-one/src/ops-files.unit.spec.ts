@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { ProxyMetrics } from '../../../apps/proxy/src/metrics/proxy-metrics';
-import { STORE_GAUGE_NAMES, metricsRegistry } from './index';
+import { ProxyMetrics } from '../../proxy/src/metrics/proxy-metrics';
+import { STORE_GAUGE_NAMES, metricsRegistry } from '@condorhub/metrics';
 
 // The shipped alert rules and dashboard name only metrics condorhub exports: a renamed metric
 // would otherwise leave an alert that never fires.

@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { EventEnvelope } from '@condorhub/contracts';
-import { SpawnAttemptRow } from '@condorhub/read-models';
+import { SpawnAttemptRow } from '../entities/spawn-attempt.entity';
 
 /** spawn_attempts: one row per spawn with its outcome, for history and failure statistics. */
 export async function projectSpawnAttempts(events: EventEnvelope[], em: EntityManager): Promise<void> {

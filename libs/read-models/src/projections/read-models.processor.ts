@@ -1,15 +1,13 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Pool } from 'pg';
 import { type DatabaseOptions, EventProcessor } from '@condorhub/event-store';
-import { READ_MODELS_PROCESSOR } from '@condorhub/read-models';
+import { READ_MODELS_PROCESSOR } from '../migrations';
 import { projectNodes } from './nodes.projection';
 import { projectRoutes } from './routes.projection';
 import { projectServers } from './servers.projection';
 import { projectSpawnAttempts } from './spawn-attempts.projection';
 import { projectUsers } from './users.projection';
 import { sqlOf } from './typeorm-sql';
-
-export { READ_MODELS_PROCESSOR };
 
 export const projections = [projectServers, projectRoutes, projectNodes, projectSpawnAttempts, projectUsers];
 

@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { type EventEnvelope, parseServerStreamId } from '@condorhub/contracts';
-import { ServerRow } from '@condorhub/read-models';
+import { ServerRow } from '../entities/server.entity';
 import { evolve, initialServerState } from '@condorhub/server-lifecycle';
 
 const toDate = (iso?: string) => (iso ? new Date(iso) : null);

@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { type EventEnvelope, parseServerStreamId } from '@condorhub/contracts';
-import { RouteRow } from '@condorhub/read-models';
+import { RouteRow } from '../entities/route.entity';
 
 /**
  * routes: the proxy's desired state. A route belongs to one spawn; a newer RouteRequested

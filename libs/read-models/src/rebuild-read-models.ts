@@ -1,6 +1,7 @@
 import { type DatabaseOptions, createPool, migrate, noAppendApplicationName } from '@condorhub/event-store';
-import { READ_MODEL_TABLES, openReadModels, readModelMigrations } from '@condorhub/read-models';
-import { createReadModelsProcessor } from '../projections/read-models.processor';
+import { openReadModels } from './data-source';
+import { READ_MODEL_TABLES, readModelMigrations } from './migrations';
+import { createReadModelsProcessor } from './projections/read-models.processor';
 
 export interface RebuildResult {
   /** The schema holding the rebuilt tables (dropped unless `keep`). */

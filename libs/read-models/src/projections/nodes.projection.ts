@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { EventEnvelope } from '@condorhub/contracts';
-import { NodeRow } from '@condorhub/read-models';
+import { NodeRow } from '../entities/node.entity';
 
 /** nodes: which worker nodes took spawns, their strikes, and quarantine. */
 export async function projectNodes(events: EventEnvelope[], em: EntityManager): Promise<void> {

@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { EventEnvelope } from '@condorhub/contracts';
-import { UserRow } from '@condorhub/read-models';
+import { UserRow } from '../entities/user.entity';
 
 export async function projectUsers(events: EventEnvelope[], em: EntityManager): Promise<void> {
   const repo = em.getRepository(UserRow);

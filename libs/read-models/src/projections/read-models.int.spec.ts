@@ -4,16 +4,9 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { type NewEvent, newEvent, nodeStreamId, serverStreamId } from '@condorhub/contracts';
 import { appendToStream } from '@condorhub/event-store';
-import {
-  NodeRow,
-  RouteRow,
-  ServerRow,
-  SpawnAttemptRow,
-  openReadModels,
-  readModelMigrations,
-} from '@condorhub/read-models';
+import { NodeRow, RouteRow, ServerRow, SpawnAttemptRow, openReadModels, readModelMigrations } from '../index';
 import { type TestDatabase, createTestDatabase } from '@condorhub/testing';
-import { rebuildReadModels } from '../rebuild/rebuild-read-models';
+import { rebuildReadModels } from '../rebuild-read-models';
 import { createReadModelsProcessor } from './read-models.processor';
 
 const readyPath = (spawnId: string, user: string, host: string, port: number, serverName = ''): NewEvent[] => {
