@@ -1,11 +1,11 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
 import type { Pool } from 'pg';
 import type { Config } from '@condorhub/config';
-import { newEvent, userStreamId } from '@condorhub/contracts';
-import { type DatabaseOptions, WrongExpectedVersionError, appendToStream, migrate } from '@condorhub/event-store';
+import { type DatabaseOptions, migrate } from '@condorhub/event-store';
 import { CONFIG, DB_OPTIONS, PG_POOL } from '@condorhub/runtime';
 import { hubMigrations } from './migrations';
 import { HubStore } from './store/hub-store';
+import { changeUser } from './store/user-changes';
 
 /** Migrates the hub's own tables before any request, and creates configured admin users. */
 @Injectable()
@@ -29,15 +29,10 @@ export class HubBootstrap implements OnModuleInit, OnApplicationBootstrap {
     for (const name of this.config.CONDORHUB_ADMIN_USERS) {
       try {
         if (await this.store.user(name)) continue;
-        const stream = await this.store.userStream(name);
-        await appendToStream(
-          this.pool,
-          userStreamId(name),
-          [newEvent('UserCreated', { name, admin: true, by: 'config' })],
-          { expectedVersion: stream.version === 0 ? 'no_stream' : stream.version, metadata: { actor: 'config' } },
-        );
+        const knownFromSpawns = await this.store.knownFromSpawns(name);
+        // 'exists': another hub did it.
+        await changeUser(this.pool, { kind: 'create', name, admin: true, by: 'config', knownFromSpawns }, 'config');
       } catch (error) {
-        if (error instanceof WrongExpectedVersionError) continue; // another hub did it
         this.log.warn(`could not create admin user ${name}: ${String(error)}`);
       }
     }

@@ -13,3 +13,7 @@ export * from './force-remove';
 export * from './timers';
 export * from './stop-timeout';
 export * from './removal';
+export * from './port-report';
+export * from './launcher-credential';
+export * from './token-exchange';
+export * from './launcher-report';

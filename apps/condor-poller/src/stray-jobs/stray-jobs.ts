@@ -1,8 +1,11 @@
 import type { Pool } from 'pg';
 import type { CondorClient, CondorJobState } from '@condorhub/condor';
 import { SpawnId, newEvent, removalStreamId } from '@condorhub/contracts';
-import { appendToStream, readStream } from '@condorhub/event-store';
+import { appendToStream, listCorrelatedStreams, readStream } from '@condorhub/event-store';
 import { foldServer, isActive } from '@condorhub/server-lifecycle';
+
+/** Every server stream's id starts so (`server-<user>/<name>`). */
+const SERVER_STREAMS = 'server-';
 
 /**
  * Jobs of this hub (its CondorhubInstance) that no live server names: a submit retried after
@@ -72,12 +75,9 @@ export class StrayJobs {
 
   /** Whether the server stream of the job's spawn still runs that spawn with this job (or none yet). */
   private async namedInStore(job: CondorJobState): Promise<boolean> {
-    const { rows } = await this.pool.query<{ stream_id: string }>(
-      `SELECT DISTINCT stream_id FROM events WHERE metadata->>'correlationId' = $1 AND stream_id LIKE 'server-%'`,
-      [job.spawnId],
-    );
-    for (const { stream_id } of rows) {
-      const state = foldServer(await readStream(this.pool, stream_id));
+    if (!job.spawnId) return false;
+    for (const streamId of await listCorrelatedStreams(this.pool, job.spawnId, SERVER_STREAMS)) {
+      const state = foldServer(await readStream(this.pool, streamId));
       if (state.spawnId === job.spawnId && isActive(state) && (!state.jobId || state.jobId === job.jobId)) return true;
     }
     return false;

@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import { type EventEnvelope, isEvent } from '@condorhub/contracts';
+import { type JobServer, listJobServers } from '@condorhub/read-models';
 
 export interface TrackedJob {
   jobId: string;
@@ -48,18 +49,8 @@ export class TrackedJobs {
   async load(): Promise<TrackedJob[]> {
     // One query: the live jobs, and whether the read model knows the fresh ones yet (in any
     // phase, even stopped: then they are the read model's business, not ours).
-    const { rows } = await this.pool.query<{
-      job_id: string;
-      spawn_id: string;
-      stream_id: string;
-      phase: string;
-      held: string | null;
-    }>(
-      `SELECT job_id, spawn_id, stream_id, phase, state->>'heldReason' AS held
-         FROM servers WHERE job_id IS NOT NULL AND (phase NOT IN ('none', 'stopped') OR job_id = ANY($1::text[]))`,
-      [[...this.fresh.keys()]],
-    );
-    for (const r of rows) this.fresh.delete(r.job_id);
+    const rows = await listJobServers(this.pool, [...this.fresh.keys()]);
+    for (const r of rows) this.fresh.delete(r.jobId);
     const now = Date.now();
     for (const [id, job] of this.fresh) if (now - job.seenAt > FRESH_MAX_AGE_MS) this.fresh.delete(id);
     const live = rows.filter((r) => r.phase !== 'none' && r.phase !== 'stopped').map(toTrackedJob);
@@ -67,19 +58,13 @@ export class TrackedJobs {
   }
 }
 
-function toTrackedJob(r: {
-  job_id: string;
-  spawn_id: string;
-  stream_id: string;
-  phase: string;
-  held: string | null;
-}): TrackedJob {
+function toTrackedJob(r: JobServer): TrackedJob {
   return {
-    jobId: r.job_id,
-    spawnId: r.spawn_id,
-    streamId: r.stream_id,
+    jobId: r.jobId,
+    spawnId: r.spawnId,
+    streamId: r.streamId,
     phase: r.phase,
-    known: r.held
+    known: r.heldReason
       ? 'held'
       : r.phase === 'queued'
         ? 'idle'

@@ -3,10 +3,22 @@ import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 import type { Config } from '@condorhub/config';
 import { type EventEnvelope, inLogOrder, serverStreamId, spawnSideStreamIds, userStreamId } from '@condorhub/contracts';
-import { type Checkpoint, readCheckpoint, readStream, streamVersion } from '@condorhub/event-store';
-import { READ_MODELS_PROCESSOR, ServerRow, UserRow } from '@condorhub/read-models';
+import {
+  findEventVersion,
+  listStreamVersions,
+  readCheckpoint,
+  readStream,
+  readTypesAfter,
+  streamVersion,
+} from '@condorhub/event-store';
+import { READ_MODELS_PROCESSOR, findServer, findUser, listServers, listUsers } from '@condorhub/read-models';
 import { CONFIG, PG_POOL, READ_MODELS } from '@condorhub/runtime';
 import { type ServerState, foldServer, initialServerState } from '@condorhub/server-lifecycle';
+import { type UserState, foldUser } from '@condorhub/users';
+import { readAllUserActivity, readServerActivity, readUserActivity, recordActivity } from './activity';
+
+/** The user events (and spawns, which make users) a user list applies on top of the read model. */
+const USER_EVENT_TYPES = ['UserCreated', 'UserAdminChanged', 'UserDeleted', 'SpawnRequested'];
 
 export interface HubUser {
   name: string;
@@ -16,12 +28,7 @@ export interface HubUser {
 }
 
 /** A user's own record from their stream: created, deleted, or never seen there. */
-export interface UserStreamState {
-  version: number;
-  exists: boolean;
-  admin: boolean;
-  createdAt?: Date;
-}
+export type UserStreamState = UserState;
 
 /**
  * The hub's reads. What a request just changed must be visible to the next request (start,
@@ -41,30 +48,19 @@ export class HubStore {
   }
 
   async userStream(name: string): Promise<UserStreamState> {
-    const events = await readStream(this.pool, userStreamId(name));
-    const state: UserStreamState = { version: 0, exists: false, admin: false };
-    for (const e of events) {
-      state.version = e.streamVersion;
-      if (e.type === 'UserCreated') {
-        state.exists = true;
-        state.admin = (e.data as any).admin === true;
-        state.createdAt = new Date(e.recordedAt);
-      } else if (e.type === 'UserAdminChanged' && state.exists) {
-        state.admin = (e.data as any).admin === true;
-      } else if (e.type === 'UserDeleted') {
-        state.exists = false;
-        state.admin = false;
-        state.createdAt = undefined;
-      }
-    }
-    return state;
+    return foldUser(await readStream(this.pool, userStreamId(name)));
+  }
+
+  /** Whether the read model knows the user: a user who only ever spawned has no stream of their own. */
+  async knownFromSpawns(name: string): Promise<boolean> {
+    return (await findUser(this.ds, name)) !== null;
   }
 
   /** The user, if they exist: their stream decides; users known only from a spawn come from the read model. */
   async user(name: string): Promise<HubUser | undefined> {
     const [stream, row, activity] = await Promise.all([
       this.userStream(name),
-      this.ds.getRepository(UserRow).findOne({ where: { name } }),
+      findUser(this.ds, name),
       this.userActivity(name),
     ]);
     if (stream.version > 0 && !stream.exists) return undefined;
@@ -88,10 +84,10 @@ export class HubStore {
     // again an event they already hold ends in the same users (every step overwrites or is
     // conditional on the state the earlier steps leave).
     const checkpoint = await readCheckpoint(this.pool, READ_MODELS_PROCESSOR);
-    const [rows, { rows: acts }, tail] = await Promise.all([
-      this.ds.getRepository(UserRow).find(),
-      this.pool.query<{ user_name: string; last_activity: Date }>('SELECT user_name, last_activity FROM user_activity'),
-      this.userEventsAfter(checkpoint),
+    const [rows, activity, tail] = await Promise.all([
+      listUsers(this.ds),
+      readAllUserActivity(this.pool),
+      readTypesAfter(this.pool, checkpoint, USER_EVENT_TYPES),
     ]);
     const users = new Map(rows.map((r) => [r.name, { name: r.name, admin: r.admin, createdAt: r.createdAt }]));
     for (const e of tail) {
@@ -104,7 +100,6 @@ export class HubStore {
       else if (e.type === 'SpawnRequested' && d.user && !users.has(d.user))
         users.set(d.user, { name: d.user, admin: false, createdAt: e.recordedAt });
     }
-    const activity = new Map(acts.map((a) => [a.user_name, a.last_activity]));
     const byName = new Map(rows.map((r) => [r.name, r]));
     return [...users.values()]
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
@@ -116,40 +111,25 @@ export class HubStore {
       }));
   }
 
-  /** The user events (and spawns, which make users) after a checkpoint, in log order. */
-  private async userEventsAfter(checkpoint: Checkpoint): Promise<{ type: string; data: unknown; recordedAt: Date }[]> {
-    const { rows } = await this.pool.query<{ type: string; data: unknown; recorded_at: Date }>(
-      `SELECT type, data, recorded_at FROM events
-        WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
-          AND type IN ('UserCreated', 'UserAdminChanged', 'UserDeleted', 'SpawnRequested')
-        ORDER BY transaction_id, global_position`,
-      [checkpoint.transactionId, checkpoint.globalPosition],
-    );
-    return rows.map((r) => ({ type: r.type, data: r.data, recordedAt: r.recorded_at }));
-  }
-
   /** One server's current state, including events the projector has not caught up with. */
   async server(user: string, serverName: string): Promise<ServerState> {
-    const row = await this.ds.getRepository(ServerRow).findOne({ where: { userName: user, serverName } });
+    const row = await findServer(this.ds, user, serverName);
     return this.catchUp(serverStreamId(user, serverName), row?.state);
   }
 
   /** Every server of a user that has a stream, by name, current as above. */
   async servers(user: string): Promise<Map<string, ServerState>> {
     const prefix = serverStreamId(user, '');
-    const [{ rows: streams }, rows] = await Promise.all([
-      this.pool.query<{ stream_id: string; version: string }>(
-        'SELECT stream_id, version::text AS version FROM streams WHERE left(stream_id, length($1)) = $1',
-        [prefix],
-      ),
-      this.ds.getRepository(ServerRow).find({ where: { userName: user } }),
+    const [streams, rows] = await Promise.all([
+      listStreamVersions(this.pool, { prefix }),
+      listServers(this.ds, { user }),
     ]);
     const byName = new Map(rows.map((r) => [r.serverName, r.state]));
     const out = new Map<string, ServerState>();
     for (const s of streams) {
-      const name = s.stream_id.slice(prefix.length);
+      const name = s.streamId.slice(prefix.length);
       const known = byName.get(name);
-      out.set(name, known && known.streamVersion >= Number(s.version) ? known : await this.catchUp(s.stream_id, known));
+      out.set(name, known && known.streamVersion >= s.version ? known : await this.catchUp(s.streamId, known));
     }
     return out;
   }
@@ -177,39 +157,26 @@ export class HubStore {
 
   /** Version of the current spawn's SpawnRequested, where a progress stream starts reading. */
   async spawnStartVersion(user: string, serverName: string, spawnId: string): Promise<number | undefined> {
-    const { rows } = await this.pool.query<{ v: string }>(
-      `SELECT stream_version::text AS v FROM events
-        WHERE stream_id = $1 AND type = 'SpawnRequested' AND data->>'spawnId' = $2 LIMIT 1`,
-      [serverStreamId(user, serverName), spawnId],
-    );
-    return rows.length ? Number(rows[0].v) : undefined;
+    return findEventVersion(this.pool, serverStreamId(user, serverName), 'SpawnRequested', 'spawnId', spawnId);
   }
 
-  async userActivity(user: string): Promise<Date | null> {
-    const { rows } = await this.pool.query<{ last_activity: Date }>(
-      'SELECT last_activity FROM user_activity WHERE user_name = $1',
-      [user],
-    );
-    return rows[0]?.last_activity ?? null;
+  userActivity(user: string): Promise<Date | null> {
+    return readUserActivity(this.pool, user);
   }
 
-  async serverActivity(user: string): Promise<Map<string, Date>> {
-    const { rows } = await this.pool.query<{ server_name: string; last_activity: Date }>(
-      'SELECT server_name, last_activity FROM server_activity WHERE user_name = $1',
-      [user],
-    );
-    return new Map(rows.map((r) => [r.server_name, r.last_activity]));
+  serverActivity(user: string): Promise<Map<string, Date>> {
+    return readServerActivity(this.pool, user);
   }
 
   /**
    * Moves users' and servers' last_activity forward; an older timestamp than the stored one
-   * changes nothing (as JupyterHub). One statement per table, however many entries.
+   * changes nothing (as JupyterHub).
    */
   async recordActivity(
     users: Iterable<[user: string, at: Date]>,
     servers: Iterable<[user: string, server: string, at: Date]>,
   ): Promise<void> {
-    // One row per key: a statement's ON CONFLICT may touch each row once.
+    // One entry per key, the latest.
     const u = new Map<string, Date>();
     for (const [user, at] of users) u.set(user, latest(u.get(user) ?? null, at)!);
     const sv = new Map<string, [string, string, Date]>();
@@ -217,23 +184,7 @@ export class HubStore {
       const key = JSON.stringify([user, server]);
       sv.set(key, [user, server, latest(sv.get(key)?.[2] ?? null, at)!]);
     }
-    if (u.size) {
-      await this.pool.query(
-        `INSERT INTO user_activity (user_name, last_activity) SELECT * FROM unnest($1::text[], $2::timestamptz[])
-         ON CONFLICT (user_name) DO UPDATE SET last_activity = GREATEST(user_activity.last_activity, EXCLUDED.last_activity)`,
-        [[...u.keys()], [...u.values()]],
-      );
-    }
-    if (sv.size) {
-      const rows = [...sv.values()];
-      await this.pool.query(
-        `INSERT INTO server_activity (user_name, server_name, last_activity)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[])
-         ON CONFLICT (user_name, server_name)
-         DO UPDATE SET last_activity = GREATEST(server_activity.last_activity, EXCLUDED.last_activity)`,
-        [rows.map((r) => r[0]), rows.map((r) => r[1]), rows.map((r) => r[2])],
-      );
-    }
+    await recordActivity(this.pool, u, [...sv.values()]);
   }
 }
 

@@ -1,19 +1,24 @@
-import { timingSafeEqual } from 'node:crypto';
 import dns from 'node:dns';
 import net from 'node:net';
 import type { Pool } from 'pg';
 import { type EventEnvelope, SpawnId, launcherStreamId, newEvent, serverStreamId } from '@condorhub/contracts';
-import { WrongExpectedVersionError, appendToStream, readStream } from '@condorhub/event-store';
-import { type ServerState, foldServer, isPending } from '@condorhub/server-lifecycle';
+import { decideAndAppend, readStream } from '@condorhub/event-store';
+import {
+  type ExchangeAsk,
+  type ExchangeVerdict,
+  type LauncherCredential,
+  credentialProblem,
+  decideTokenExchange,
+  foldLauncherCredential,
+  foldServer,
+  isPending,
+  tokenIssued,
+} from '@condorhub/server-lifecycle';
 import { hashToken, issueToken, revokeToken, serverTokenScopes, verifyToken } from '@condorhub/tokens';
 import { RegistryError } from '../auth/server-token';
-import { foldLauncherCredential } from './launcher-credential';
 
-/** The job may run before the poller has recorded it: the launcher is asked to retry (503). */
-const NOT_YET_RUNNING = new Set(['requested', 'submitted', 'queued']);
-/** JobRunning recorded and not stopping: the launcher may be asking. */
-const LIVE = new Set(['starting', 'port-reported', 'routing', 'ready']);
-const APPEND_ATTEMPTS = 10;
+/** Times the credential changed between a decision and its append before a retryable 503. */
+const ROUNDS = 10;
 const RESOLVE_TIMEOUT_MS = 3_000;
 
 export interface ExchangeApiTokenOptions {
@@ -35,14 +40,10 @@ export interface ExchangeRequest {
 }
 
 /**
- * The launcher trades its spawn's one-time bootstrap credential for the server API token.
- * Only the latest credential of a live spawn (JobRunning recorded, not stopping), before it
- * expires, from the host the job runs on (when its address is known). The first exchange is
- * recorded (ApiTokenIssued, with the hash of the launcher's key); the same launcher asking again
- * (its reply was lost) gets a new token and the earlier one is revoked; any other process
- * asking again is refused, recorded (ApiTokenExchangeRefused) and the spawn is failed: one of
- * the two is not the launcher and may hold the token. Everything else is refused and changes
- * nothing.
+ * The launcher trades its spawn's one-time bootstrap credential for the server API token, as
+ * decideTokenExchange says, from the host the job runs on (when its address is known). The
+ * first exchange is recorded (ApiTokenIssued, with the hash of the launcher's key), a refused
+ * second one too (ApiTokenExchangeRefused). Everything else is refused and changes nothing.
  */
 export class ExchangeApiTokenHandler {
   constructor(
@@ -52,60 +53,49 @@ export class ExchangeApiTokenHandler {
 
   async handle(body: unknown, remoteAddress: string): Promise<{ token: string }> {
     const { spawnId, secret, launcherKey } = parseExchangeBody(body);
-    const launcherKeyHash = hashToken(launcherKey);
-    for (let attempt = 0; attempt < APPEND_ATTEMPTS; attempt++) {
-      const credential = foldLauncherCredential(await readStream(this.pool, launcherStreamId(spawnId)));
-      const bootstrap = credential.bootstrap;
-      if (!bootstrap || !sameHash(bootstrap.hash, hashToken(secret))) {
-        throw new RegistryError(401, 'unknown or forged launcher credential');
-      }
-      if (Date.parse(bootstrap.expiresAt) <= Date.now()) {
-        throw new RegistryError(401, 'the launcher credential has expired');
-      }
-      const stream = serverStreamId(bootstrap.user, bootstrap.serverName);
+    const ask: ExchangeAsk = {
+      spawnId,
+      secretHash: hashToken(secret),
+      launcherKeyHash: hashToken(launcherKey),
+      remoteAddress,
+      now: Date.now(),
+    };
+    const credentialStream = launcherStreamId(spawnId);
+    const metadata = { correlationId: spawnId, actor: 'port-registry' };
+    let waitedForRun = false;
+    for (let round = 0; round < ROUNDS; round++) {
+      ask.now = Date.now();
+      const credential = foldLauncherCredential(await readStream(this.pool, credentialStream));
+      const problem = credentialProblem(credential, ask);
+      if (problem) throw new RegistryError(401, problem);
+      const stream = serverStreamId(credential.bootstrap!.user, credential.bootstrap!.serverName);
       let events = await readStream(this.pool, stream);
-      let state = foldServer(events);
-      // Not running yet, or between two runs (evicted, matched again): the poller may not have
-      // recorded this run's JobRunning yet.
-      if (state.spawnId === spawnId && !runningNow(events, spawnId))
-        ({ events, state } = await this.waitForRun(stream, spawnId));
-      if (state.spawnId !== spawnId || !(LIVE.has(state.phase) || NOT_YET_RUNNING.has(state.phase))) {
-        throw new RegistryError(409, `that spawn is over (${state.spawnId === spawnId ? state.phase : 'superseded'})`);
+      let verdict = decideTokenExchange(credential, events, foldServer(events), ask, waitedForRun);
+      if (verdict.kind === 'wait-for-run') {
+        events = await this.waitForRun(stream, credential, ask);
+        waitedForRun = true;
+        verdict = decideTokenExchange(credential, events, foldServer(events), ask, waitedForRun);
       }
-      if (!state.host || !runningNow(events, spawnId))
-        throw new RegistryError(503, 'the job is not known to be running yet; retry in a few seconds');
-      await this.checkHost(state.host, remoteAddress);
+      if (verdict.kind === 'refuse') throw new RegistryError(verdict.status, verdict.message);
+      if (verdict.kind === 'wait-for-run') continue; // not reached: waited once already
+      await this.checkHost(verdict.host, remoteAddress);
+      // Decided again on the credential as stored when appending, with the server as read above.
+      const again = (credentialEvents: EventEnvelope[]): ExchangeVerdict =>
+        decideTokenExchange(foldLauncherCredential(credentialEvents), events, foldServer(events), ask, waitedForRun);
 
-      // HTCondor may run the job again (evicted, rescheduled): a new launcher with the same
-      // credential and a new key. It counts as the launcher once JobRunning was recorded again.
-      const lastRunning = events
-        .filter((e) => e.type === 'JobRunning' && (e.data as { spawnId: string }).spawnId === spawnId)
-        .at(-1);
-      const ranAgain =
-        credential.issued !== undefined &&
-        lastRunning !== undefined &&
-        BigInt(lastRunning.globalPosition) > credential.issued.position;
-      if (credential.issued && !ranAgain && !sameHash(credential.issued.launcherKeyHash, launcherKeyHash)) {
-        try {
-          await appendToStream(
-            this.pool,
-            launcherStreamId(spawnId),
-            [
-              newEvent('ApiTokenExchangeRefused', {
-                spawnId,
-                reason: 'already-exchanged',
-                launcherKeyHash,
-                remoteAddress: remoteAddress.slice(0, 255),
-              }),
-            ],
-            { expectedVersion: credential.streamVersion, metadata: { correlationId: spawnId, actor: 'port-registry' } },
-          );
-        } catch (error) {
-          if (error instanceof WrongExpectedVersionError) continue;
-          throw error;
-        }
+      if (verdict.kind === 'taken') {
+        const result = await decideAndAppend(
+          this.pool,
+          credentialStream,
+          (stored) => {
+            const v = again(stored);
+            return v.kind === 'taken' ? { events: v.events } : undefined;
+          },
+          { metadata, attempts: 1 },
+        );
+        if (result === 'declined' || result === 'conflict') continue;
         // A spawn already past its start keeps running: its launcher was the first, it holds the token.
-        if (isPending(state)) await this.failSpawn(stream, state, remoteAddress);
+        if (verdict.failSpawn) await this.failSpawn(stream, spawnId, remoteAddress);
         throw new RegistryError(
           409,
           "this spawn's launcher credential was already exchanged by another process; the spawn is being stopped",
@@ -113,36 +103,32 @@ export class ExchangeApiTokenHandler {
       }
 
       const token = await issueToken(this.pool, {
-        owner: bootstrap.user,
+        owner: credential.bootstrap!.user,
         kind: 'server',
         spawnId,
-        serverName: bootstrap.serverName,
-        scopes: serverTokenScopes(bootstrap.user, bootstrap.serverName),
+        serverName: credential.bootstrap!.serverName,
+        scopes: serverTokenScopes(credential.bootstrap!.user, credential.bootstrap!.serverName),
         note: `server token of spawn ${spawnId}`,
       });
       const tokenId = (await verifyToken(this.pool, token))!.id;
-      try {
-        await appendToStream(
-          this.pool,
-          launcherStreamId(spawnId),
-          [
-            newEvent('ApiTokenIssued', {
-              spawnId,
-              tokenId,
-              launcherKeyHash,
-              remoteAddress: remoteAddress.slice(0, 255),
-            }),
-          ],
-          { expectedVersion: credential.streamVersion, metadata: { correlationId: spawnId, actor: 'port-registry' } },
-        );
-      } catch (error) {
+      let replaced: string | undefined;
+      const result = await decideAndAppend(
+        this.pool,
+        credentialStream,
+        (stored) => {
+          const v = again(stored);
+          replaced = v.kind === 'issue' ? v.revoke : undefined;
+          return v.kind === 'issue' ? { events: [tokenIssued(ask, tokenId)] } : undefined;
+        },
+        { metadata, attempts: 1 },
+      );
+      if (result === 'declined' || result === 'conflict') {
         // Not recorded, so never handed out.
         await revokeToken(this.pool, tokenId);
-        if (error instanceof WrongExpectedVersionError) continue;
-        throw error;
+        continue;
       }
       // The same launcher again (or the job's next run): the earlier token is of no use to anyone.
-      if (credential.issued) await revokeToken(this.pool, credential.issued.tokenId);
+      if (replaced) await revokeToken(this.pool, replaced);
       return { token };
     }
     throw new RegistryError(503, 'the credential kept changing; retry');
@@ -157,52 +143,47 @@ export class ExchangeApiTokenHandler {
     }
   }
 
-  private async failSpawn(stream: string, state: ServerState, remoteAddress: string) {
-    await appendToStream(
+  /** Fails the spawn with the launcher's 'api-token-taken', if it is still that spawn starting. */
+  private async failSpawn(stream: string, spawnId: string, remoteAddress: string) {
+    await decideAndAppend(
       this.pool,
       stream,
-      [
-        newEvent('LauncherReported', {
-          spawnId: state.spawnId!,
-          stage: 'preflight',
-          diagnosis: 'api-token-taken',
-          message: "The notebook's one-time start credential was used by two processes",
-          exitCode: null,
-          stderrTail: '',
-          host: state.host,
-          detail: `a second exchange of the launcher credential came from ${remoteAddress}`,
-        }),
-      ],
-      { metadata: { correlationId: state.spawnId!, actor: 'port-registry' } },
+      (events) => {
+        const state = foldServer(events);
+        if (state.spawnId !== spawnId || !isPending(state)) return undefined;
+        return {
+          events: [
+            newEvent('LauncherReported', {
+              spawnId,
+              stage: 'preflight',
+              diagnosis: 'api-token-taken',
+              message: "The notebook's one-time start credential was used by two processes",
+              exitCode: null,
+              stderrTail: '',
+              host: state.host,
+              detail: `a second exchange of the launcher credential came from ${remoteAddress}`,
+            }),
+          ],
+        };
+      },
+      { metadata: { correlationId: spawnId, actor: 'port-registry' } },
     );
   }
 
-  private async waitForRun(stream: string, spawnId: string): Promise<{ events: EventEnvelope[]; state: ServerState }> {
+  /** Asks for a poll and reads the server stream until the decision no longer waits for the run, or the wait is over. */
+  private async waitForRun(stream: string, credential: LauncherCredential, ask: ExchangeAsk): Promise<EventEnvelope[]> {
     this.opts.poke?.();
     const deadline = Date.now() + this.opts.hostWaitMs;
+    const waiting = (events: EventEnvelope[]) =>
+      decideTokenExchange(credential, events, foldServer(events), ask, false).kind === 'wait-for-run';
     let events = await readStream(this.pool, stream);
-    let state = foldServer(events);
-    const waiting = () =>
-      state.spawnId === spawnId &&
-      (NOT_YET_RUNNING.has(state.phase) || LIVE.has(state.phase)) &&
-      !runningNow(events, spawnId);
-    while (Date.now() < deadline && waiting()) {
+    while (Date.now() < deadline && waiting(events)) {
       await new Promise((r) => setTimeout(r, 100));
       events = await readStream(this.pool, stream);
-      state = foldServer(events);
     }
-    return { events, state };
+    return events;
   }
 }
-
-/** The spawn's job is running as far as the events tell: its latest job state is JobRunning. */
-function runningNow(events: EventEnvelope[], spawnId: string): boolean {
-  const last = events
-    .filter((e) => JOB_STATES.has(e.type) && (e.data as { spawnId?: string }).spawnId === spawnId)
-    .at(-1);
-  return last?.type === 'JobRunning';
-}
-const JOB_STATES = new Set(['JobIdle', 'JobRunning', 'JobHeld']);
 
 export function parseExchangeBody(body: unknown): { spawnId: string; secret: string; launcherKey: string } {
   if (!body || typeof body !== 'object' || Array.isArray(body)) {
@@ -217,10 +198,6 @@ export function parseExchangeBody(body: unknown): { spawnId: string; secret: str
     throw new RegistryError(400, 'launcherKey must be 64 hex digits');
   }
   return { spawnId: m[1], secret: m[2], launcherKey };
-}
-
-function sameHash(a: string, b: string): boolean {
-  return a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 }
 
 /** A host's addresses; none when it does not resolve in time (the check is then skipped). */

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Pool } from 'pg';
+import { listServersInPhase } from '@condorhub/read-models';
 import { PG_POOL } from '@condorhub/runtime';
 import { HandshakeProber } from './handshake-prober';
 
@@ -30,19 +31,9 @@ export class HandshakeLifecycle implements OnApplicationBootstrap, OnApplication
 
   private async resume() {
     // The pool's statement_timeout bounds it.
-    const { rows } = await this.pool.query(
-      `SELECT user_name, server_name, spawn_id, host, port FROM servers WHERE phase = 'port-reported'`,
-    );
+    const servers = await listServersInPhase(this.pool, 'port-reported');
     const before = this.prober.probing;
-    for (const r of rows) {
-      this.prober.start({
-        user: r.user_name,
-        serverName: r.server_name,
-        spawnId: r.spawn_id,
-        host: r.host,
-        port: r.port,
-      });
-    }
+    for (const target of servers) this.prober.start(target);
     if (this.prober.probing > before) this.log.log(`resumed ${this.prober.probing - before} handshake(s)`);
   }
 

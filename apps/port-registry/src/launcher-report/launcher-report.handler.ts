@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
-import { ContractError, newEvent, parseEventData, serverStreamId } from '@condorhub/contracts';
-import { appendToStream, readStream } from '@condorhub/event-store';
-import { foldServer } from '@condorhub/server-lifecycle';
+import { ContractError, parseEventData, serverStreamId } from '@condorhub/contracts';
+import { decideAndAppend } from '@condorhub/event-store';
+import { decideLauncherReport, foldServer } from '@condorhub/server-lifecycle';
 import { RegistryError, requireServerToken } from '../auth/server-token';
 
 /** The launcher's preflight failures and early exits, recorded as LauncherReported. */
@@ -20,13 +20,19 @@ export class LauncherReportHandler {
       throw error;
     }
     const stream = serverStreamId(record.owner, record.serverName ?? '');
-    const state = foldServer(await readStream(this.pool, stream));
-    if (state.spawnId !== record.spawnId || state.phase === 'stopped') {
-      throw new RegistryError(409, 'stale token: that spawn is over');
-    }
-    await appendToStream(this.pool, stream, [newEvent('LauncherReported', data)], {
-      metadata: { correlationId: record.spawnId!, actor: 'launcher' },
-    });
+    const report = data;
+    const result = await decideAndAppend(
+      this.pool,
+      stream,
+      (events) => {
+        const decided = decideLauncherReport(foldServer(events), report);
+        return decided && { events: decided };
+      },
+      { metadata: { correlationId: record.spawnId!, actor: 'launcher' } },
+    );
+    if (result === 'declined') throw new RegistryError(409, 'stale token: that spawn is over');
+    // Retryable: the launcher asks again on a 5xx.
+    if (result === 'conflict') throw new RegistryError(503, 'the server kept changing; retry');
     return { message: 'report recorded' };
   }
 }

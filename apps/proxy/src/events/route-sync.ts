@@ -9,7 +9,16 @@ import {
   parseEnvelope,
   serverStreamId,
 } from '@condorhub/contracts';
-import { DuplicateEventError, appendToStream, decideAndAppend, deterministicEventId } from '@condorhub/event-store';
+import {
+  DuplicateEventError,
+  type StoredRouteEvent,
+  appendToStream,
+  decideAndAppend,
+  deterministicEventId,
+  storedEventAt,
+  storedEventById,
+} from '@condorhub/event-store';
+import { listDesiredRoutes } from '@condorhub/read-models';
 import { type LifecycleSettings, foldServer, followUp } from '@condorhub/server-lifecycle';
 import {
   type RemovedRoute,
@@ -19,7 +28,6 @@ import {
   type SetOutcome,
   normalizeRouteSpec,
 } from '../routing/route-table';
-import { type StoredRouteEvent, storedEventAt, storedEventById } from './stored-route-events';
 
 /**
  * Keeps a replica's route table equal to the desired state. Events apply at once (a core
@@ -89,21 +97,8 @@ export class RouteSync {
 
   /** The table becomes the projection: routes added, changed routes replaced, others removed. */
   async reconcile(): Promise<void> {
-    const { rows } = await this.opts.pool.query(
-      `SELECT route_spec, spawn_id, target, owner, server_name, state, requested_position::text AS position FROM routes`,
-    );
     const desired = new Map<string, RouteInput & { state: string }>();
-    for (const r of rows) {
-      desired.set(r.route_spec, {
-        routeSpec: r.route_spec,
-        target: r.target,
-        spawnId: r.spawn_id,
-        owner: r.owner,
-        serverName: r.server_name,
-        generation: Number(r.position),
-        state: r.state,
-      });
-    }
+    for (const r of await listDesiredRoutes(this.opts.pool)) desired.set(r.routeSpec, r);
     for (const route of this.opts.routes.all()) {
       if (route.kind !== 'user') continue;
       const want = desired.get(route.routeSpec);
@@ -124,7 +119,7 @@ export class RouteSync {
 
   private async apply(event: EventEnvelope, copy: Copy): Promise<void> {
     if (!ROUTE_EVENTS.has(event.type)) return;
-    // Only what the store holds changes who a path reaches (see stored-route-events.ts).
+    // Only what the store holds changes who a path reaches (see event-store's sql/stored-route-events.ts).
     const stored = await storedEventById(this.opts.pool, event.eventId);
     if (!stored || !sameEvent(stored, event)) {
       this.opts.log?.(`ignored ${event.type} ${event.eventId} from NATS (${copy}): not in the event store as sent`);

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { NodeRow } from '@condorhub/read-models';
+import { countSpawnAttempts, countSpawnFailures, listNodeRows } from '@condorhub/read-models';
 import { READ_MODELS } from '@condorhub/runtime';
 import { AuthService } from '../../auth/auth.service';
 import { badRequest } from '../../http/hub-error';
@@ -18,7 +18,7 @@ export class OperationsHandler {
 
   async nodes(req: IncomingMessage) {
     await this.auth.require(req, ['admin:servers']);
-    const rows = await this.ds.getRepository(NodeRow).find({ order: { host: 'ASC' } });
+    const rows = await listNodeRows(this.ds);
     return rows.map((n) => ({
       host: n.host,
       state: n.state,
@@ -41,23 +41,16 @@ export class OperationsHandler {
       if (!Number.isFinite(ms)) throw badRequest('since must be an ISO 8601 time');
       from = new Date(ms);
     }
-    const rows: { diagnosis: string | null; stage: string | null; count: string }[] = await this.ds.query(
-      `SELECT diagnosis, stage, count(*)::text AS count FROM spawn_attempts
-        WHERE outcome = 'failed' AND requested_at >= $1 GROUP BY diagnosis, stage ORDER BY count(*) DESC, diagnosis`,
-      [from],
-    );
+    const rows = await countSpawnFailures(this.ds, from);
     const byDiagnosis: Record<string, number> = {};
     for (const r of rows)
-      byDiagnosis[r.diagnosis ?? 'unknown'] = (byDiagnosis[r.diagnosis ?? 'unknown'] ?? 0) + Number(r.count);
-    const { total }: { total: string } = (
-      await this.ds.query('SELECT count(*)::text AS total FROM spawn_attempts WHERE requested_at >= $1', [from])
-    )[0];
+      byDiagnosis[r.diagnosis ?? 'unknown'] = (byDiagnosis[r.diagnosis ?? 'unknown'] ?? 0) + r.count;
     return {
       since: from.toISOString(),
-      spawns: Number(total),
-      failed: rows.reduce((n, r) => n + Number(r.count), 0),
+      spawns: await countSpawnAttempts(this.ds, from),
+      failed: rows.reduce((n, r) => n + r.count, 0),
       byDiagnosis,
-      byStage: rows.map((r) => ({ diagnosis: r.diagnosis ?? 'unknown', stage: r.stage, count: Number(r.count) })),
+      byStage: rows.map((r) => ({ diagnosis: r.diagnosis ?? 'unknown', stage: r.stage, count: r.count })),
     };
   }
 }

@@ -1,11 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import { Inject, Injectable } from '@nestjs/common';
-import { GroupName, type NewEvent, UserName, groupStreamId, newEvent } from '@condorhub/contracts';
-import { WrongExpectedVersionError, appendToStream } from '@condorhub/event-store';
+import { GroupName, UserName } from '@condorhub/contracts';
+import type { GroupCommand } from '@condorhub/users';
 import { AuthService } from '../../auth/auth.service';
 import { HubError, badRequest } from '../../http/hub-error';
 import { type GroupState, readAllGroups, readGroup } from '../../store/groups';
 import { HubStore } from '../../store/hub-store';
+import { changeGroup } from '../../store/user-changes';
 import { type Page, paginate } from '../pagination';
 
 /** JupyterHub's group model. Roles and properties are not kept by condorhub: always empty. */
@@ -67,7 +68,7 @@ export class GroupsHandler {
     if (taken.length) throw new HubError(409, `Group ${taken.join(', ')} already exists`);
     const created = [];
     for (const g of states) {
-      await this.append(g, newEvent('GroupCreated', { name: g.name, users: [], by: this.actor(p.user) }), p.user);
+      await this.change(g.name, { kind: 'create', users: [], by: this.actor(p.user) });
       created.push(groupModel(await readGroup(this.store.pool, g.name)));
     }
     return created;
@@ -80,17 +81,14 @@ export class GroupsHandler {
     if (!name) throw badRequest(`Invalid group name: ${rawName} (1-64 of A-Z a-z 0-9 . _ @ + -)`);
     const users = namesIn(body, 'users', UserName, false);
     await this.requireUsers(users);
-    const g = await readGroup(this.store.pool, name);
-    if (g.exists) throw new HubError(409, `Group ${name} already exists`);
-    await this.append(g, newEvent('GroupCreated', { name, users, by: this.actor(p.user) }), p.user);
+    await this.change(name, { kind: 'create', users, by: this.actor(p.user) });
     return groupModel(await readGroup(this.store.pool, name));
   }
 
   async delete(req: IncomingMessage, rawName: string): Promise<void> {
     const name = pathGroupName(rawName);
     const p = await this.auth.require(req, ['delete:groups'], { group: name });
-    const g = await this.existing(name);
-    await this.append(g, newEvent('GroupDeleted', { name, by: this.actor(p.user) }), p.user);
+    await this.change(name, { kind: 'delete', by: this.actor(p.user) });
   }
 
   /** POST/DELETE /groups/<name>/users {users: [...]}: only the change is recorded; none is a no-op. */
@@ -98,17 +96,10 @@ export class GroupsHandler {
     const name = pathGroupName(rawName);
     const p = await this.auth.require(req, ['groups'], { group: name });
     const users = namesIn(body, 'users', UserName, true);
-    const g = await this.existing(name);
-    if (change === 'add') {
-      await this.requireUsers(users);
-      const added = users.filter((u) => !g.users.includes(u));
-      if (added.length)
-        await this.append(g, newEvent('GroupMembersAdded', { name, users: added, by: this.actor(p.user) }), p.user);
-    } else {
-      const removed = users.filter((u) => g.users.includes(u));
-      if (removed.length)
-        await this.append(g, newEvent('GroupMembersRemoved', { name, users: removed, by: this.actor(p.user) }), p.user);
-    }
+    await this.existing(name);
+    if (change === 'add') await this.requireUsers(users);
+    const kind = change === 'add' ? 'add-members' : 'remove-members';
+    await this.change(name, { kind, users, by: this.actor(p.user) });
     return groupModel(await readGroup(this.store.pool, name));
   }
 
@@ -128,17 +119,11 @@ export class GroupsHandler {
     if (missing.length) throw badRequest(`No such users: ${missing.join(', ')}`);
   }
 
-  private async append(g: GroupState, event: NewEvent, user: string | undefined) {
-    try {
-      await appendToStream(this.store.pool, groupStreamId(g.name), [event], {
-        expectedVersion: g.version === 0 ? 'no_stream' : g.version,
-        metadata: { actor: this.actor(user) },
-      });
-    } catch (error) {
-      // Another request changed the group between our read and our append.
-      if (error instanceof WrongExpectedVersionError)
-        throw new HubError(409, `Group ${g.name} changed meanwhile; try again`);
-      throw error;
-    }
+  /** Records what the command decides on the group as stored, deciding again if another request got in first. */
+  private async change(name: string, cmd: GroupCommand) {
+    const outcome = await changeGroup(this.store.pool, name, cmd, cmd.by);
+    if (outcome === 'exists') throw new HubError(409, `Group ${name} already exists`);
+    if (outcome === 'missing') throw new HubError(404, `No such group: ${name}`);
+    if (outcome === 'conflict') throw new HubError(409, `Group ${name} changed meanwhile; try again`);
   }
 }

@@ -2,10 +2,11 @@ import type { IncomingMessage } from 'node:http';
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import type { Config } from '@condorhub/config';
-import { RouteRow } from '@condorhub/read-models';
+import { listRoutes } from '@condorhub/read-models';
 import { CONFIG, READ_MODELS } from '@condorhub/runtime';
 import { AuthService } from '../../auth/auth.service';
 import { HubError } from '../../http/hub-error';
+import { readAllServerActivity } from '../../store/activity';
 import { HubStore } from '../../store/hub-store';
 import { type Page, paginationOf, wantsPagination } from '../pagination';
 
@@ -41,11 +42,7 @@ export class HubInfoHandler {
    */
   async routes(req: IncomingMessage, page: Page) {
     await this.auth.require(req, ['proxy']);
-    const rows = await this.ds.getRepository(RouteRow).find({ order: { routeSpec: 'ASC' } });
-    const { rows: acts } = await this.store.pool.query<{ user_name: string; server_name: string; last_activity: Date }>(
-      'SELECT user_name, server_name, last_activity FROM server_activity',
-    );
-    const activity = new Map(acts.map((a) => [JSON.stringify([a.user_name, a.server_name]), a.last_activity]));
+    const [rows, activity] = await Promise.all([listRoutes(this.ds), readAllServerActivity(this.store.pool)]);
     const all: [string, Record<string, unknown>][] = rows.map((r) => [
       r.routeSpec,
       {
@@ -54,7 +51,7 @@ export class HubInfoHandler {
         data: {
           user: r.owner,
           server_name: r.serverName,
-          last_activity: activity.get(JSON.stringify([r.owner, r.serverName]))?.toISOString() ?? null,
+          last_activity: activity.get(r.owner)?.get(r.serverName)?.toISOString() ?? null,
           condorhub_state: r.state,
         },
       },

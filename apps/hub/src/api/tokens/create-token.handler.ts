@@ -1,12 +1,13 @@
 import type { IncomingMessage } from 'node:http';
 import { Inject, Injectable } from '@nestjs/common';
 import { z } from 'zod';
-import { hashToken, issueToken } from '@condorhub/tokens';
+import { issueToken } from '@condorhub/tokens';
 import { AuthService } from '../../auth/auth.service';
 import { expandScopes } from '../../auth/scopes';
 import { ownerScopes } from '../../auth/token.authenticator';
 import { HubError, badRequest } from '../../http/hub-error';
 import { HubStore } from '../../store/hub-store';
+import { issuedTokenRecord } from '../../store/user-tokens';
 import { ServerAccess, pathUserName } from '../servers/server-access';
 
 const TokenRequest = z
@@ -64,11 +65,7 @@ export class CreateTokenHandler {
       note,
       expiresInS: parsed.data.expires_in ?? undefined,
     });
-    const { rows } = await this.store.pool.query<{ id: string; created_at: Date; expires_at: Date | null }>(
-      'SELECT id::text AS id, created_at, expires_at FROM api_tokens WHERE token_hash = $1',
-      [hashToken(token)],
-    );
-    const row = rows[0];
+    const row = await issuedTokenRecord(this.store.pool, token);
     return {
       token,
       id: `a${row.id}`,

@@ -5,24 +5,8 @@ import { AuthService } from '../../auth/auth.service';
 import { ownerScopes } from '../../auth/token.authenticator';
 import { HubError } from '../../http/hub-error';
 import { HubStore } from '../../store/hub-store';
+import { type UserTokenRow, findUserToken, listUserTokens } from '../../store/user-tokens';
 import { ServerAccess, pathUserName } from '../servers/server-access';
-
-interface TokenRow {
-  id: string;
-  kind: string;
-  client_id: string | null;
-  scopes: string[];
-  note: string | null;
-  created_at: Date;
-  expires_at: Date | null;
-  last_used_at: Date | null;
-}
-
-// A user's own tokens: API tokens and those issued through OAuth. Servers' tokens belong to
-// their spawn and end with it; they are not the user's to list or revoke.
-const LIVE_TOKENS = `SELECT id::text AS id, kind, client_id, scopes, note, created_at, expires_at, last_used_at
-  FROM api_tokens WHERE owner = $1 AND kind IN ('user', 'oauth') AND revoked_at IS NULL
-   AND (expires_at IS NULL OR expires_at > now())`;
 
 /** A token id as JupyterHub shows it (`a<n>`), or undefined for anything else. */
 function tokenRowId(id: string): string | undefined {
@@ -47,7 +31,7 @@ export class ManageTokensHandler {
     const name = pathUserName(rawName);
     await this.auth.require(req, ['read:tokens'], { user: name });
     const user = await this.servers.existingUser(name);
-    const { rows } = await this.store.pool.query<TokenRow>(`${LIVE_TOKENS} ORDER BY id`, [name]);
+    const rows = await listUserTokens(this.store.pool, name);
     return { api_tokens: rows.map((r) => this.model(name, user.admin, r)) };
   }
 
@@ -66,16 +50,14 @@ export class ManageTokensHandler {
     if (!(await revokeToken(this.store.pool, row.id))) throw new HubError(404, `No such token: ${rawId}`);
   }
 
-  private async find(user: string, rawId: string): Promise<TokenRow> {
+  private async find(user: string, rawId: string): Promise<UserTokenRow> {
     const id = tokenRowId(rawId);
-    const { rows } = id
-      ? await this.store.pool.query<TokenRow>(`${LIVE_TOKENS} AND id = $2`, [user, id])
-      : { rows: [] as TokenRow[] };
-    if (!rows.length) throw new HubError(404, `No such token: ${rawId}`);
-    return rows[0];
+    const row = id ? await findUserToken(this.store.pool, user, id) : undefined;
+    if (!row) throw new HubError(404, `No such token: ${rawId}`);
+    return row;
   }
 
-  private model(user: string, admin: boolean, r: TokenRow) {
+  private model(user: string, admin: boolean, r: UserTokenRow) {
     return {
       id: `a${r.id}`,
       kind: 'api_token',

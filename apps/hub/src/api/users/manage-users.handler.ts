@@ -1,12 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import { Inject, Injectable } from '@nestjs/common';
-import { type NewEvent, UserName, groupStreamId, newEvent, userStreamId } from '@condorhub/contracts';
-import { WrongExpectedVersionError, appendToStream } from '@condorhub/event-store';
+import { UserName } from '@condorhub/contracts';
 import { isActive } from '@condorhub/server-lifecycle';
 import { AuthService } from '../../auth/auth.service';
 import { HubError, badRequest } from '../../http/hub-error';
-import { readAllGroups, readGroup } from '../../store/groups';
+import { readAllGroups } from '../../store/groups';
 import { HubStore } from '../../store/hub-store';
+import { type ChangeOutcome, changeGroup, changeUser } from '../../store/user-changes';
 import { ServerAccess, pathUserName } from '../servers/server-access';
 import { StopServerHandler } from '../servers/stop-server/stop-server.handler';
 import { userModel } from './models';
@@ -34,25 +34,11 @@ export class ManageUsersHandler {
     if (typeof admin !== 'boolean') throw badRequest('admin must be true or false');
     if (unknown.length) throw badRequest(`Unknown fields: ${unknown.join(', ')}`);
 
-    const stream = await this.store.userStream(name);
-    if (stream.exists || (stream.version === 0 && (await this.store.user(name)))) {
-      throw new HubError(409, `User ${name} already exists`);
-    }
-    try {
-      await appendToStream(
-        this.store.pool,
-        userStreamId(name),
-        [newEvent('UserCreated', { name, admin, by: p.user ?? 'admin-token' })],
-        {
-          expectedVersion: stream.version === 0 ? 'no_stream' : stream.version,
-          metadata: { actor: p.user ?? 'admin-token' },
-        },
-      );
-    } catch (error) {
-      // Someone created (or deleted) the user between our read and our append.
-      if (error instanceof WrongExpectedVersionError) throw new HubError(409, `User ${name} already exists`);
-      throw error;
-    }
+    const by = p.user ?? 'admin-token';
+    const knownFromSpawns = await this.store.knownFromSpawns(name);
+    const outcome = await changeUser(this.store.pool, { kind: 'create', name, admin, by, knownFromSpawns }, by);
+    if (outcome === 'exists') throw new HubError(409, `User ${name} already exists`);
+    refuseConflict(name, outcome);
     const user = (await this.store.user(name))!;
     return userModel(user, new Map(), new Map(), p.scopes);
   }
@@ -75,22 +61,9 @@ export class ManageUsersHandler {
     for (const group of await readAllGroups(this.store.pool)) {
       if (group.users.includes(name)) await this.leaveGroup(group.name, name, by);
     }
-    const stream = await this.store.userStream(name);
-    await this.appendUserChange(name, stream.version, newEvent('UserDeleted', { name, by }), by);
-  }
-
-  /** One event on the user's stream at the version it was decided on; 409 if it moved meanwhile. */
-  private async appendUserChange(name: string, version: number, event: NewEvent, by: string) {
-    try {
-      await appendToStream(this.store.pool, userStreamId(name), [event], {
-        expectedVersion: version === 0 ? 'no_stream' : version,
-        metadata: { actor: by },
-      });
-    } catch (error) {
-      if (error instanceof WrongExpectedVersionError)
-        throw new HubError(409, `User ${name} changed meanwhile; try again`);
-      throw error;
-    }
+    const knownFromSpawns = await this.store.knownFromSpawns(name);
+    // 'missing': deleted by someone else meanwhile, which is what was asked.
+    refuseConflict(name, await changeUser(this.store.pool, { kind: 'delete', name, by, knownFromSpawns }, by));
   }
 
   /**
@@ -112,14 +85,12 @@ export class ManageUsersHandler {
     }
     if (admin !== undefined && typeof admin !== 'boolean') throw badRequest('admin must be true or false');
     const user = await this.servers.existingUser(name);
-    const stream = await this.store.userStream(name);
     const by = p.user ?? 'admin-token';
-    if (admin !== undefined && (!stream.exists || stream.admin !== admin)) {
-      // A user known only from a spawn has no stream yet: it starts with their record.
-      const event: NewEvent = stream.exists
-        ? newEvent('UserAdminChanged', { name, admin, by })
-        : newEvent('UserCreated', { name, admin, by });
-      await this.appendUserChange(name, stream.version, event, by);
+    if (admin !== undefined) {
+      const knownFromSpawns = await this.store.knownFromSpawns(name);
+      const outcome = await changeUser(this.store.pool, { kind: 'set-admin', name, admin, by, knownFromSpawns }, by);
+      if (outcome === 'missing') throw new HubError(404, `No such user: ${name}`);
+      refuseConflict(name, outcome);
     }
     return this.model(name, user.admin, p.scopes);
   }
@@ -153,19 +124,10 @@ export class ManageUsersHandler {
   async createUsers(names: string[], admin: boolean, by: string): Promise<string[]> {
     const created: string[] = [];
     for (const name of names) {
-      const stream = await this.store.userStream(name);
-      if (stream.exists || (stream.version === 0 && (await this.store.user(name)))) continue;
-      try {
-        await appendToStream(this.store.pool, userStreamId(name), [newEvent('UserCreated', { name, admin, by })], {
-          expectedVersion: stream.version === 0 ? 'no_stream' : stream.version,
-          metadata: { actor: by },
-        });
-      } catch (error) {
-        // Created by someone else meanwhile: it exists, which is what was asked.
-        if (error instanceof WrongExpectedVersionError) continue;
-        throw error;
-      }
-      created.push(name);
+      const knownFromSpawns = await this.store.knownFromSpawns(name);
+      const outcome = await changeUser(this.store.pool, { kind: 'create', name, admin, by, knownFromSpawns }, by);
+      // Existing (or being changed by others this very moment): not created by this request.
+      if (outcome === 'recorded') created.push(name);
     }
     return created;
   }
@@ -182,23 +144,14 @@ export class ManageUsersHandler {
     return userModel(user, servers, activity, scopes, { groups });
   }
 
-  /** Takes `user` out of `group`, deciding again if the group changed meanwhile. */
+  /** Takes `user` out of `group` (a group deleted meanwhile has no members to leave). */
   private async leaveGroup(group: string, user: string, by: string) {
-    for (let attempt = 0; ; attempt++) {
-      const g = await readGroup(this.store.pool, group);
-      if (!g.exists || !g.users.includes(user)) return;
-      try {
-        await appendToStream(
-          this.store.pool,
-          groupStreamId(group),
-          [newEvent('GroupMembersRemoved', { name: group, users: [user], by })],
-          { expectedVersion: g.version, metadata: { actor: by } },
-        );
-        return;
-      } catch (error) {
-        if (error instanceof WrongExpectedVersionError && attempt < 3) continue;
-        throw error;
-      }
-    }
+    const outcome = await changeGroup(this.store.pool, group, { kind: 'remove-members', users: [user], by }, by);
+    if (outcome === 'conflict') throw new HubError(409, `Group ${group} changed meanwhile; try again`);
   }
+}
+
+/** 409 when other writers kept changing the user's stream while this request decided. */
+function refuseConflict(name: string, outcome: ChangeOutcome) {
+  if (outcome === 'conflict') throw new HubError(409, `User ${name} changed meanwhile; try again`);
 }

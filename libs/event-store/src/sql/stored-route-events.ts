@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import type { Sql } from '../db';
 
 /**
  * The store's copy of the route events the proxy acts on. Anyone who can publish on NATS can
@@ -44,14 +44,14 @@ function toStored(row: any): StoredRouteEvent {
 }
 
 /** The stored event with this id, or undefined. */
-export async function storedEventById(pool: Pool, eventId: string): Promise<StoredRouteEvent | undefined> {
+export async function storedEventById(pool: Sql, eventId: string): Promise<StoredRouteEvent | undefined> {
   if (!UUID.test(eventId)) return undefined;
   const { rows } = await pool.query(`${SELECT} WHERE r.event_id = $1`, [eventId]);
   return rows.length ? toStored(rows[0]) : undefined;
 }
 
 /** The stored event at this global position (a route's generation is its RouteRequested's position), or undefined. */
-export async function storedEventAt(pool: Pool, globalPosition: number): Promise<StoredRouteEvent | undefined> {
+export async function storedEventAt(pool: Sql, globalPosition: number): Promise<StoredRouteEvent | undefined> {
   if (!Number.isSafeInteger(globalPosition) || globalPosition <= 0) return undefined;
   const { rows } = await pool.query(`${SELECT} WHERE r.global_position = $1`, [globalPosition]);
   return rows.length ? toStored(rows[0]) : undefined;

@@ -1,0 +1,4 @@
+export * from './user-state';
+export * from './decide-user';
+export * from './group-state';
+export * from './decide-group';
