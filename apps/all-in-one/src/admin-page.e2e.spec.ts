@@ -10,11 +10,12 @@ import { condorClientOptions } from '@condorhub/config';
 import { type EventEnvelope, adminStreamId, groupStreamId, newEvent, nodeStreamId } from '@condorhub/contracts';
 import { appendToStream, readStream } from '@condorhub/event-store';
 import { DurableConsumer, idempotent, sendCommand } from '@condorhub/messaging';
-import { CONDOR_SIM_BIN, ensureUser, waitFor } from '../../../../../tools/condor-sim/harness';
-import { bootAll } from '../../../../all-in-one/src/boot-all';
-import { REPO_ROOT, type TestCondorhub, createTestCondorhub } from '../../../../all-in-one/src/testing/test-condorhub';
+import { CONDOR_SIM_BIN, ensureUser, waitFor } from '../../../tools/condor-sim/harness';
+import { bootAll } from './boot-all';
+import { REPO_ROOT, type TestCondorhub, createTestCondorhub } from './testing/test-condorhub';
 
-// The admin page end to end: Chromium, the whole of condorhub on condor-sim. A server whose
+// The admin page end to end (here, not in apps/hub: it checks the queue with libs/condor, which
+// the hub may not import): Chromium, the whole of condorhub on condor-sim. A server whose
 // stop is stuck (condor_rm does not answer) is force-removed; a dead letter, made by a real
 // consumer that could not handle an event, is replayed once the consumer is fixed; users are
 // added and deleted; a quarantined node is released. Every action shows in the admin's trail.
