@@ -1,13 +1,13 @@
 // A 5,000-user site on paper: the per-spawn costs bench:spawn measured, times a stated workload.
 // usage: npm run bench:scale -- [--from run1.txt --from run2.txt …] [--users 5000 …]
 //   --from: bench:spawn outputs (their `cost.*: value` lines; the median of each over the files).
-//   Without --from, the figures below (bench/spawn/SCALE-DRAFT.md, session 7) are used.
+//   Without --from, the figures below (bench/RESULTS.md "scale", session 7) are used.
 // Every assumption is an option; each is printed with the result as `assume.<name>: value`.
 import fs from 'node:fs';
 import { numberArg } from './lib/args';
 import { median } from './lib/stats';
 
-/** Per-spawn costs, 2 replicas of every service, medians of session 7's three R2 runs (SCALE-DRAFT.md). */
+/** Per-spawn costs, 2 replicas of every service, medians of session 7's three R2 runs (bench/RESULTS.md "scale"). */
 const MEASURED: Record<string, number> = {
   'cost.events_per_spawn': 10,
   'cost.event_bytes_per_spawn': 3471,

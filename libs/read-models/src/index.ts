@@ -22,3 +22,4 @@ export * from './sql/list-routes';
 export * from './sql/count-spawn-failures';
 export * from './sql/count-spawn-attempts';
 export * from './sql/list-desired-routes';
+export * from './sql/list-spawn-attempts';

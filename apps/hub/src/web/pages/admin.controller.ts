@@ -6,7 +6,13 @@ import type { Config } from '@condorhub/config';
 import { sendCommand } from '@condorhub/messaging';
 import { nodeStreamId } from '@condorhub/contracts';
 import { listDeadLetters, readStream } from '@condorhub/event-store';
-import { NodeRow, SpawnAttemptRow } from '@condorhub/read-models';
+import {
+  type NodeRow,
+  countSpawnAttempts,
+  countSpawnFailures,
+  listNodeRows,
+  listRecentFailedSpawns,
+} from '@condorhub/read-models';
 import { CONFIG, NATS, READ_MODELS } from '@condorhub/runtime';
 import { isActive } from '@condorhub/server-lifecycle';
 import { ManageUsersHandler } from '../../api/users/manage-users.handler';
@@ -86,7 +92,7 @@ export class AdminController {
    * will (state ok, strikes cleared): the page an admin returns to after Release says so.
    */
   private async nodes(): Promise<NodeRow[]> {
-    const rows = await this.ds.getRepository(NodeRow).find({ order: { host: 'ASC' } });
+    const rows = await listNodeRows(this.ds);
     for (const node of rows.filter((r) => r.state === 'quarantined')) {
       const events = await readStream(this.store.pool, nodeStreamId(node.host));
       const last = events.at(-1);
@@ -107,17 +113,9 @@ export class AdminController {
     const [servers, nodes, grouped, total, recent, users, letters, actions] = await Promise.all([
       this.servers(),
       this.nodes(),
-      this.ds.query(
-        `SELECT coalesce(diagnosis, 'unknown') AS diagnosis, count(*)::int AS count FROM spawn_attempts
-          WHERE outcome = 'failed' AND requested_at >= $1 GROUP BY 1 ORDER BY 2 DESC, 1`,
-        [since],
-      ) as Promise<{ diagnosis: string; count: number }[]>,
-      this.ds.query('SELECT count(*)::int AS n FROM spawn_attempts WHERE requested_at >= $1', [since]) as Promise<
-        { n: number }[]
-      >,
-      this.ds
-        .getRepository(SpawnAttemptRow)
-        .find({ where: { outcome: 'failed' }, order: { requestedAt: 'DESC' }, take: 15 }),
+      countSpawnFailures(this.ds, since).then(byDiagnosis),
+      countSpawnAttempts(this.ds, since),
+      listRecentFailedSpawns(this.ds, 15),
       this.store.listUsers(),
       listDeadLetters(this.store.pool),
       this.audit.recent(20),
@@ -130,7 +128,7 @@ export class AdminController {
       servers,
       nodes,
       byDiagnosis: grouped,
-      spawns24h: total[0]?.n ?? 0,
+      spawns24h: total,
       recent,
       users: users
         .map((u) => ({
@@ -249,4 +247,13 @@ export class AdminController {
 
 function done(res: ServerResponse, key: string, what: string, anchor: string) {
   redirect(res, `/hub/admin?done=${key}&what=${encodeURIComponent(what.slice(0, 300))}${anchor}`);
+}
+
+/** Failures by diagnosis alone (stages summed), most frequent first; none recorded is 'unknown'. */
+function byDiagnosis(rows: { diagnosis: string | null; count: number }[]): { diagnosis: string; count: number }[] {
+  const counts = new Map<string, number>();
+  for (const r of rows) counts.set(r.diagnosis ?? 'unknown', (counts.get(r.diagnosis ?? 'unknown') ?? 0) + r.count);
+  return [...counts]
+    .map(([diagnosis, count]) => ({ diagnosis, count }))
+    .sort((x, y) => y.count - x.count || x.diagnosis.localeCompare(y.diagnosis));
 }

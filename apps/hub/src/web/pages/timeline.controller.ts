@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Controller, Get, Inject, Param, Query, Req, Res, UseFilters } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { SpawnId } from '@condorhub/contracts';
-import { SpawnAttemptRow } from '@condorhub/read-models';
+import { listServerSpawns } from '@condorhub/read-models';
 import { READ_MODELS } from '@condorhub/runtime';
 import { isActive } from '@condorhub/server-lifecycle';
 import { HubError } from '../../http/hub-error';
@@ -41,9 +41,7 @@ export class TimelineController {
     if (!spawnId) throw new HubError(404, 'This server has never been started, so there is no timeline yet.');
     const events = await this.store.spawnEvents(owner, serverName, spawnId);
     if (!events.length) throw new HubError(404, `No spawn ${spawnId} of this server.`);
-    const spawns = await this.ds
-      .getRepository(SpawnAttemptRow)
-      .find({ where: { userName: owner, serverName }, order: { requestedAt: 'DESC' }, take: 10 });
+    const spawns = await listServerSpawns(this.ds, owner, serverName, 10);
     sendHtml(
       res,
       200,
