@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { ProxyServer } from '../proxy-server';
+import { type TestProxy, startTestProxy } from '../testing/test-proxy';
 import { spawn } from 'node:child_process';
 import { eventually, request, sessionCookie, startBackend, TEST_SECRET, type Backend } from '../testing/test-backends';
 
@@ -11,6 +12,7 @@ describe('HTTP forwarded on node:http directly', () => {
   let hub: Backend;
   let target: http.Server;
   let proxy: ProxyServer;
+  let test_: TestProxy | undefined;
   const targetSockets = new Set<Socket>();
   let leftRequests = 0;
   const cookie = sessionCookie('alice');
@@ -49,20 +51,15 @@ describe('HTTP forwarded on node:http directly', () => {
     });
     target.on('connection', (s: Socket) => (targetSockets.add(s), s.once('close', () => targetSockets.delete(s))));
     await new Promise<void>((r) => target.listen(0, '127.0.0.1', () => r()));
-    proxy = new ProxyServer({ port: 0, hubUrl: hub.url, cookieSecret: TEST_SECRET });
-    assert.equal(proxy.forwarder.libraries.http, 'node-http');
-    await proxy.start();
-    proxy.routes.set({
-      routeSpec: '/user/alice/',
-      target: `http://127.0.0.1:${(target.address() as AddressInfo).port}`,
-      spawnId: 's1',
-      owner: 'alice',
-      serverName: '',
-      generation: 1,
+    test_ = await startTestProxy({
+      options: { hubUrl: hub.url },
+      routes: [{ server: 'alice', target: `http://127.0.0.1:${(target.address() as AddressInfo).port}` }],
     });
+    proxy = test_.proxy;
+    assert.equal(proxy.forwarder.libraries.http, 'node-http');
   });
   after(async () => {
-    await proxy?.stop();
+    await test_?.close();
     await hub?.close();
     target?.closeAllConnections();
     await new Promise<void>((r) => target?.close(() => r()));
