@@ -104,7 +104,8 @@ describe('condor-sim worker addresses, owner creation and the foreground daemon'
     child.stdout.on('data', (d) => (log += d));
     try {
       await waitFor('the daemon to answer', () => ctl(home, 'ping').status === 0, 20_000);
-      assert.match(log, /listening on .*2 hosts/);
+      // The line may reach this process's pipe a moment after the socket answers.
+      await waitFor('the listening line', () => /listening on .*2 hosts/.test(log), 5_000);
       const status = JSON.parse(ctl(home, 'status').stdout);
       assert.deepEqual(
         status.hosts.map((h: { host: string }) => h.host),

@@ -10,9 +10,11 @@ export * from './migrations/004-append-and-cancel-timers';
 export * from './migrations/005-timer-attempts';
 export * from './migrations/006-dead-letters-and-retention';
 export * from './migrations/007-append-events';
+export * from './migrations/008-append-events-grouped';
 export * from './sql/notify-appended';
 export * from './no-append';
 export * from './sql/append-to-stream';
+export * from './sql/append-grouped';
 export * from './sql/read-stream';
 export * from './sql/read-all-forward';
 export * from './sql/has-events-after';
@@ -48,6 +50,7 @@ import { appendAndCancelTimers } from './migrations/004-append-and-cancel-timers
 import { timerAttempts } from './migrations/005-timer-attempts';
 import { deadLettersAndRetention } from './migrations/006-dead-letters-and-retention';
 import { appendEvents } from './migrations/007-append-events';
+import { appendEventsGrouped } from './migrations/008-append-events-grouped';
 export const eventStoreMigrations = [
   eventStoreSchema,
   noAppendSessions,
@@ -56,4 +59,5 @@ export const eventStoreMigrations = [
   timerAttempts,
   deadLettersAndRetention,
   appendEvents,
+  appendEventsGrouped,
 ];

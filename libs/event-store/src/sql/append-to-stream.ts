@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Client, Pool } from 'pg';
+import { Pool } from 'pg';
+import { type PreparedAppend, appendGrouped, appendOne } from './append-grouped';
 import {
   type EventEnvelope,
   type EventMetadata,
@@ -33,14 +34,6 @@ export interface AppendResult {
   last: EventEnvelope;
 }
 
-interface AppendRow {
-  next_version: string;
-  last_position: string;
-  tx_id: string;
-}
-const APPEND_SQL = `SELECT next_version, last_position::text AS last_position, tx_id::text AS tx_id
-  FROM append_events($1, $2, $3, $4::jsonb, $5::jsonb, $6::text[])`;
-
 const expectedCode = (v: ExpectedVersion): number =>
   v === 'any' ? -1 : v === 'no_stream' ? -2 : v === 'stream_exists' ? -3 : v;
 
@@ -71,20 +64,17 @@ export async function appendToStream(
     const def = eventDefinition(e.type);
     return { id: ids[i], type: e.type, v: def.schemaVersion, data: parseWith(def.schema, e.data, `${e.type} event`) };
   });
-  const values = [
+  const prepared: PreparedAppend = {
     streamId,
-    streamCategory(streamId),
-    expectedCode(expected),
-    JSON.stringify(parsed),
-    options.metadata ? JSON.stringify(metadata) : '{}',
-    options.cancelTimers ?? null,
-  ];
+    category: streamCategory(streamId),
+    expected: expectedCode(expected),
+    events: parsed,
+    metadata,
+    cancelTimers: options.cancelTimers ?? null,
+  };
   try {
-    // A named statement where the client supports it: parsed and planned once per connection.
-    const { rows } = await (sql instanceof Pool || sql instanceof Client
-      ? sql.query<AppendRow>({ name: 'ch_append_events', text: APPEND_SQL, values })
-      : sql.query<AppendRow>(APPEND_SQL, values));
-    const row = rows[0];
+    // Straight on a pool, concurrent appends share a round trip and a commit (append-grouped.ts).
+    const row = await (sql instanceof Pool ? appendGrouped(sql, prepared) : appendOne(sql, prepared));
     // Inside withTransaction, wake the readers after its commit; from a pool, the append has
     // committed. The wake-up is sent, not awaited, and coalesced per pool (see wakeReaders): a
     // lost one costs readers a poll interval, never an event. A client the caller manages gets
