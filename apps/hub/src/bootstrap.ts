@@ -6,10 +6,13 @@ import { type Config, logLevels } from '@condorhub/config';
 import { RuntimeModule, serveOpsEndpoints } from '@condorhub/runtime';
 import { configureHubApp } from './configure-hub-app';
 import { HubModule } from './hub.module';
+import { hubMigrations } from './migrations';
 
-/** The hub's HTTP server on CONDORHUB_HUB_PORT. */
+/** The hub's HTTP server on CONDORHUB_HUB_PORT; its own tables are migrated with the store's. */
 export async function bootstrapHub(config: Config): Promise<INestApplicationContext> {
-  @Module({ imports: [RuntimeModule.forRoot({ service: 'hub', config }), HubModule.forRoot()] })
+  @Module({
+    imports: [RuntimeModule.forRoot({ service: 'hub', config, migrations: hubMigrations }), HubModule.forRoot()],
+  })
   class HubApp {}
   const app = await NestFactory.create<NestExpressApplication>(HubApp, {
     bodyParser: false,

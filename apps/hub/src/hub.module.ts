@@ -32,7 +32,7 @@ import { TokenAuthenticator } from './auth/token.authenticator';
 import { SessionAuthenticator } from './web/session/session.authenticator';
 import { ServerEvents } from './events/server-events';
 import { SpawnerClient } from './events/spawner-client';
-import { HubBootstrap } from './hub-bootstrap';
+import { ConfiguredAdmins } from './api/users/configured-admins/configured-admins';
 import { HUB_OPTIONS, type HubOptions, defaultHubOptions } from './hub-options';
 import { HubStore } from './store/hub-store';
 import { webControllers, webProviders } from './web/web.providers';
@@ -50,8 +50,9 @@ export interface HubModuleOptions extends Partial<HubOptions> {
 
 /**
  * The hub's JupyterHub-compatible REST API. Needs the runtime tokens (CONFIG, DB_OPTIONS,
- * PG_POOL, NATS, READ_MODELS), which `RuntimeModule.forRoot` provides globally; migrates its
- * own table (`300_hub`) at init. Configure the HTTP app with `configureHubApp`.
+ * PG_POOL, NATS, READ_MODELS), which `RuntimeModule.forRoot` provides globally, and its own
+ * tables (`hubMigrations`, applied by that module in bootstrap.ts). Configure the HTTP app with
+ * `configureHubApp`.
  */
 @Module({})
 export class HubModule {
@@ -86,7 +87,7 @@ export class HubModule {
       providers: [
         { provide: HUB_OPTIONS, useValue: { ...defaultHubOptions, ...options } },
         HubStore,
-        HubBootstrap,
+        ConfiguredAdmins,
         ServerEvents,
         SpawnerClient,
         AuthService,

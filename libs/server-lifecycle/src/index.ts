@@ -17,3 +17,4 @@ export * from './port-report';
 export * from './launcher-credential';
 export * from './token-exchange';
 export * from './launcher-report';
+export * from './launcher-bootstrap';

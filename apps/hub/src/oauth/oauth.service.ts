@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Config } from '@condorhub/config';
 import { CONFIG } from '@condorhub/runtime';
 import { isActive } from '@condorhub/server-lifecycle';
-import { hashToken, issueToken, oauthClientId, verifyToken } from '@condorhub/tokens';
+import { issueToken, oauthClientId, verifyToken } from '@condorhub/tokens';
 import { HubStore } from '../store/hub-store';
 import { WEB_SETTINGS, type WebSettings } from '../web/web-settings';
 import { allowedRedirects, parseClientId } from './oauth-clients';
@@ -183,7 +183,7 @@ export class OAuthService {
       note: `oauth token for ${clientId}`,
       expiresInS: expiresIn,
     });
-    await this.codes.recordToken(code, hashToken(token));
+    await this.codes.recordToken(code, token);
     return { access_token: token, token_type: 'Bearer', expires_in: expiresIn, scope: scopes.join(' ') };
   }
 }

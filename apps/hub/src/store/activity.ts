@@ -1,4 +1,23 @@
 import type { Pool } from 'pg';
+import type { Migration } from '@condorhub/event-store';
+
+// Activity is hub-owned state, not events: every notebook reports it every few minutes, which
+// would flood the log, and read-model tables are rebuilt from events (it would be lost).
+export const activitySchema: Migration = {
+  id: '300_hub',
+  sql: `
+CREATE TABLE server_activity (
+  user_name text NOT NULL,
+  server_name text NOT NULL,
+  last_activity timestamptz NOT NULL,
+  PRIMARY KEY (user_name, server_name)
+);
+CREATE TABLE user_activity (
+  user_name text PRIMARY KEY,
+  last_activity timestamptz NOT NULL
+);
+`,
+};
 
 /** The hub's own activity tables (user_activity, server_activity): every query on them. */
 

@@ -71,7 +71,7 @@ describe('launcher credential exchange (real port registry and PostgreSQL)', () 
   const key = () => randomBytes(32).toString('hex');
 
   /** A spawn whose job runs on JOB_HOST, with its launcher credential. */
-  async function runningSpawn(user: string, opts: { running?: boolean; lifetimeS?: number } = {}) {
+  async function runningSpawn(user: string, opts: { running?: boolean; issuedAgoS?: number } = {}) {
     const spawnId = randomUUID();
     await appendToStream(t.pool, serverStreamId(user, ''), [
       newEvent('SpawnRequested', { spawnId, user, serverName: '', options: {}, requestedBy: user }),
@@ -80,12 +80,12 @@ describe('launcher credential exchange (real port registry and PostgreSQL)', () 
         ? []
         : [newEvent('JobRunning', { spawnId, jobId: '1.0', host: JOB_HOST, slot: `slot1_1@${JOB_HOST}` })]),
     ]);
-    const bootstrap = await issueLauncherBootstrap(t.pool, {
-      spawnId,
-      user,
-      serverName: '',
-      lifetimeS: opts.lifetimeS ?? 600,
-    });
+    // `issuedAgoS`: issued that long ago by the spawner's clock (600 s lifetime).
+    const bootstrap = await issueLauncherBootstrap(
+      t.pool,
+      { spawnId, user, serverName: '', lifetimeS: 600 },
+      () => Date.now() - (opts.issuedAgoS ?? 0) * 1000,
+    );
     return { spawnId, bootstrap, stream: serverStreamId(user, '') };
   }
 
@@ -208,7 +208,7 @@ describe('launcher credential exchange (real port registry and PostgreSQL)', () 
     // The real credential still works afterwards.
     assert.equal((await exchange({ bootstrap, launcherKey: key() })).status, 200);
 
-    const expired = await runningSpawn('erin2', { lifetimeS: -1 });
+    const expired = await runningSpawn('erin2', { issuedAgoS: 601 });
     const res = await exchange({ bootstrap: expired.bootstrap, launcherKey: key() });
     assert.equal(res.status, 401);
     assert.match(res.body.message, /expired/);

@@ -7,6 +7,7 @@ import { CONFIG, PG_POOL } from '@condorhub/runtime';
 import { WEB_SETTINGS, type WebSettings } from '../../web/web-settings';
 import { LoginRefused, normalizeUserName } from './login-refused';
 import { checkPosixAccount } from './posix-account';
+import { bindOidcIdentity, oidcIdentitiesOf } from '../../store/oidc-identities';
 
 /** What the browser carries between the redirect to the provider and the way back. */
 export interface OidcPending {
@@ -154,18 +155,13 @@ export class OidcAuthenticator {
    * that account gets the name, and that account no other name.
    */
   private async pin(name: string, issuer: string, subject: string) {
-    await this.pool.query(
-      `INSERT INTO oidc_identities (user_name, issuer, subject) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
-      [name, issuer, subject],
-    );
-    const { rows } = await this.pool.query<{ user_name: string; issuer: string; subject: string }>(
-      `SELECT user_name, issuer, subject FROM oidc_identities WHERE user_name = $1 OR (issuer = $2 AND subject = $3)`,
-      [name, issuer, subject],
-    );
+    const me = { userName: name, issuer, subject };
+    await bindOidcIdentity(this.pool, me);
+    const rows = await oidcIdentitiesOf(this.pool, me);
     for (const row of rows) {
-      if (row.user_name !== name) {
+      if (row.userName !== name) {
         throw new LoginRefused(
-          `This account logged in before as ${row.user_name}, and the provider now calls it ${name}. Ask the site's administrators to move it.`,
+          `This account logged in before as ${row.userName}, and the provider now calls it ${name}. Ask the site's administrators to move it.`,
         );
       }
       if (row.issuer !== issuer || row.subject !== subject) {

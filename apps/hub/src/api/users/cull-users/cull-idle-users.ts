@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Config } from '@condorhub/config';
+import { tryAdvisoryXactLock } from '@condorhub/event-store';
 import { CONFIG } from '@condorhub/runtime';
 import { decideCullUser, isActive } from '@condorhub/server-lifecycle';
 import { HubError } from '../../../http/hub-error';
@@ -60,10 +61,8 @@ export class CullIdleUsers implements OnApplicationBootstrap, OnApplicationShutd
     const lock = await this.store.pool.connect();
     try {
       await lock.query('BEGIN');
-      const { rows } = await lock.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS ok', [
-        `condorhub:cull-users:${this.config.CONDORHUB_DATABASE_SCHEMA ?? 'public'}`,
-      ]);
-      if (!rows[0].ok) return 'not-leader';
+      const key = `condorhub:cull-users:${this.config.CONDORHUB_DATABASE_SCHEMA ?? 'public'}`;
+      if (!(await tryAdvisoryXactLock(lock, key))) return 'not-leader';
       const deleted: string[] = [];
       for (const listed of await this.store.listUsers()) {
         if (listed.admin) continue;
