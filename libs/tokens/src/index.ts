@@ -1,2 +1,3 @@
 export * from './migrations';
 export * from './api-tokens';
+export * from './user-tokens';

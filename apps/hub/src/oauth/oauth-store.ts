@@ -11,7 +11,7 @@ import {
   pruneOAuthCodes,
   useOAuthCode,
 } from '../store/oauth-codes';
-import { issuedTokenRecord } from '../store/user-tokens';
+import { issuedTokenRecord } from '@condorhub/tokens';
 
 export type { OAuthCode } from '../store/oauth-codes';
 

@@ -7,7 +7,7 @@ import { expandScopes } from '../../auth/scopes';
 import { ownerScopes } from '../../auth/token.authenticator';
 import { HubError, badRequest } from '../../http/hub-error';
 import { HubStore } from '../../store/hub-store';
-import { issuedTokenRecord } from '../../store/user-tokens';
+import { issuedTokenRecord } from '@condorhub/tokens';
 import { ServerAccess, pathUserName } from '../servers/server-access';
 
 const TokenRequest = z

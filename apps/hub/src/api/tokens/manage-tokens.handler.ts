@@ -5,7 +5,7 @@ import { AuthService } from '../../auth/auth.service';
 import { ownerScopes } from '../../auth/token.authenticator';
 import { HubError } from '../../http/hub-error';
 import { HubStore } from '../../store/hub-store';
-import { type UserTokenRow, findUserToken, listUserTokens } from '../../store/user-tokens';
+import { type UserTokenRow, findUserToken, listUserTokens } from '@condorhub/tokens';
 import { ServerAccess, pathUserName } from '../servers/server-access';
 
 /** A token id as JupyterHub shows it (`a<n>`), or undefined for anything else. */

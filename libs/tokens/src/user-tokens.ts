@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { hashToken } from '@condorhub/tokens';
+import { hashToken } from './api-tokens';
 
 /** A user's own token as the API shows it. */
 export interface UserTokenRow {
