@@ -26,6 +26,7 @@ import { type PoolCgroup, poolCgroup } from './spawn/pool-cgroup';
 import { bootstrapCondorPoller } from '../apps/condor-poller/src/bootstrap';
 import { type IoCounts, type Replicas, readIoCounts, scrape, startReplicas, stopAllReplicas } from './spawn/replicas';
 import { treeCpuSeconds } from './spawn/process-tree-cpu';
+import { type StormRate, stormRate } from './spawn/storm-rate';
 
 const SPAWNS = numberArg('spawns', 200);
 const HOSTS = numberArg('hosts', 10);
@@ -114,6 +115,8 @@ interface SpawnResult {
   /** Start requests sent to each hub replica. */
   hubRequests: number[];
   ready: ReadyParts[];
+  /** The storm's events per second on the store (bench:store's --storm-rate stands for this). */
+  storm: StormRate;
   /** condor_submit as run by the spawner(s): calls and their summed duration (s), from /metrics. */
   submitTool?: { count: number; sumS: number };
 }
@@ -498,6 +501,7 @@ async function benchSpawns(
     condorSubmitCalls: bin.counts().condor_submit,
     hubRequests,
     ready: readyParts,
+    storm: await stormRate(h.db.pool),
     submitTool: await submitToolTime(replicas),
   };
 }
@@ -685,6 +689,13 @@ async function main() {
       console.log(`check.double_handshakes: ${spawn.doubleHandshakes}`);
       console.log(`check.condor_submit_calls_per_spawn: ${(spawn.condorSubmitCalls / SPAWNS).toFixed(2)}`);
       printReadyParts(spawn);
+      const storm = spawn.storm;
+      log(
+        `the storm on the store: ${storm.events} events over ${storm.spanS.toFixed(1)} s, ` +
+          `peak ${storm.peakTransactionsPerS} appending transactions in one second`,
+      );
+      console.log(`storm.events_per_s_mean: ${storm.meanPerS.toFixed(0)}`);
+      console.log(`storm.events_per_s_peak: ${storm.peakPerS}`);
       if (spawn.cost) printCost(spawn.cost, spawn.hubRequests);
     }
     if (cpu) console.log(`poller.cpu_ratio_vs_per_job: ${cpu.ratio.toFixed(0)}`);

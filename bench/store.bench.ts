@@ -3,24 +3,14 @@
 // lag from committed append to a durable JetStream consumer at a steady 500 events/s; the same
 // appends again under a spawn-storm-like background load (see startStorm).
 // usage: npm run bench:store [-- --events 20000 --rounds 2 --rate 500 --lag-seconds 20 --batch 500
-//   --storm-rate 1000]
+//   --storm-rate 100 --stress-storm-rate 1000]
 import { randomUUID } from 'node:crypto';
+import { fork } from 'node:child_process';
 import os from 'node:os';
+import path from 'node:path';
 import type { Pool } from 'pg';
 import { newEvent, serverStreamId } from '@condorhub/contracts';
-import {
-  BEGINNING,
-  type Checkpoint,
-  EventProcessor,
-  appendToStream,
-  checkpointOf,
-  createPool,
-  noAppendApplicationName,
-  readAllForward,
-  readStream,
-  scheduleMessage,
-  withTransaction,
-} from '@condorhub/event-store';
+import { BEGINNING, type Checkpoint, appendToStream, checkpointOf, readAllForward } from '@condorhub/event-store';
 import { DurableConsumer, createRelay } from '@condorhub/messaging';
 import { type TestDatabase, type TestNats, createTestDatabase, createTestNats } from '@condorhub/testing';
 import { numberArg } from './lib/args';
@@ -34,7 +24,11 @@ const STREAMS_PER_WRITER = numberArg('streams', 50);
 const RATE = numberArg('rate', 500);
 const LAG_SECONDS = numberArg('lag-seconds', 20);
 const READ_BATCH = numberArg('batch', 500);
-const STORM_RATE = numberArg('storm-rate', 1_000);
+// The spawn storm's load: above the highest one-second peak bench:spawn's 200-spawn storm put on
+// the store (`storm.events_per_s_peak`, 45–N in bench/RESULTS.md). The stress storm is 1,000/s,
+// as if 200 spawns' ~10 events each all came within 2 s (0: not run).
+const STORM_RATE = numberArg('storm-rate', 100);
+const STRESS_STORM_RATE = numberArg('stress-storm-rate', 1_000);
 // Hard stop: a stuck phase must not keep the bench (and its schema) around.
 const DEADLINE_MS = numberArg('timeout-s', 600) * 1000;
 
@@ -51,17 +45,24 @@ async function backendPids(pool: Pool, applicationName: string): Promise<number[
 
 interface CpuSample {
   node: number;
-  pg: number;
+  /** Each backend's CPU seconds at the start. */
+  pg: Map<number, number>;
   pids: number[];
 }
 async function cpuStart(pool: Pool, app: string): Promise<CpuSample> {
   const pids = await backendPids(pool, app);
   const u = process.cpuUsage();
-  return { node: (u.user + u.system) / 1e6, pg: pids.reduce((s, p) => s + processCpuSeconds(p), 0), pids };
+  return { node: (u.user + u.system) / 1e6, pg: new Map(pids.map((p) => [p, processCpuSeconds(p)])), pids };
 }
+/** CPU used since `s`: this process's, and that of the backends alive at both ends. */
 function cpuSince(s: CpuSample): { node: number; pg: number } {
   const u = process.cpuUsage();
-  return { node: (u.user + u.system) / 1e6 - s.node, pg: s.pids.reduce((t, p) => t + processCpuSeconds(p), 0) - s.pg };
+  let pg = 0;
+  for (const [pid, before] of s.pg) {
+    const now = processCpuSeconds(pid);
+    if (now > 0) pg += now - before;
+  }
+  return { node: (u.user + u.system) / 1e6 - s.node, pg };
 }
 
 /**
@@ -136,6 +137,17 @@ async function timedWriters(
 const jobIdle = () =>
   newEvent('JobIdle', { spawnId: randomUUID(), jobId: `${1000 + Math.floor(Math.random() * 1e5)}.0` });
 
+/** The peer: one plain INSERT of the same event, no version check, no stream row, no wake-up. */
+async function insertBaseline(db: TestDatabase, streamId: string): Promise<void> {
+  const e = jobIdle();
+  await db.pool.query('INSERT INTO baseline_events (stream_id, type, data, metadata) VALUES ($1, $2, $3, $4)', [
+    streamId,
+    e.type,
+    JSON.stringify(e.data),
+    JSON.stringify({ actor: 'bench' }),
+  ]);
+}
+
 async function benchAppends(db: TestDatabase): Promise<{ store: number; baseline: number }> {
   const app = db.db.applicationName!;
   await db.pool.query(`CREATE TABLE baseline_events (
@@ -153,15 +165,7 @@ async function benchAppends(db: TestDatabase): Promise<{ store: number; baseline
     });
     versions.set(id, r.nextVersion);
   };
-  const baseline = async (w: number, n: number) => {
-    const e = jobIdle();
-    await db.pool.query('INSERT INTO baseline_events (stream_id, type, data, metadata) VALUES ($1, $2, $3, $4)', [
-      streamOf(w, n),
-      e.type,
-      JSON.stringify(e.data),
-      JSON.stringify({ actor: 'bench' }),
-    ]);
-  };
+  const baseline = (w: number, n: number) => insertBaseline(db, streamOf(w, n));
   // Warm connections, plans and the streams rows' first insert out of the measurement.
   await timedWriters('warm-up', 400, async (w, n) => {
     await store(w, n);
@@ -197,139 +201,68 @@ async function benchAppends(db: TestDatabase): Promise<{ store: number; baseline
 }
 
 /**
- * A spawn storm's load on the store, in this process but on its own pools (so the writers'
- * figures and backends stay apart): STORM_RATE events/s, each a spawner-like decision over 200
- * server streams (a transaction that reads the stream, appends one event at its version,
- * disarms the previous timer and arms the next), followed live by a projector-like reader (a
- * transaction per batch upserting one read-model row per event, as a no-append session) and a
- * relay-like reader (after-commit mode, nothing published). 1,000/s is 200 spawns' ~10 events
- * each within 2 s, about the start of bench:spawn's 200-spawn burst.
+ * A spawn storm's load on the store at `rate` events/s (bench/store/storm-process.ts), from a
+ * process of its own, as the services' appends come in production: the writers measured here
+ * keep this process's core.
  */
-function startStorm(db: TestDatabase): { stop(): Promise<string> } {
-  const writers = createPool({ ...db.db, max: 8, applicationName: 'bench-storm' });
-  const readerDb = { ...db.db, max: 4, applicationName: noAppendApplicationName('bench-storm-reader') };
-  const readers = createPool(readerDb);
-  const streams = 200;
-  const versions = new Array<number>(streams).fill(0);
-  const busy = new Array<boolean>(streams).fill(false);
-  let appended = 0;
-  let failures = 0;
-  let projected = 0;
-  const errors: unknown[] = [];
-  const decide = async (s: number) => {
-    busy[s] = true;
-    const stream = serverStreamId('chstorm', `s${s}`);
-    try {
-      await withTransaction(writers, async (tx) => {
-        const events = await readStream(tx, stream);
-        const v = versions[s];
-        await appendToStream(tx, stream, [jobIdle()], {
-          expectedVersion: events.length === 0 ? 'no_stream' : events.length,
-          metadata: { actor: 'storm', correlationId: `storm-${s}` },
-          cancelTimers: v ? [`storm:${s}:${v}`] : [],
-        });
-        await scheduleMessage(tx, `storm:${s}:${v + 1}`, stream, jobIdle(), new Date(Date.now() + 3_600_000));
-      });
-      versions[s]++;
-      appended++;
-    } catch (e) {
-      failures++;
-      errors.push(e);
-    } finally {
-      busy[s] = false;
-    }
-  };
-  const processors = [
-    new EventProcessor({
-      name: 'storm-projector',
-      pool: readers,
-      db: readerDb,
-      mode: 'transaction',
-      handle: async (events, tx) => {
-        for (const e of events) {
-          await tx!.query(
-            `INSERT INTO storm_servers (stream_id, version, last_type) VALUES ($1, $2, $3)
-             ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, last_type = excluded.last_type`,
-            [e.streamId, e.streamVersion, e.type],
-          );
-        }
-        projected += events.length;
-      },
-      onError: (e) => errors.push(e),
-    }),
-    new EventProcessor({
-      name: 'storm-relay',
-      pool: readers,
-      db: readerDb,
-      mode: 'after',
-      checkpointEveryMs: 100,
-      handle: async () => undefined,
-      onError: (e) => errors.push(e),
-    }),
-  ];
-  let running = true;
-  const loop = (async () => {
-    await db.pool.query(
-      'CREATE TABLE IF NOT EXISTS storm_servers (stream_id text PRIMARY KEY, version bigint, last_type text)',
-    );
-    for (const p of processors) p.start();
-    const t0 = performance.now();
-    let issued = 0;
-    const inFlight = new Set<Promise<void>>();
-    while (running) {
-      const due = Math.floor(((performance.now() - t0) / 1000) * STORM_RATE);
-      while (issued < due) {
-        let s = issued % streams;
-        for (let k = 0; busy[s] && k < streams; k++) s = (s + 1) % streams;
-        issued++;
-        if (busy[s]) continue; // every stream busy: the storm is saturated, drop this one
-        const p = decide(s).finally(() => inFlight.delete(p));
-        inFlight.add(p);
-      }
-      await sleep(2);
-    }
-    await Promise.all(inFlight);
-    return (performance.now() - t0) / 1000;
-  })();
+function startStorm(db: TestDatabase, rate: number): { stop(): Promise<string> } {
+  const child = fork(path.join(__dirname, 'store', 'storm-process.ts'), [], {
+    execArgv: ['-r', path.join(__dirname, '..', 'tools', 'register.js')],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  child.send({ db: db.db, rate });
+  const done = new Promise<string>((resolve, reject) => {
+    child.on('message', (m: { summary?: string }) => m.summary && resolve(m.summary));
+    child.once('exit', (code) => reject(new Error(`the storm process exited (${code}) before it reported`)));
+  });
   return {
     async stop() {
-      running = false;
-      const seconds = await loop;
-      for (const p of processors) await p.stop();
-      await writers.end();
-      await readers.end();
-      if (errors.length) console.error('storm errors (first):', errors[0]);
-      return `${appended} storm appends (${(appended / seconds).toFixed(0)}/s, ${failures} failed), ${projected} projected`;
+      child.send({ stop: true });
+      const timeout = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      try {
+        return await done;
+      } finally {
+        clearTimeout(timeout);
+      }
     },
   };
 }
 
-/** The append figure again, 4 writers as in benchAppends, while startStorm's load runs. */
-async function benchAppendsUnderStorm(db: TestDatabase): Promise<number> {
+/**
+ * The append figure again, 4 writers as in benchAppends, while startStorm's load runs; and the
+ * baseline's plain INSERTs under the same storm, right after, for what the machine allows.
+ */
+async function benchAppendsUnderStorm(db: TestDatabase, rate: number): Promise<{ store: number; baseline: number }> {
   const app = db.db.applicationName!;
   const versions = new Map<string, number>();
-  const streamOf = (w: number, n: number) => serverStreamId('chbench', `storm-w${w}-s${n % STREAMS_PER_WRITER}`);
-  const storm = startStorm(db);
+  const streamOf = (w: number, n: number) => serverStreamId('chbench', `storm${rate}-w${w}-s${n % STREAMS_PER_WRITER}`);
+  const storm = startStorm(db, rate);
   try {
     // The storm's readers catch up on the log written so far before the load is steady.
     await sleep(3_000);
     const count = Math.ceil(EVENTS / ROUNDS);
-    const cpu = await cpuStart(db.pool, app);
-    const rate = await timedWriters('appends under storm', count, async (w, n) => {
-      const id = streamOf(w, n);
-      const v = versions.get(id) ?? 0;
-      const r = await appendToStream(db.pool, id, [jobIdle()], {
-        expectedVersion: v === 0 ? 'no_stream' : v,
-        metadata: { actor: 'bench' },
+    const result = { store: 0, baseline: 0 };
+    for (const side of ['store', 'baseline'] as const) {
+      const cpu = await cpuStart(db.pool, app);
+      const waits = sampleWaits(db, cpu.pids);
+      result[side] = await timedWriters(`${side} under a ${rate}/s storm`, count, async (w, n) => {
+        const id = streamOf(w, n);
+        if (side === 'baseline') return insertBaseline(db, id);
+        const v = versions.get(id) ?? 0;
+        const r = await appendToStream(db.pool, id, [jobIdle()], {
+          expectedVersion: v === 0 ? 'no_stream' : v,
+          metadata: { actor: 'bench' },
+        });
+        versions.set(id, r.nextVersion);
       });
-      versions.set(id, r.nextVersion);
-    });
-    const used = cpuSince(cpu);
-    log(
-      `appends under storm: ${rate.toFixed(0)}/s; CPU per op (storm included): node ${((used.node / count) * 1e6).toFixed(0)} µs, ` +
-        `writers' postgres backends ${((used.pg / count) * 1e6).toFixed(0)} µs`,
-    );
-    return rate;
+      const used = cpuSince(cpu);
+      log(`${side} under a ${rate}/s storm: writers' backends were, by share of samples: ${await waits.stop()}`);
+      log(
+        `${side} under a ${rate}/s storm: ${result[side].toFixed(0)}/s; CPU per op (the storm's process not included): ` +
+          `node ${((used.node / count) * 1e6).toFixed(0)} µs, writers' postgres backends ${((used.pg / count) * 1e6).toFixed(0)} µs`,
+      );
+    }
+    return result;
   } finally {
     log(`storm: ${await storm.stop()}`);
   }
@@ -491,7 +424,7 @@ async function main() {
   const [l1, l5] = os.loadavg();
   console.log(
     `store bench: ${EVENTS} appends over ${WRITERS} writers (${ROUNDS} rounds), relay at ${RATE}/s for ${LAG_SECONDS} s, ` +
-      `storm at ${STORM_RATE}/s; ` +
+      `storm at ${STORM_RATE}/s (stress ${STRESS_STORM_RATE}/s); ` +
       `${os.cpus().length} cpus, node ${process.version}, load ${l1.toFixed(2)}/${l5.toFixed(2)}`,
   );
   let db: TestDatabase | undefined;
@@ -506,11 +439,17 @@ async function main() {
     const appends = await benchAppends(db);
     const read = await benchRead(db);
     const lag = await benchRelayLag(db, nats);
-    const underStorm = await benchAppendsUnderStorm(db);
+    const underStorm = await benchAppendsUnderStorm(db, STORM_RATE);
+    const underStress = STRESS_STORM_RATE > 0 ? await benchAppendsUnderStorm(db, STRESS_STORM_RATE) : undefined;
     log(`relay lag p50 ${lag.p50.toFixed(1)} ms, max ${lag.max.toFixed(1)} ms`);
     console.log(`store.append_per_s: ${appends.store.toFixed(0)}`);
     console.log(`baseline.insert_per_s: ${appends.baseline.toFixed(0)}`);
-    console.log(`store.append_per_s_under_storm: ${underStorm.toFixed(0)}`);
+    console.log(`store.append_per_s_under_storm: ${underStorm.store.toFixed(0)}`);
+    console.log(`baseline.insert_per_s_under_storm: ${underStorm.baseline.toFixed(0)}`);
+    if (underStress) {
+      console.log(`store.append_per_s_under_stress_storm: ${underStress.store.toFixed(0)}`);
+      console.log(`baseline.insert_per_s_under_stress_storm: ${underStress.baseline.toFixed(0)}`);
+    }
     console.log(`store.read_per_s: ${read.rate.toFixed(0)}`);
     console.log(`store.relay_lag_p99_ms: ${lag.p99.toFixed(1)}`);
     const [e1] = os.loadavg();
