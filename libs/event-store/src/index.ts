@@ -16,6 +16,7 @@ export * from './no-append';
 export * from './sql/append-to-stream';
 export * from './sql/append-grouped';
 export * from './sql/read-stream';
+export * from './sql/read-streams-after';
 export * from './sql/read-all-forward';
 export * from './sql/has-events-after';
 export * from './sql/list-stream-versions';

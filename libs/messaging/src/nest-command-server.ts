@@ -1,7 +1,8 @@
 import { type CustomTransportStrategy, Server } from '@nestjs/microservices';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { lastValueFrom } from 'rxjs';
-import { type CommandReply, ContractError, commandSubject, rejected } from '@condorhub/contracts';
+import type { z } from 'zod';
+import { type CommandReply, ContractError, commandSubject, parseWith, rejected } from '@condorhub/contracts';
 
 /**
  * The reason a caller sees for a handler's failure. Nest's exception layer hands RPC errors on
@@ -83,4 +84,25 @@ export class NatsCommandServer extends Server implements CustomTransportStrategy
   unwrap<T>(): T {
     return this.nc as T;
   }
+}
+
+/**
+ * A `@MessagePattern` handler's body: the payload parsed against its contract, then handled. A
+ * payload that breaks the contract is answered 'invalid' with the reason; thrown from the
+ * handler, Nest's exception layer would turn it into 'failed', "Internal server error".
+ */
+export async function handleCommand<S extends z.ZodType>(
+  schema: S,
+  payload: unknown,
+  what: string,
+  handle: (command: z.infer<S>) => Promise<CommandReply>,
+): Promise<CommandReply> {
+  let command: z.infer<S>;
+  try {
+    command = parseWith(schema, payload, what);
+  } catch (error) {
+    if (error instanceof ContractError) return rejected('invalid', error.message);
+    throw error;
+  }
+  return handle(command);
 }

@@ -16,7 +16,8 @@ export class SpawnerClient {
   ) {}
 
   start(cmd: SpawnerCommandInput<'start'>): Promise<CommandReply> {
-    return this.send('start', cmd);
+    // The spawner refuses a start it could decide only after this hub stopped waiting.
+    return this.send('start', { ...cmd, replyWithinMs: this.options.commandTimeoutMs });
   }
 
   stop(cmd: SpawnerCommandInput<'stop'>): Promise<CommandReply> {

@@ -1,6 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { parseWith, spawnerCommands } from '@condorhub/contracts';
+import { spawnerCommands } from '@condorhub/contracts';
+import { handleCommand } from '@condorhub/messaging';
 import { QueueInfoHandler } from './queue-info.handler';
 
 /** `condorhub.cmd.spawner.queueInfo` */
@@ -10,6 +11,8 @@ export class QueueInfoNatsController {
 
   @MessagePattern('spawner.queueInfo')
   queueInfo(@Payload() payload: unknown) {
-    return this.handler.handle(parseWith(spawnerCommands.queueInfo, payload, 'spawner.queueInfo command'));
+    return handleCommand(spawnerCommands.queueInfo, payload, 'spawner.queueInfo command', (cmd) =>
+      this.handler.handle(cmd),
+    );
   }
 }

@@ -1,16 +1,41 @@
 import { parseServerStreamId, serverStreamId } from '@condorhub/contracts';
-import { type Sql, readStreamsByPrefix } from '@condorhub/event-store';
-import { foldServer, isActive } from '@condorhub/server-lifecycle';
+import { type Sql, listStreamVersions, readStreamsAfter } from '@condorhub/event-store';
+import { type ServerState, foldServer, isActive } from '@condorhub/server-lifecycle';
+
+/** Folded states kept at most for this many server streams (then forgotten, and read again). */
+const MAX_KEPT = 50_000;
 
 /**
- * How many of `user`'s named servers other than `except` are active, folded from the store
- * (not a read model, which may lag behind a start just accepted).
+ * How many of a user's named servers other than one are active, folded from the store (not a
+ * read model, which may lag behind a start just accepted). The folded states are kept, so each
+ * count reads only the events appended since the last one: a user starting 200 named servers
+ * at once would otherwise have every start, under the user's lock, read and fold them all.
  */
-export async function otherActiveNamedServers(sql: Sql, user: string, except: string): Promise<number> {
-  let active = 0;
-  for (const [streamId, events] of await readStreamsByPrefix(sql, 'server', serverStreamId(user, ''))) {
-    const name = parseServerStreamId(streamId)?.serverName;
-    if (name && name !== except && isActive(foldServer(events))) active++;
+export class ActiveNamedServers {
+  private readonly states = new Map<string, ServerState>();
+
+  async countOthers(sql: Sql, user: string, except: string): Promise<number> {
+    const prefix = serverStreamId(user, '');
+    const versions = await listStreamVersions(sql, { category: 'server', prefix });
+    const behind = new Map<string, number>();
+    for (const { streamId, version } of versions) {
+      const known = this.states.get(streamId)?.streamVersion ?? 0;
+      if (known < version) behind.set(streamId, known);
+    }
+    const fresh = await readStreamsAfter(sql, behind);
+    if (this.states.size + fresh.size > MAX_KEPT) this.states.clear();
+    let active = 0;
+    for (const { streamId } of versions) {
+      const name = parseServerStreamId(streamId)?.serverName;
+      if (!name) continue;
+      // Events are never changed or removed: a state folded to version n stays true up to n.
+      const known = this.states.get(streamId);
+      const events = fresh.get(streamId);
+      const state = events ? foldServer(events, known) : known;
+      if (!state) continue;
+      if (events) this.states.set(streamId, state);
+      if (name !== except && isActive(state)) active++;
+    }
+    return active;
   }
-  return active;
 }

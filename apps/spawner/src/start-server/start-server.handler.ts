@@ -3,24 +3,47 @@ import { type CommandReply, type SpawnerCommandData, accepted } from '@condorhub
 import { advisoryXactLock } from '@condorhub/event-store';
 import { type SiteLimits, decideStart } from '@condorhub/server-lifecycle';
 import { type CommandStore, appendDecision } from '../append-decision';
-import { otherActiveNamedServers } from './active-named-servers';
+import { ActiveNamedServers } from './active-named-servers';
+
+/**
+ * What is kept back from the requester's wait for the reply to travel back and the append to
+ * commit after the decision: a fifth of it, at most a second.
+ */
+const replyMargin = (cmd: { replyWithinMs?: number }) => Math.min(1_000, (cmd.replyWithinMs ?? 0) / 5);
 
 /**
  * Start a server: refused over the site's limits or while it is active; otherwise
  * SpawnRequested, and the saga takes it from there.
  */
 export class StartServerHandler {
+  private readonly namedServers = new ActiveNamedServers();
+
   constructor(
     private readonly store: CommandStore,
     private readonly limits: SiteLimits,
   ) {}
 
-  handle(cmd: SpawnerCommandData<'start'>): Promise<CommandReply> {
+  /** `receivedAt`: when the command arrived, by this process's clock (ms). */
+  handle(cmd: SpawnerCommandData<'start'>, receivedAt = Date.now()): Promise<CommandReply> {
+    const giveUpAt = cmd.replyWithinMs === undefined ? Infinity : receivedAt + cmd.replyWithinMs - replyMargin(cmd);
     return appendDecision(
       this.store,
       cmd.user,
       cmd.serverName,
       (state, otherNamed: number) => {
+        // Decided only now (behind other starts of this user, say): the requester has stopped
+        // waiting and was told the spawner did not answer, so nothing may start behind its back.
+        if (Date.now() > giveUpAt) {
+          return {
+            decision: {
+              ok: false,
+              code: 'unavailable',
+              reason: `spawner could not decide within ${cmd.replyWithinMs} ms; nothing was started, try again`,
+            },
+            metadata: {},
+            reply: () => accepted(),
+          };
+        }
         const spawnId = randomUUID();
         return {
           decision: decideStart(
@@ -38,7 +61,7 @@ export class StartServerHandler {
       async (tx) => {
         if (cmd.serverName === '') return 0;
         await advisoryXactLock(tx, `condorhub:start-named:${cmd.user}`);
-        return otherActiveNamedServers(tx, cmd.user, cmd.serverName);
+        return this.namedServers.countOthers(tx, cmd.user, cmd.serverName);
       },
     );
   }

@@ -1,6 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { parseWith, spawnerCommands } from '@condorhub/contracts';
+import { spawnerCommands } from '@condorhub/contracts';
+import { handleCommand } from '@condorhub/messaging';
 import { StartServerHandler } from './start-server.handler';
 
 /** `condorhub.cmd.spawner.start` */
@@ -10,6 +11,6 @@ export class StartServerNatsController {
 
   @MessagePattern('spawner.start')
   start(@Payload() payload: unknown) {
-    return this.handler.handle(parseWith(spawnerCommands.start, payload, 'spawner.start command'));
+    return handleCommand(spawnerCommands.start, payload, 'spawner.start command', (cmd) => this.handler.handle(cmd));
   }
 }

@@ -1,6 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { parseWith, spawnerCommands } from '@condorhub/contracts';
+import { spawnerCommands } from '@condorhub/contracts';
+import { handleCommand } from '@condorhub/messaging';
 import { StopServerHandler } from './stop-server.handler';
 
 /** `condorhub.cmd.spawner.stop` */
@@ -10,6 +11,6 @@ export class StopServerNatsController {
 
   @MessagePattern('spawner.stop')
   stop(@Payload() payload: unknown) {
-    return this.handler.handle(parseWith(spawnerCommands.stop, payload, 'spawner.stop command'));
+    return handleCommand(spawnerCommands.stop, payload, 'spawner.stop command', (cmd) => this.handler.handle(cmd));
   }
 }

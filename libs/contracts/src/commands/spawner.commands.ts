@@ -9,6 +9,9 @@ export const spawnerCommands = {
     serverName: ServerName,
     options: SpawnOptions.default({}),
     by: z.string().min(1),
+    // How long the sender waits for the reply. A start the spawner could only decide after that
+    // is refused, not carried out: its requester was told the spawner did not answer.
+    replyWithinMs: z.number().int().min(100).max(600_000).optional(),
   }),
   stop: z.object({ user: UserName, serverName: ServerName, by: z.string().min(1), reason: z.string().default('user') }),
   releaseNode: z.object({ host: z.string().min(1), by: z.string().min(1) }),

@@ -1,6 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { parseWith, spawnerCommands } from '@condorhub/contracts';
+import { spawnerCommands } from '@condorhub/contracts';
+import { handleCommand } from '@condorhub/messaging';
 import { ReleaseNodeHandler } from './release-node.handler';
 
 /** `condorhub.cmd.spawner.releaseNode` */
@@ -10,6 +11,8 @@ export class ReleaseNodeNatsController {
 
   @MessagePattern('spawner.releaseNode')
   release(@Payload() payload: unknown) {
-    return this.handler.handle(parseWith(spawnerCommands.releaseNode, payload, 'spawner.releaseNode command'));
+    return handleCommand(spawnerCommands.releaseNode, payload, 'spawner.releaseNode command', (cmd) =>
+      this.handler.handle(cmd),
+    );
   }
 }
