@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { PG_POOL } from '@condorhub/runtime';
-import { revokeToken } from '@condorhub/tokens';
+import { issuedTokenRecord, revokeToken } from '@condorhub/tokens';
 import {
   type OAuthCode,
   insertOAuthCode,
@@ -11,7 +11,6 @@ import {
   pruneOAuthCodes,
   useOAuthCode,
 } from '../store/oauth-codes';
-import { issuedTokenRecord } from '@condorhub/tokens';
 
 export type { OAuthCode } from '../store/oauth-codes';
 
@@ -46,7 +45,7 @@ export class OAuthStore {
 
   /** Records the token a code was exchanged for (`token`: the value just issued). */
   async recordToken(code: string, token: string): Promise<void> {
-    const { id } = await issuedTokenRecord(this.pool, token);
-    await linkOAuthCodeToken(this.pool, hash(code), id);
+    const issued = await issuedTokenRecord(this.pool, token);
+    if (issued) await linkOAuthCodeToken(this.pool, hash(code), issued.id);
   }
 }

@@ -38,6 +38,11 @@ export async function readStreamsByPrefix(
       ORDER BY events.stream_id, events.stream_version`,
     [category, prefix],
   );
+  return byStream(rows);
+}
+
+/** Rows ordered by stream and version, as envelopes grouped by stream. */
+export function byStream(rows: EventRow[]): Map<string, EventEnvelope[]> {
   const streams = new Map<string, EventEnvelope[]>();
   for (const row of rows) {
     const e = toEnvelope(row);
