@@ -19,7 +19,8 @@ export async function projectServers(events: EventEnvelope[], em: EntityManager)
     const row = await repo.findOne({ where: { userName: key.user, serverName: key.serverName } });
     let state = row?.state ?? initialServerState();
     for (const e of streamEvents) if (e.streamVersion > state.streamVersion) state = evolve(state, e);
-    await repo.save(
+    // One INSERT … ON CONFLICT: save() would first SELECT the row again to choose.
+    await repo.upsert(
       repo.create({
         userName: key.user,
         serverName: key.serverName,
@@ -38,6 +39,7 @@ export async function projectServers(events: EventEnvelope[], em: EntityManager)
         stoppedAt: toDate(state.stoppedAt),
         state,
       }),
+      ['userName', 'serverName'],
     );
   }
 }

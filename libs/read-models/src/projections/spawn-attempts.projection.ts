@@ -9,7 +9,8 @@ export async function projectSpawnAttempts(events: EventEnvelope[], em: EntityMa
     const d = e.data as any;
     const at = new Date(e.recordedAt);
     if (e.type === 'SpawnRequested') {
-      await repo.save(
+      // One INSERT … ON CONFLICT: save() would first SELECT the row to choose.
+      await repo.upsert(
         repo.create({
           spawnId: d.spawnId,
           userName: d.user,
@@ -25,6 +26,7 @@ export async function projectSpawnAttempts(events: EventEnvelope[], em: EntityMa
           endedAt: null,
           retryOf: d.retryOf ?? null,
         }),
+        ['spawnId'],
       );
       continue;
     }
