@@ -24,9 +24,10 @@ const STREAMS_PER_WRITER = numberArg('streams', 50);
 const RATE = numberArg('rate', 500);
 const LAG_SECONDS = numberArg('lag-seconds', 20);
 const READ_BATCH = numberArg('batch', 500);
-// The spawn storm's load: about twice the highest one-second peak bench:spawn's 200-spawn storm
-// put on the store (`storm.events_per_s_peak`: 45–48 events/s in bench/RESULTS.md, session 8; a
-// faster machine packs the same 2,000 events into less time, hence the margin). The stress storm
+// The spawn storm's load: above the highest one-second peak bench:spawn's 200-spawn storm put
+// on the store (`storm.events_per_s_peak` in bench/RESULTS.md: 44–48 events/s in session 8's
+// slow window, 81–89 in session 9's fast one, which packs the same 2,000 events into less
+// time). The stress storm
 // is 1,000/s, as if 200 spawns' ~10 events each all came within 2 s (0: not run).
 const STORM_RATE = numberArg('storm-rate', 100);
 const STRESS_STORM_RATE = numberArg('stress-storm-rate', 1_000);
