@@ -30,7 +30,13 @@ export function appendDecision<C = undefined>(
   decide: (
     state: ServerState,
     context: C,
-  ) => { decision: Decision; metadata: EventMetadata; reply: () => CommandReply },
+  ) => {
+    decision: Decision;
+    metadata: EventMetadata;
+    reply: () => CommandReply;
+    /** Last, right before the commit: throwing rolls the whole decision back. */
+    beforeCommit?: () => void;
+  },
   prepare?: (tx: PoolClient) => Promise<C>,
 ): Promise<CommandReply> {
   const streamId = serverStreamId(user, serverName);
@@ -39,7 +45,7 @@ export function appendDecision<C = undefined>(
     streamId,
     (stream, context: C) => {
       const state = foldServer(stream);
-      const { decision, metadata, reply } = decide(state, context);
+      const { decision, metadata, reply, beforeCommit } = decide(state, context);
       if (!decision.ok) return { events: [], result: rejected(decision.code, decision.reason) };
       return {
         events: decision.events,
@@ -59,6 +65,7 @@ export function appendDecision<C = undefined>(
             const dueAt = new Date(Date.now() + deadline.dueInS * 1000);
             await scheduleMessage(tx, deadline.key, streamId, deadline.event, dueAt, metadata);
           }
+          beforeCommit?.();
         },
         result: reply(),
       };

@@ -8,6 +8,7 @@ import {
   GROUP_MAX,
   WrongExpectedVersionError,
   appendToStream,
+  createPool,
   readAllForward,
   readStream,
 } from './index';
@@ -23,8 +24,7 @@ describe('grouped appends on a pool (real PostgreSQL)', () => {
 
   it('sends appends issued together in one transaction, each with its own version and positions', async () => {
     const streams = Array.from({ length: 8 }, (_, i) => serverStreamId('gus', `g${i}-${randomUUID().slice(0, 6)}`));
-    // The first append goes alone (nothing else waits); the next eight arrive while it is in
-    // flight or together, and at least some of them share a transaction.
+    // Issued in the same turn: they travel in groups, so at least some share a transaction.
     const results = await Promise.all(streams.map((s, i) => appendToStream(t.pool, s, [idle(i), idle(i + 100)])));
     const txs = new Set(results.map((r) => r.transactionId));
     assert.ok(txs.size < streams.length, `expected shared transactions, got ${txs.size} for ${streams.length} appends`);
@@ -82,20 +82,23 @@ describe('grouped appends on a pool (real PostgreSQL)', () => {
   });
 
   it('stores every event of many crossing writers once, with no deadlock and no hole a reader could skip', async () => {
-    // Writers on overlapping streams in opposite orders: groups lock streams in one order.
+    // Writers on overlapping streams in opposite orders (each takes 4 of the 6, so every pair of
+    // writers shares streams), on two pools as two processes would: groups lock in one order.
+    const other = createPool({ ...t.db, max: 4 });
     const streams = Array.from({ length: 6 }, (_, i) => serverStreamId('gus', `x${i}-${randomUUID().slice(0, 6)}`));
     const before = await readAllForward(t.pool, { transactionId: '0', globalPosition: '0' }, 100_000);
     const writers = Array.from({ length: 4 }, (_, w) =>
       (async () => {
         for (let round = 0; round < 3 * GROUP_MAX; round++) {
           const order = w % 2 ? [...streams].reverse() : streams;
-          await Promise.all(order.slice(0, 3).map((s) => appendToStream(t.pool, s, [idle(round)])));
+          const pool = w < 2 ? t.pool : other;
+          await Promise.all(order.slice(0, 4).map((s) => appendToStream(pool, s, [idle(round)])));
         }
       })(),
     );
-    await Promise.all(writers);
+    await Promise.all(writers).finally(() => other.end());
     const total = (await Promise.all(streams.map((s) => readStream(t.pool, s)))).reduce((n, e) => n + e.length, 0);
-    assert.equal(total, 4 * 3 * GROUP_MAX * 3);
+    assert.equal(total, 4 * 3 * GROUP_MAX * 4);
     for (const s of streams) {
       const versions = (await readStream(t.pool, s)).map((e) => e.streamVersion);
       assert.deepEqual(
@@ -105,5 +108,64 @@ describe('grouped appends on a pool (real PostgreSQL)', () => {
     }
     const after = await readAllForward(t.pool, { transactionId: '0', globalPosition: '0' }, 100_000);
     assert.equal(after.length - before.length, total);
+  });
+
+  it('does not hold a group back behind a stream another transaction has locked: that item waits alone', async () => {
+    // Sorted first in the group, so the others would queue behind its lock.
+    const locked = serverStreamId('gus', `a-locked-${randomUUID().slice(0, 6)}`);
+    const free = [1, 2].map((i) => serverStreamId('gus', `b-free${i}-${randomUUID().slice(0, 6)}`));
+    await appendToStream(t.pool, locked, [idle()]);
+    const holder = await t.pool.connect();
+    let released = false;
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM streams WHERE stream_id = $1 FOR UPDATE', [locked]);
+      const blocked = appendToStream(t.pool, locked, [idle(1)], { expectedVersion: 1 });
+      const others = free.map((s, i) => appendToStream(t.pool, s, [idle(i)], { expectedVersion: 'no_stream' }));
+      // The free appends commit while the lock is still held (a guard releases it after 30 s,
+      // so a regression fails here instead of hanging).
+      const guard = setTimeout(() => void holder.query('ROLLBACK').then(() => (released = true)), 30_000);
+      const done = await Promise.all(others);
+      assert.equal(released, false, 'the free appends waited for the lock');
+      assert.deepEqual(
+        done.map((r) => r.nextVersion),
+        [1, 1],
+      );
+      clearTimeout(guard);
+      await holder.query('ROLLBACK');
+      released = true;
+      // The blocked one, sent again alone, waits for the lock and then commits at its version.
+      assert.equal((await blocked).nextVersion, 2);
+    } finally {
+      if (!released) await holder.query('ROLLBACK').catch(() => undefined);
+      holder.release();
+    }
+    assert.deepEqual(
+      (await readStream(t.pool, locked)).map((e) => e.streamVersion),
+      [1, 2],
+    );
+  });
+
+  it("keeps one stream's order when its first append in a group waited too long", async () => {
+    const locked = serverStreamId('gus', `order-${randomUUID().slice(0, 6)}`);
+    await appendToStream(t.pool, locked, [idle(0)]);
+    const holder = await t.pool.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM streams WHERE stream_id = $1 FOR UPDATE', [locked]);
+      const first = appendToStream(t.pool, locked, [idle(1)], { expectedVersion: 1 });
+      const second = appendToStream(t.pool, locked, [idle(2)], { expectedVersion: 2 });
+      // Long enough for the group to give up on the lock (100 ms) and hand both back.
+      await new Promise((r) => setTimeout(r, 500));
+      await holder.query('ROLLBACK');
+      assert.equal((await first).nextVersion, 2);
+      assert.equal((await second).nextVersion, 3);
+    } finally {
+      holder.release();
+    }
+    assert.deepEqual(
+      (await readStream(t.pool, locked)).map((e) => (e.data as { jobId: string }).jobId),
+      ['0.0', '1.0', '2.0'],
+    );
   });
 });

@@ -11,6 +11,7 @@ export * from './migrations/005-timer-attempts';
 export * from './migrations/006-dead-letters-and-retention';
 export * from './migrations/007-append-events';
 export * from './migrations/008-append-events-grouped';
+export * from './migrations/009-grouped-append-lock-timeout';
 export * from './sql/notify-appended';
 export * from './no-append';
 export * from './sql/append-to-stream';
@@ -52,6 +53,7 @@ import { timerAttempts } from './migrations/005-timer-attempts';
 import { deadLettersAndRetention } from './migrations/006-dead-letters-and-retention';
 import { appendEvents } from './migrations/007-append-events';
 import { appendEventsGrouped } from './migrations/008-append-events-grouped';
+import { groupedAppendLockTimeout } from './migrations/009-grouped-append-lock-timeout';
 export const eventStoreMigrations = [
   eventStoreSchema,
   noAppendSessions,
@@ -61,4 +63,5 @@ export const eventStoreMigrations = [
   deadLettersAndRetention,
   appendEvents,
   appendEventsGrouped,
+  groupedAppendLockTimeout,
 ];

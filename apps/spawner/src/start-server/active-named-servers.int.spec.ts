@@ -49,6 +49,31 @@ describe('active named servers (real PostgreSQL)', () => {
     assert.equal(await new ActiveNamedServers().countOthers(t.pool, USER, 'a'), 2);
   });
 
+  it('counts right on the count that finds its kept states full and forgets them', async () => {
+    const user = 'forgetful';
+    const kept = new ActiveNamedServers(3);
+    const spawns = new Map<string, string>();
+    for (const name of ['a', 'b', 'c']) {
+      spawns.set(name, randomUUID());
+      await appendToStream(t.pool, serverStreamId(user, name), [
+        newEvent('SpawnRequested', {
+          spawnId: spawns.get(name)!,
+          user,
+          serverName: name,
+          options: {},
+          requestedBy: user,
+        }),
+      ]);
+    }
+    assert.equal(await kept.countOthers(t.pool, user, 'z'), 3);
+    // Three kept and one more read: past the limit, so this count forgets what it kept. The
+    // streams with nothing new (a, c) and b's new event still fold onto what was known.
+    await appendToStream(t.pool, serverStreamId(user, 'b'), [failed(spawns.get('b')!)]);
+    assert.equal(await kept.countOthers(t.pool, user, 'z'), 3);
+    // And the next count, from the one state kept, reads the rest again.
+    assert.equal(await kept.countOthers(t.pool, user, 'z'), 3);
+  });
+
   it('reads several streams after a version each in one query', async () => {
     const s1 = serverStreamId('reader', 'one');
     const s2 = serverStreamId('reader', 'two');

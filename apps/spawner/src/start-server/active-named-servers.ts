@@ -14,24 +14,32 @@ const MAX_KEPT = 50_000;
 export class ActiveNamedServers {
   private readonly states = new Map<string, ServerState>();
 
+  constructor(private readonly maxKept = MAX_KEPT) {}
+
   async countOthers(sql: Sql, user: string, except: string): Promise<number> {
     const prefix = serverStreamId(user, '');
     const versions = await listStreamVersions(sql, { category: 'server', prefix });
+    // The states this count starts from, taken before the read: whatever the shared map
+    // forgets meanwhile (another user's count, full), each event is folded onto the state it
+    // follows, and a stream not read is one whose state is here.
+    const known = new Map<string, ServerState>();
     const behind = new Map<string, number>();
     for (const { streamId, version } of versions) {
-      const known = this.states.get(streamId)?.streamVersion ?? 0;
-      if (known < version) behind.set(streamId, known);
+      const state = this.states.get(streamId);
+      if (state) known.set(streamId, state);
+      const at = state?.streamVersion ?? 0;
+      if (at < version) behind.set(streamId, at);
     }
     const fresh = await readStreamsAfter(sql, behind);
-    if (this.states.size + fresh.size > MAX_KEPT) this.states.clear();
+    if (this.states.size + fresh.size > this.maxKept) this.states.clear();
     let active = 0;
     for (const { streamId } of versions) {
       const name = parseServerStreamId(streamId)?.serverName;
       if (!name) continue;
       // Events are never changed or removed: a state folded to version n stays true up to n.
-      const known = this.states.get(streamId);
       const events = fresh.get(streamId);
-      const state = events ? foldServer(events, known) : known;
+      const before = known.get(streamId);
+      const state = events ? foldServer(events, before) : before;
       if (!state) continue;
       if (events) this.states.set(streamId, state);
       if (name !== except && isActive(state)) active++;

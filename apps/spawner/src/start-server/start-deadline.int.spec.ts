@@ -1,6 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { advisoryXactLock } from '@condorhub/event-store';
+import { randomUUID } from 'node:crypto';
+import { newEvent, serverStreamId } from '@condorhub/contracts';
+import { advisoryXactLock, appendToStream } from '@condorhub/event-store';
 import { sendCommand } from '@condorhub/messaging';
 import { ensureUser } from '../../../../tools/condor-sim/harness';
 import { type TestCondorhub, createTestCondorhub } from '../../../all-in-one/src/testing/test-condorhub';
@@ -53,6 +55,38 @@ describe("spawner start command: the requester's wait", () => {
     assert.equal(reply.code, 'unavailable');
     assert.match(reply.reason, /within 1000 ms; nothing was started/);
     assert.deepEqual(await h.events(USER, 'late'), []);
+  });
+
+  it('rolls back a start decided in time whose append waited past it', async () => {
+    // A server stopped before, so its stream row exists to be held.
+    const stream = serverStreamId(USER, 'slow');
+    const spawnId = randomUUID();
+    await appendToStream(h.db.pool, stream, [
+      newEvent('SpawnRequested', { spawnId, user: USER, serverName: 'slow', options: {}, requestedBy: USER }),
+      newEvent('SpawnFailed', { spawnId, stage: 'submit', diagnosis: 'submit-rejected', userMessage: 'no' }),
+      newEvent('ServerStopped', { spawnId, reason: 'spawn-failed' }),
+    ]);
+    const tx = await h.db.pool.connect();
+    let reply: any;
+    try {
+      await tx.query('BEGIN');
+      await tx.query('SELECT 1 FROM streams WHERE stream_id = $1 FOR UPDATE', [stream]);
+      const pending = start('slow', 1_000);
+      await sleep(1_500);
+      await tx.query('ROLLBACK');
+      reply = await pending;
+    } finally {
+      tx.release();
+    }
+    assert.equal(reply.accepted, false, JSON.stringify(reply));
+    assert.equal(reply.code, 'unavailable');
+    assert.match(reply.reason, /within 1000 ms; nothing was started/);
+    assert.deepEqual(
+      (await h.events(USER, 'slow')).map((e) => e.type),
+      ['SpawnRequested', 'SpawnFailed', 'ServerStopped'],
+    );
+    const { rows } = await h.db.pool.query('SELECT 1 FROM scheduled_messages WHERE stream_id = $1', [stream]);
+    assert.equal(rows.length, 0, 'no deadline armed');
   });
 
   it('starts when decided in time, and waits as long as needed for a sender that sets no limit', async () => {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type CommandReply, type SpawnerCommandData, accepted } from '@condorhub/contracts';
+import { type CommandReply, type SpawnerCommandData, accepted, rejected } from '@condorhub/contracts';
 import { advisoryXactLock } from '@condorhub/event-store';
 import { type SiteLimits, decideStart } from '@condorhub/server-lifecycle';
 import { type CommandStore, appendDecision } from '../append-decision';
@@ -10,6 +10,9 @@ import { ActiveNamedServers } from './active-named-servers';
  * commit after the decision: a fifth of it, at most a second.
  */
 const replyMargin = (cmd: { replyWithinMs?: number }) => Math.min(1_000, (cmd.replyWithinMs ?? 0) / 5);
+
+/** A start whose requester has stopped waiting: rolled back, nothing stored. */
+class TooLate extends Error {}
 
 /**
  * Start a server: refused over the site's limits or while it is active; otherwise
@@ -24,8 +27,18 @@ export class StartServerHandler {
   ) {}
 
   /** `receivedAt`: when the command arrived, by this process's clock (ms). */
-  handle(cmd: SpawnerCommandData<'start'>, receivedAt = Date.now()): Promise<CommandReply> {
+  async handle(cmd: SpawnerCommandData<'start'>, receivedAt = Date.now()): Promise<CommandReply> {
     const giveUpAt = cmd.replyWithinMs === undefined ? Infinity : receivedAt + cmd.replyWithinMs - replyMargin(cmd);
+    const tooLate = `spawner could not decide within ${cmd.replyWithinMs} ms; nothing was started, try again`;
+    try {
+      return await this.decide(cmd, giveUpAt, tooLate);
+    } catch (error) {
+      if (error instanceof TooLate) return rejected('unavailable', tooLate);
+      throw error;
+    }
+  }
+
+  private decide(cmd: SpawnerCommandData<'start'>, giveUpAt: number, tooLate: string): Promise<CommandReply> {
     return appendDecision(
       this.store,
       cmd.user,
@@ -35,11 +48,7 @@ export class StartServerHandler {
         // waiting and was told the spawner did not answer, so nothing may start behind its back.
         if (Date.now() > giveUpAt) {
           return {
-            decision: {
-              ok: false,
-              code: 'unavailable',
-              reason: `spawner could not decide within ${cmd.replyWithinMs} ms; nothing was started, try again`,
-            },
+            decision: { ok: false, code: 'unavailable', reason: tooLate },
             metadata: {},
             reply: () => accepted(),
           };
@@ -53,6 +62,11 @@ export class StartServerHandler {
           ),
           metadata: { correlationId: spawnId, actor: cmd.by },
           reply: () => accepted({ spawnId }),
+          // The append and the deadline's timer may have waited (a lock, a busy database): the
+          // same check once more, with only the commit and the reply left to fit in the margin.
+          beforeCommit: () => {
+            if (Date.now() > giveUpAt) throw new TooLate();
+          },
         };
       },
       // Two starts of different named servers at once would each count the other as inactive:

@@ -48,6 +48,8 @@ const SINGLE_SQL = `SELECT next_version, last_position::text AS last_position, t
 
 // Errors raised inside an item's subtransaction that are about the moment, not the append: the
 // item is sent again alone (its subtransaction was rolled back, so nothing of it was stored).
+// 55P03 is also a lock waited for past the group's lock_timeout (migration 009), and later items
+// of that stream, handed back untried.
 const RETRY_ALONE = new Set(['40P01', '40001', '55P03']);
 
 const queues = new WeakMap<Pool, { waiting: Waiting[]; inFlight: number; scheduled: boolean }>();
@@ -92,6 +94,16 @@ function flush(pool: Pool, q: { waiting: Waiting[]; inFlight: number; scheduled:
 }
 
 async function send(pool: Pool, group: Waiting[]): Promise<void> {
+  try {
+    await sendGroup(pool, group);
+  } catch (error) {
+    // Whatever went wrong after the round trip (a row that matches no item, say), no caller is
+    // left waiting: settling an already settled promise changes nothing.
+    for (const w of group) w.reject(error);
+  }
+}
+
+async function sendGroup(pool: Pool, group: Waiting[]): Promise<void> {
   if (group.length === 1) return sendAlone(pool, group[0]);
   // Stream rows are locked in one order by every group, so two groups never deadlock.
   const ordered = [...group].sort((a, b) =>
@@ -119,6 +131,8 @@ async function send(pool: Pool, group: Waiting[]): Promise<void> {
     return;
   }
   const retry: Waiting[] = [];
+  if (rows.length !== ordered.length)
+    throw new Error(`grouped append: ${rows.length} results for ${ordered.length} appends`);
   for (const row of rows) {
     const w = ordered[row.ord];
     if (!row.err_code) w.resolve(row as AppendedRow);
