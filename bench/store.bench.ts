@@ -27,8 +27,8 @@ const READ_BATCH = numberArg('batch', 500);
 // The spawn storm's load: above the highest one-second peak bench:spawn's 200-spawn storm put
 // on the store (`storm.events_per_s_peak` in bench/RESULTS.md: 44–48 events/s in session 8's
 // slow window, 81–89 in session 9's fast one, which packs the same 2,000 events into less
-// time). The stress storm
-// is 1,000/s, as if 200 spawns' ~10 events each all came within 2 s (0: not run).
+// time). The stress storm is 1,000/s, as if 200 spawns' ~10 events each all came within 2 s
+// (0: not run).
 const STORM_RATE = numberArg('storm-rate', 100);
 const STRESS_STORM_RATE = numberArg('stress-storm-rate', 1_000);
 // Hard stop: a stuck phase must not keep the bench (and its schema) around.

@@ -31,28 +31,19 @@ export class StartServerHandler {
     const giveUpAt = cmd.replyWithinMs === undefined ? Infinity : receivedAt + cmd.replyWithinMs - replyMargin(cmd);
     const tooLate = `spawner could not decide within ${cmd.replyWithinMs} ms; nothing was started, try again`;
     try {
-      return await this.decide(cmd, giveUpAt, tooLate);
+      return await this.decide(cmd, giveUpAt);
     } catch (error) {
       if (error instanceof TooLate) return rejected('unavailable', tooLate);
       throw error;
     }
   }
 
-  private decide(cmd: SpawnerCommandData<'start'>, giveUpAt: number, tooLate: string): Promise<CommandReply> {
+  private decide(cmd: SpawnerCommandData<'start'>, giveUpAt: number): Promise<CommandReply> {
     return appendDecision(
       this.store,
       cmd.user,
       cmd.serverName,
       (state, otherNamed: number) => {
-        // Decided only now (behind other starts of this user, say): the requester has stopped
-        // waiting and was told the spawner did not answer, so nothing may start behind its back.
-        if (Date.now() > giveUpAt) {
-          return {
-            decision: { ok: false, code: 'unavailable', reason: tooLate },
-            metadata: {},
-            reply: () => accepted(),
-          };
-        }
         const spawnId = randomUUID();
         return {
           decision: decideStart(
@@ -62,8 +53,10 @@ export class StartServerHandler {
           ),
           metadata: { correlationId: spawnId, actor: cmd.by },
           reply: () => accepted({ spawnId }),
-          // The append and the deadline's timer may have waited (a lock, a busy database): the
-          // same check once more, with only the commit and the reply left to fit in the margin.
+          // Decided, appended and its deadline armed only now (behind other starts of this user,
+          // a lock, a busy database): the requester has stopped waiting and was told the spawner
+          // did not answer, so nothing may start behind its back. Checked last, so only the
+          // commit and the reply are left to fit in the margin.
           beforeCommit: () => {
             if (Date.now() > giveUpAt) throw new TooLate();
           },
