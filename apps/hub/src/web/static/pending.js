@@ -91,6 +91,7 @@
   }
 
   var errors = 0;
+  var leaving = false;
   var source = new EventSource(root.getAttribute('data-progress-url'));
   source.onmessage = function (ev) {
     errors = 0;
@@ -108,20 +109,28 @@
       bar.classList.add('ready');
       message.textContent = 'Your server is ready. Opening it…';
       setTimeout(function () {
-        window.location.assign(e.url || root.getAttribute('data-server-url'));
+        if (!leaving) window.location.assign(e.url || root.getAttribute('data-server-url'));
       }, 1200);
     } else if (e.failed) {
       source.close();
       bar.classList.add('failed');
       // The page knows how to explain each failure: let it.
       setTimeout(function () {
-        window.location.reload();
+        if (!leaving) window.location.reload();
       }, 400);
     }
   };
+  // Cancel posts a form: from then on the page is leaving, and a reload or redirect started
+  // by the stream (the stop it causes ends the spawn) would abort that navigation.
+  root.addEventListener('submit', function () {
+    leaving = true;
+    source.close();
+    stopQueue();
+  });
   source.onerror = function () {
     // EventSource reconnects by itself; a stream that keeps failing means the spawn is over.
     errors += 1;
+    if (leaving) return;
     if (errors >= 3 || source.readyState === EventSource.CLOSED) {
       source.close();
       window.location.reload();
