@@ -10,7 +10,14 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Pool } from 'pg';
 import { newEvent, serverStreamId } from '@condorhub/contracts';
-import { BEGINNING, type Checkpoint, appendToStream, checkpointOf, readAllForward } from '@condorhub/event-store';
+import {
+  BEGINNING,
+  type Checkpoint,
+  appendToStream,
+  checkpointOf,
+  noAppendApplicationName,
+  readAllForward,
+} from '@condorhub/event-store';
 import { DurableConsumer, createRelay } from '@condorhub/messaging';
 import { type TestDatabase, type TestNats, createTestDatabase, createTestNats } from '@condorhub/testing';
 import { numberArg } from './lib/args';
@@ -202,25 +209,41 @@ async function benchAppends(db: TestDatabase): Promise<{ store: number; baseline
   return { store: totals.store / totals.storeS, baseline: totals.baseline / totals.baselineS };
 }
 
+/** The storm process's pools (bench/store/storm-process.ts): its writers, its readers. */
+const STORM_APPS = ['bench-storm', noAppendApplicationName('bench-storm-reader')];
+
 /**
  * A spawn storm's load on the store at `rate` events/s (bench/store/storm-process.ts), from a
  * process of its own, as the services' appends come in production: the writers measured here
  * keep this process's core.
  */
-function startStorm(db: TestDatabase, rate: number): { stop(): Promise<string> } {
+function startStorm(
+  db: TestDatabase,
+  rate: number,
+): { ready: Promise<{ events: number; seconds: number }>; stop(): Promise<string> } {
   const child = fork(path.join(__dirname, 'store', 'storm-process.ts'), [], {
     execArgv: ['-r', path.join(__dirname, '..', 'tools', 'register.js')],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   child.send({ db: db.db, rate });
+  let onReady: (caughtUp: { events: number; seconds: number }) => void = () => undefined;
+  const ready = new Promise<{ events: number; seconds: number }>((resolve, reject) => {
+    onReady = resolve;
+    child.once('exit', (code) => reject(new Error(`the storm process exited (${code}) before its load was steady`)));
+  });
   const done = new Promise<string>((resolve, reject) => {
-    child.on('message', (m: { summary?: string }) => m.summary && resolve(m.summary));
+    child.on('message', (m: { summary?: string; ready?: { events: number; seconds: number } }) => {
+      if (m.ready) onReady(m.ready);
+      if (m.summary) resolve(m.summary);
+    });
     child.once('exit', (code) => reject(new Error(`the storm process exited (${code}) before it reported`)));
   });
   // A storm that dies early fails the bench at stop() (its figures were taken without the load),
   // not the process at once, which would leave the bench's schema behind.
   done.catch(() => undefined);
+  ready.catch(() => undefined);
   return {
+    ready,
     async stop() {
       child.send({ stop: true });
       const timeout = setTimeout(() => child.kill('SIGKILL'), 30_000);
@@ -243,12 +266,28 @@ async function benchAppendsUnderStorm(db: TestDatabase, rate: number): Promise<{
   const streamOf = (w: number, n: number) => serverStreamId('chbench', `storm${rate}-w${w}-s${n % STREAMS_PER_WRITER}`);
   const storm = startStorm(db, rate);
   try {
-    // The storm's readers catch up on the log written so far before the load is steady.
-    await sleep(3_000);
+    // Measured once the storm's readers follow the log live (they catch up on it first) and its
+    // appends have run for a moment: the load of a storm, not of a read-model rebuild.
+    let timer: NodeJS.Timeout | undefined;
+    const caughtUp = await Promise.race([
+      storm.ready,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`the ${rate}/s storm's readers did not catch up on the log within 300 s`)),
+          300_000,
+        );
+      }),
+    ]).finally(() => clearTimeout(timer));
+    log(
+      `${rate}/s storm: its readers caught up on ${caughtUp.events} events in ${caughtUp.seconds.toFixed(1)} s ` +
+        'before its appends began',
+    );
     const count = Math.ceil(EVENTS / ROUNDS);
     const result = { store: 0, baseline: 0 };
     for (const side of ['store', 'baseline'] as const) {
       const cpu = await cpuStart(db.pool, app);
+      const stormCpu = await Promise.all(STORM_APPS.map((a) => cpuStart(db.pool, a)));
+      const t0 = performance.now();
       const waits = sampleWaits(db, cpu.pids);
       result[side] = await timedWriters(`${side} under a ${rate}/s storm`, count, async (w, n) => {
         const id = streamOf(w, n);
@@ -266,6 +305,9 @@ async function benchAppendsUnderStorm(db: TestDatabase, rate: number): Promise<{
         `${side} under a ${rate}/s storm: ${result[side].toFixed(0)}/s; CPU per op (the storm's process not included): ` +
           `node ${((used.node / count) * 1e6).toFixed(0)} µs, writers' postgres backends ${((used.pg / count) * 1e6).toFixed(0)} µs`,
       );
+      const seconds = (performance.now() - t0) / 1000;
+      const stormPg = stormCpu.map((c, i) => `${STORM_APPS[i]} ${((cpuSince(c).pg / seconds) * 100).toFixed(0)} %`);
+      log(`${side} under a ${rate}/s storm: the storm's postgres backends used, of a core: ${stormPg.join(', ')}`);
     }
     return result;
   } finally {

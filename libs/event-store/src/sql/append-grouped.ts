@@ -1,5 +1,6 @@
-import { Client, Pool } from 'pg';
+import type { Pool } from 'pg';
 import type { Sql } from '../db';
+import { preparedQuery } from './prepared-query';
 
 /** One append as append_events takes it: the events already parsed and numbered. */
 export interface PreparedAppend {
@@ -152,10 +153,7 @@ export async function appendOne(sql: Sql, a: PreparedAppend): Promise<AppendedRo
     JSON.stringify(a.metadata),
     a.cancelTimers,
   ];
-  // A named statement where the client supports it: parsed and planned once per connection.
-  const { rows } = await (sql instanceof Pool || sql instanceof Client
-    ? sql.query<AppendedRow>({ name: 'ch_append_events', text: SINGLE_SQL, values })
-    : sql.query<AppendedRow>(SINGLE_SQL, values));
+  const { rows } = await preparedQuery<AppendedRow>(sql, 'ch_append_events', SINGLE_SQL, values);
   return rows[0];
 }
 

@@ -1,4 +1,5 @@
 import type { Sql } from '../db';
+import { preparedQuery } from './prepared-query';
 import type { Checkpoint } from './read-all-forward';
 
 /**
@@ -8,7 +9,9 @@ import type { Checkpoint } from './read-all-forward';
  * end without notifying anyone.
  */
 export async function hasEventsAfter(sql: Sql, after: Checkpoint): Promise<boolean> {
-  const { rows } = await sql.query<{ found: boolean }>(
+  const { rows } = await preparedQuery<{ found: boolean }>(
+    sql,
+    'ch_has_events_after',
     `SELECT EXISTS (
        SELECT 1 FROM events WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
      ) AS found`,

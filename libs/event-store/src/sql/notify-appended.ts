@@ -1,5 +1,5 @@
-import { Client, Pool } from 'pg';
 import type { Sql } from '../db';
+import { preparedQuery } from './prepared-query';
 
 const NOTIFY_SQL = `SELECT pg_notify('ch_events_' || current_schema(), '')`;
 
@@ -10,10 +10,7 @@ const NOTIFY_SQL = `SELECT pg_notify('ch_events_' || current_schema(), '')`;
  * (crash between commit and notify) costs readers one poll interval, never an event.
  */
 export async function notifyAppended(sql: Sql): Promise<void> {
-  // A named statement where the client supports it: parsed once per connection.
-  await (sql instanceof Pool || sql instanceof Client
-    ? sql.query({ name: 'ch_notify_appended', text: NOTIFY_SQL })
-    : sql.query(NOTIFY_SQL));
+  await preparedQuery(sql, 'ch_notify_appended', NOTIFY_SQL);
 }
 
 /**

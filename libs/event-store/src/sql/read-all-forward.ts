@@ -1,5 +1,6 @@
 import type { EventEnvelope } from '@condorhub/contracts';
 import type { Sql } from '../db';
+import { preparedQuery } from './prepared-query';
 import { READ_HORIZON_SQL } from './read-horizon';
 import { EVENT_COLUMNS, type EventRow, toEnvelope } from './to-envelope';
 
@@ -20,13 +21,19 @@ export function checkpointOf(event: EventEnvelope): Checkpoint {
  * nothing can commit "behind" the checkpoint later (the gap problem of sequence-ordered readers).
  */
 export async function readAllForward(sql: Sql, after: Checkpoint, limit = 500): Promise<EventEnvelope[]> {
-  const { rows } = await sql.query<EventRow>(
-    `SELECT ${EVENT_COLUMNS} FROM events
-      WHERE transaction_id < ${READ_HORIZON_SQL}
-        AND (transaction_id, global_position) > ($1::xid8, $2::bigint)
-      ORDER BY events.transaction_id, events.global_position
-      LIMIT $3`,
-    [after.transactionId, after.globalPosition, limit],
-  );
+  // Prepared: planning the horizon's pg_stat_activity join took ~1.3 ms of the server's CPU per
+  // read, 25 times what executing the prepared read takes (session 11). The horizon is still
+  // computed at each execution (an InitPlan), from that execution's snapshot.
+  const { rows } = await preparedQuery<EventRow>(sql, 'ch_read_all_forward', READ_ALL_FORWARD_SQL, [
+    after.transactionId,
+    after.globalPosition,
+    limit,
+  ]);
   return rows.map(toEnvelope);
 }
+
+const READ_ALL_FORWARD_SQL = `SELECT ${EVENT_COLUMNS} FROM events
+  WHERE transaction_id < ${READ_HORIZON_SQL}
+    AND (transaction_id, global_position) > ($1::xid8, $2::bigint)
+  ORDER BY events.transaction_id, events.global_position
+  LIMIT $3`;

@@ -1,5 +1,6 @@
 import type { Sql } from '../db';
 import { CheckpointConflictError } from '../errors';
+import { preparedQuery } from './prepared-query';
 import type { Checkpoint } from './read-all-forward';
 
 /**
@@ -12,7 +13,9 @@ export async function storeCheckpoint(
   expected: Checkpoint,
   next: Checkpoint,
 ): Promise<void> {
-  const { rowCount } = await sql.query(
+  const { rowCount } = await preparedQuery(
+    sql,
+    'ch_store_checkpoint',
     `INSERT INTO checkpoints AS c (processor, transaction_id, global_position) VALUES ($1, $2::xid8, $3::bigint)
      ON CONFLICT (processor) DO UPDATE
        SET transaction_id = EXCLUDED.transaction_id, global_position = EXCLUDED.global_position, updated_at = now()
