@@ -1,4 +1,5 @@
 import type { Sql } from '../db';
+import { preparedQuery } from './prepared-query';
 import { WrongExpectedVersionError } from '../errors';
 
 /**
@@ -8,9 +9,12 @@ import { WrongExpectedVersionError } from '../errors';
  * that would have changed the decision either comes first and is seen, or waits and comes after.
  */
 export async function lockStreamAt(sql: Sql, streamId: string, expectedVersion: number): Promise<void> {
-  const { rows } = await sql.query<{ version: string }>('SELECT version FROM streams WHERE stream_id = $1 FOR UPDATE', [
-    streamId,
-  ]);
+  const { rows } = await preparedQuery<{ version: string }>(
+    sql,
+    'ch_lock_stream',
+    'SELECT version FROM streams WHERE stream_id = $1 FOR UPDATE',
+    [streamId],
+  );
   const actual = rows.length ? Number(rows[0].version) : 0;
   if (actual !== expectedVersion) throw new WrongExpectedVersionError(streamId, expectedVersion, actual);
 }

@@ -1,5 +1,6 @@
 import type { EventEnvelope } from '@condorhub/contracts';
 import type { Sql } from '../db';
+import { preparedQuery } from './prepared-query';
 import { EVENT_COLUMNS, type EventRow, toEnvelope } from './to-envelope';
 
 /** One stream's events in version order, from `fromVersion` (1-based, inclusive). */
@@ -9,7 +10,9 @@ export async function readStream(
   fromVersion = 1,
   limit = 10_000,
 ): Promise<EventEnvelope[]> {
-  const { rows } = await sql.query<EventRow>(
+  const { rows } = await preparedQuery<EventRow>(
+    sql,
+    'ch_read_stream',
     `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = $1 AND stream_version >= $2
       ORDER BY events.stream_version LIMIT $3`,
     [streamId, fromVersion, limit],
@@ -18,7 +21,12 @@ export async function readStream(
 }
 
 export async function streamVersion(sql: Sql, streamId: string): Promise<number> {
-  const { rows } = await sql.query<{ version: string }>('SELECT version FROM streams WHERE stream_id = $1', [streamId]);
+  const { rows } = await preparedQuery<{ version: string }>(
+    sql,
+    'ch_stream_version',
+    'SELECT version FROM streams WHERE stream_id = $1',
+    [streamId],
+  );
   return rows.length ? Number(rows[0].version) : 0;
 }
 
