@@ -30,7 +30,8 @@ const jobIdle = () => newEvent('JobIdle', { spawnId: randomUUID(), jobId: '1.0' 
  * The readers first catch up on the log the bench wrote before (40,000+ events); only then do
  * the storm's appends start, and `onReady` is called once they have run for STEADY_MS. A
  * services' projector and relay follow the log live: a catch-up during the measurement would
- * be a read-model rebuild, not a storm (before session 11 it was, for the whole measurement).
+ * be a read-model rebuild, not a storm (before session 11, a fixed 3 s wait left the first
+ * seconds of the measurement to it: the catch-up takes 3–6 s here).
  */
 const STEADY_MS = 2_000;
 
