@@ -1,4 +1,5 @@
 import type { Sql } from '../db';
+import { preparedQuery } from './prepared-query';
 
 /**
  * The store's copy of the route events the proxy acts on. Anyone who can publish on NATS can
@@ -46,13 +47,15 @@ function toStored(row: any): StoredRouteEvent {
 /** The stored event with this id, or undefined. */
 export async function storedEventById(pool: Sql, eventId: string): Promise<StoredRouteEvent | undefined> {
   if (!UUID.test(eventId)) return undefined;
-  const { rows } = await pool.query(`${SELECT} WHERE r.event_id = $1`, [eventId]);
+  const { rows } = await preparedQuery(pool, 'ch_stored_event_by_id', `${SELECT} WHERE r.event_id = $1`, [eventId]);
   return rows.length ? toStored(rows[0]) : undefined;
 }
 
 /** The stored event at this global position (a route's generation is its RouteRequested's position), or undefined. */
 export async function storedEventAt(pool: Sql, globalPosition: number): Promise<StoredRouteEvent | undefined> {
   if (!Number.isSafeInteger(globalPosition) || globalPosition <= 0) return undefined;
-  const { rows } = await pool.query(`${SELECT} WHERE r.global_position = $1`, [globalPosition]);
+  const { rows } = await preparedQuery(pool, 'ch_stored_event_at', `${SELECT} WHERE r.global_position = $1`, [
+    globalPosition,
+  ]);
   return rows.length ? toStored(rows[0]) : undefined;
 }
