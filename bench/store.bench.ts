@@ -267,17 +267,9 @@ async function benchAppendsUnderStorm(db: TestDatabase, rate: number): Promise<{
   const storm = startStorm(db, rate);
   try {
     // Measured once the storm's readers follow the log live (they catch up on it first) and its
-    // appends have run for a moment: the load of a storm, not of a read-model rebuild.
-    let timer: NodeJS.Timeout | undefined;
-    const caughtUp = await Promise.race([
-      storm.ready,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`the ${rate}/s storm's readers did not catch up on the log within 300 s`)),
-          300_000,
-        );
-      }),
-    ]).finally(() => clearTimeout(timer));
+    // appends have run for a moment: the load of a storm, not of a read-model rebuild. A storm
+    // that dies rejects this; one that never catches up meets the bench's own deadline.
+    const caughtUp = await storm.ready;
     log(
       `${rate}/s storm: its readers caught up on ${caughtUp.events} events in ${caughtUp.seconds.toFixed(1)} s ` +
         'before its appends began',
